@@ -1,0 +1,257 @@
+// Package results is the results stream of DESIGN.md §3: the one record format
+// that both engines write and every report is rebuilt from.
+//
+// This file holds the records as Go values (the contract between the engines,
+// the chaos runner, internal/slo and the encoder). The encoding, the writer,
+// the reader and merge live beside it.
+package results
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ErrorKind classifies a request outcome (DESIGN.md §2).
+type ErrorKind uint8
+
+// The error kinds. The numeric values are part of the stream encoding: append
+// new kinds, never renumber.
+const (
+	ErrNone    ErrorKind = iota // answered with status < 500 and not 429
+	ErrTimeout                  // no answer within the scenario's timeout
+	ErrRefused                  // connection refused
+	ErrReset                    // connection reset or closed mid-request
+	Err5xx                      // status >= 500, or 429
+	Err4xx                      // status 4xx other than 429 (counted, but a success by §2)
+	ErrDropped                  // never sent: the generator could not keep up
+	ErrOther                    // any other transport error (DNS, TLS, …)
+	numErrorKinds
+)
+
+// NumErrorKinds is the number of error kinds; counts arrays are this long.
+const NumErrorKinds = int(numErrorKinds)
+
+var errorKindNames = [...]string{"none", "timeout", "refused", "reset", "5xx", "4xx", "dropped", "other"}
+
+// String returns the kind's name as it appears in reports.
+func (k ErrorKind) String() string {
+	if int(k) < len(errorKindNames) {
+		return errorKindNames[k]
+	}
+	return "unknown"
+}
+
+// ParseErrorKind returns the kind named s.
+func ParseErrorKind(s string) (ErrorKind, bool) {
+	for i, n := range errorKindNames {
+		if n == s {
+			return ErrorKind(i), true
+		}
+	}
+	return 0, false
+}
+
+// Failed reports whether a request with this kind counts as a failure by
+// DESIGN.md §2 before the latency check (4xx other than 429 is a success).
+func (k ErrorKind) Failed() bool { return k != ErrNone && k != Err4xx }
+
+// Outcome is one request as an engine saw it (DESIGN.md §2).
+type Outcome struct {
+	ClientRegion string
+	Step         string
+	Intended     time.Time // from the arrival schedule
+	Sent         time.Time // zero when dropped
+	End          time.Time // zero when dropped
+	Status       int       // HTTP status, 0 when none
+	Err          ErrorKind
+	ServedBy     string // region that served it (X-Served-By), "" when unknown
+}
+
+// Latency is End − Intended: measuring from the intended start keeps
+// coordinated omission out.
+func (o *Outcome) Latency() time.Duration {
+	if o.End.IsZero() {
+		return 0
+	}
+	return o.End.Sub(o.Intended)
+}
+
+// Header opens a stream.
+type Header struct {
+	Schema        string            `json:"schema"` // "slocheck/results/v1"
+	Scenario      string            `json:"scenario"`
+	Engine        string            `json:"engine"` // "go" or "k6"
+	Target        string            `json:"target"` // "embedded" or a URL
+	Generator     string            `json:"generator,omitempty"`
+	Started       time.Time         `json:"started"`
+	Interval      Duration          `json:"interval"`       // interval record length
+	Regions       []string          `json:"regions"`        // platform regions
+	ClientRegions []string          `json:"client_regions"` // where traffic comes from
+	Steps         []string          `json:"steps"`
+	Targets       Targets           `json:"targets"`
+	Versions      map[string]string `json:"versions,omitempty"`
+}
+
+// Targets are the objectives' targets and the parameters the definitions
+// need (DESIGN.md §2). Zero values mean the defaults of DefaultTargets.
+type Targets struct {
+	P99             Duration `json:"p99"`                // p99 < this
+	Availability    float64  `json:"availability"`       // steady-state availability >= this
+	RTO             Duration `json:"rto"`                // RTO < this, per fault
+	RPO             Duration `json:"rpo"`                // RPO < this, per fault
+	BudgetShare     float64  `json:"budget_share"`       // one fault may spend at most this share of the 30-day budget
+	Timeout         Duration `json:"timeout"`            // a request slower than this failed
+	StabilityWindow Duration `json:"stability_window"`   // RTO's all-success stretch
+	Recovery        Duration `json:"recovery"`           // time after a heal still excluded from steady state
+	Quantile        float64  `json:"quantile,omitempty"` // 0.99 unless set
+}
+
+// DefaultTargets are the platform's NFRs (DESIGN.md §2).
+func DefaultTargets() Targets {
+	return Targets{
+		P99:             Duration(150 * time.Millisecond),
+		Availability:    0.9999,
+		RTO:             Duration(10 * time.Second),
+		RPO:             Duration(10 * time.Second),
+		BudgetShare:     0.20,
+		Timeout:         Duration(2 * time.Second),
+		StabilityWindow: Duration(5 * time.Second),
+		Recovery:        Duration(5 * time.Second),
+		Quantile:        0.99,
+	}
+}
+
+// Interval holds one client region's and step's outcomes over one interval.
+type Interval struct {
+	Start        time.Time
+	ClientRegion string
+	Step         string
+	Counts       [NumErrorKinds]uint64   // by ErrorKind; Counts[ErrNone] counts answered successes before the timeout check
+	TooSlow      uint64                  // answered without error but slower than the timeout: failures
+	Latency      *hdrhistogram.Histogram // latency in microseconds of requests that succeeded
+	ServedBy     map[string]uint64       // requests answered, by serving region
+}
+
+// Requests is every request the interval saw, dropped ones included.
+func (iv *Interval) Requests() uint64 {
+	var n uint64
+	for _, c := range iv.Counts {
+		n += c
+	}
+	return n
+}
+
+// Failures is the requests that failed by DESIGN.md §2.
+func (iv *Interval) Failures() uint64 {
+	var n uint64
+	for k, c := range iv.Counts {
+		if ErrorKind(k).Failed() {
+			n += c
+		}
+	}
+	return n + iv.TooSlow
+}
+
+// EventKind names an event.
+type EventKind string
+
+// The event kinds.
+const (
+	EventFaultInjected EventKind = "fault-injected"
+	EventFaultHealed   EventKind = "fault-healed"
+	EventHealFailed    EventKind = "heal-failed"
+	EventInjectFailed  EventKind = "inject-failed"
+	EventStopCondition EventKind = "stop-condition" // a fault's stop condition fired; heal follows
+	EventAbort         EventKind = "abort"          // the run ended early (signal, error)
+	EventProbe         EventKind = "probe"          // a front door edge changed an origin's health
+	EventFailover      EventKind = "failover"       // the platform reported a failover
+	EventNote          EventKind = "note"
+)
+
+// Event is something that happened at an exact instant.
+type Event struct {
+	Time     time.Time `json:"time"`
+	Kind     EventKind `json:"kind"`
+	Fault    string    `json:"fault,omitempty"`    // fault name, for fault events
+	Injector string    `json:"injector,omitempty"` // platform, http, exec, …
+	Target   string    `json:"target,omitempty"`   // region or resource the fault hit
+	Mode     string    `json:"mode,omitempty"`     // down, blackhole, errors, slow, replication-cut, …
+	Edge     string    `json:"edge,omitempty"`     // probe events: the client region's edge
+	Region   string    `json:"region,omitempty"`   // probe events: the origin region
+	Healthy  *bool     `json:"healthy,omitempty"`  // probe events: the new state
+	Detail   string    `json:"detail,omitempty"`
+}
+
+// Failure is one failed request.
+type Failure struct {
+	Time         time.Time // when it failed: End, or Intended for a dropped one
+	Intended     time.Time
+	ClientRegion string
+	Step         string
+	Err          ErrorKind // ErrNone with a latency above the timeout means too slow
+	Status       int
+}
+
+// AckedWrite is a write the target acknowledged (an order).
+type AckedWrite struct {
+	ID           string    `json:"id"`
+	Region       string    `json:"region"` // region that acknowledged it
+	ClientRegion string    `json:"client_region,omitempty"`
+	Acked        time.Time `json:"acked"`
+}
+
+// Readback is the result of reading one acknowledged write back.
+type Readback struct {
+	ID     string    `json:"id"`
+	Region string    `json:"region"` // region it was read from
+	Time   time.Time `json:"time"`
+	Found  bool      `json:"found"`
+	Phase  string    `json:"phase"` // "after-fault" (first read), "after-heal" (re-read of the missing)
+	Fault  string    `json:"fault,omitempty"`
+}
+
+// Trailer closes a stream that ended cleanly.
+type Trailer struct {
+	Ended    time.Time `json:"ended"`
+	Reason   string    `json:"reason"` // "completed", "interrupted", "error: …"
+	Requests uint64    `json:"requests"`
+}
+
+// Run is a whole stream in memory: what the reader returns and internal/slo
+// evaluates. Records are in time order within each slice.
+type Run struct {
+	Header    Header
+	Intervals []Interval
+	Events    []Event
+	Failures  []Failure
+	Writes    []AckedWrite
+	Readbacks []Readback
+	Trailer   *Trailer // nil when the stream was cut (a crash)
+}
+
+// Duration is a time.Duration that encodes as seconds (float) in JSON.
+type Duration time.Duration
+
+// Std returns d as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Seconds returns d in seconds.
+func (d Duration) Seconds() float64 { return time.Duration(d).Seconds() }
+
+// MarshalJSON encodes d as seconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, d.Seconds(), 'f', -1, 64), nil
+}
+
+// UnmarshalJSON decodes seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("duration: want seconds as a number, got %s", b)
+	}
+	*d = Duration(f * float64(time.Second))
+	return nil
+}

@@ -1,0 +1,96 @@
+// Package slo holds the definitions of DESIGN.md §2 as pure functions: no I/O
+// and no clock. Measurements come in (a results.Run), objectives with
+// confidence intervals and verdicts come out (a Report, the report.json model
+// of DESIGN.md §8).
+package slo
+
+import "time"
+
+// Schema is report.json's schema name. Fields may be added; none is renamed or
+// dropped without a new schema version.
+const Schema = "slocheck/report/v1"
+
+// Verdict is an objective's or a run's verdict.
+type Verdict string
+
+// The verdicts.
+const (
+	Pass         Verdict = "PASS"
+	Fail         Verdict = "FAIL"
+	Inconclusive Verdict = "INCONCLUSIVE"
+	Info         Verdict = "INFO" // reported, does not decide the run
+)
+
+// Report is report.json (DESIGN.md §8, a contract).
+type Report struct {
+	Schema     string                   `json:"schema"`
+	Scenario   string                   `json:"scenario"`
+	Engine     string                   `json:"engine"`
+	Target     string                   `json:"target"`
+	Started    time.Time                `json:"started"`
+	DurationS  float64                  `json:"duration_s"`
+	Requests   uint64                   `json:"requests"`
+	Successes  uint64                   `json:"successes"`
+	Failures   uint64                   `json:"failures"`
+	Dropped    uint64                   `json:"dropped"`
+	Objectives []Objective              `json:"objectives"`
+	Regions    map[string]RegionSummary `json:"regions"`
+	Steps      map[string]RegionSummary `json:"steps,omitempty"`
+	Faults     []FaultSummary           `json:"faults"`
+	Complete   bool                     `json:"complete"`        // the stream had its trailer
+	Notes      []string                 `json:"notes,omitempty"` // heal failures, aborts, cut streams
+	Verdict    Verdict                  `json:"verdict"`
+	ExitCode   int                      `json:"exit_code"`
+}
+
+// Objective is one objective's figure, interval and verdict.
+type Objective struct {
+	Name             string   `json:"name"`  // p99, availability, rto, rpo, budget
+	Scope            string   `json:"scope"` // overall, steady-state, whole-run, region:<n>, step:<n>, fault:<n>
+	Target           float64  `json:"target"`
+	Unit             string   `json:"unit"`  // s, ratio, share
+	Value            *float64 `json:"value"` // nil when there is no value (not recovered, no data)
+	CILow            *float64 `json:"ci_low,omitempty"`
+	CIHigh           *float64 `json:"ci_high,omitempty"`
+	N                uint64   `json:"n,omitempty"`
+	Verdict          Verdict  `json:"verdict"`
+	RequestsToDecide uint64   `json:"requests_to_decide,omitempty"`
+	Detail           string   `json:"detail,omitempty"` // e.g. "not recovered", "n < 299"
+}
+
+// RegionSummary is one client region's (or step's) totals.
+type RegionSummary struct {
+	Requests uint64            `json:"requests"`
+	Failures uint64            `json:"failures"`
+	P99S     *float64          `json:"p99_s,omitempty"`
+	P50S     *float64          `json:"p50_s,omitempty"`
+	ServedBy map[string]uint64 `json:"served_by,omitempty"`
+}
+
+// FaultSummary is one injected fault's cost.
+type FaultSummary struct {
+	Name           string     `json:"name"`
+	Injector       string     `json:"injector"`
+	Target         string     `json:"target"`
+	Mode           string     `json:"mode"`
+	Injected       time.Time  `json:"injected"`
+	Healed         *time.Time `json:"healed,omitempty"`
+	HealFailed     bool       `json:"heal_failed,omitempty"`
+	RTOS           RTOSummary `json:"rto_s"`
+	FirstFailure   *time.Time `json:"first_failure,omitempty"`
+	LastFailure    *time.Time `json:"last_failure,omitempty"`
+	FailedRequests uint64     `json:"failed_requests"`
+	BudgetBurnS    float64    `json:"budget_burn_s"`
+	BudgetShare    float64    `json:"budget_share"`
+	AckedWrites    uint64     `json:"acked_writes"`
+	LostWrites     uint64     `json:"lost_writes"`
+	LateWrites     uint64     `json:"late_writes"`
+	RPOS           *float64   `json:"rpo_s"`
+}
+
+// RTOSummary is a fault's RTO overall and per client region, in seconds; a nil
+// value means "not recovered".
+type RTOSummary struct {
+	Overall        *float64            `json:"overall"`
+	ByClientRegion map[string]*float64 `json:"by_client_region"`
+}
