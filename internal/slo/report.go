@@ -37,8 +37,9 @@ type Report struct {
 	Regions    map[string]RegionSummary `json:"regions"`
 	Steps      map[string]RegionSummary `json:"steps,omitempty"`
 	Faults     []FaultSummary           `json:"faults"`
-	Complete   bool                     `json:"complete"`        // the stream had its trailer
-	Notes      []string                 `json:"notes,omitempty"` // heal failures, aborts, cut streams
+	Timeline   []Point                  `json:"timeline,omitempty"` // per interval and client region, for charts and CSV
+	Complete   bool                     `json:"complete"`           // the stream had its trailer
+	Notes      []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
 	Verdict    Verdict                  `json:"verdict"`
 	ExitCode   int                      `json:"exit_code"`
 }
@@ -93,4 +94,14 @@ type FaultSummary struct {
 type RTOSummary struct {
 	Overall        *float64            `json:"overall"`
 	ByClientRegion map[string]*float64 `json:"by_client_region"`
+}
+
+// Point is one interval of one client region (ClientRegion "" is all of them):
+// the series the HTML charts and the CSV export draw.
+type Point struct {
+	T            float64  `json:"t"` // seconds since the run started
+	ClientRegion string   `json:"client_region"`
+	Requests     uint64   `json:"requests"`
+	Failures     uint64   `json:"failures"`
+	P99S         *float64 `json:"p99_s,omitempty"`
 }
