@@ -1,0 +1,155 @@
+package chaos
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// The injector kinds shipped with slocheck. Azure injectors add their own.
+const (
+	KindPlatform = "platform" // the embedded platform, through its admin API
+	KindHTTP     = "http"     // an HTTP hook: a request to inject, one to heal
+	KindExec     = "exec"     // a shell command pair
+	// KindInProcess is a fault on a platform running inside the same process:
+	// it ends with the process, so HealDir has nothing to undo.
+	KindInProcess = "inprocess"
+)
+
+// Spec describes one fault: which injector, its configuration, and the labels
+// its events carry. It is what faults.json stores, so it never holds a secret:
+// tokens and secret headers are named by the environment variable that holds
+// them.
+type Spec struct {
+	Kind     string        `json:"kind"`
+	Name     string        `json:"name"`
+	Target   string        `json:"target,omitempty"` // region or resource; defaults from the kind's config
+	Mode     string        `json:"mode,omitempty"`   // down, blackhole, …; defaults from the kind's config
+	Platform *PlatformSpec `json:"platform,omitempty"`
+	HTTP     *HTTPSpec     `json:"http,omitempty"`
+	Exec     *ExecSpec     `json:"exec,omitempty"`
+}
+
+// PlatformSpec is a fault on the embedded platform through its admin API
+// (DESIGN.md §4).
+type PlatformSpec struct {
+	Admin     string           `json:"admin"` // base URL of the admin API
+	Region    string           `json:"region"`
+	Mode      string           `json:"mode"` // down, blackhole, errors, slow, replication-cut
+	Ratio     float64          `json:"ratio,omitempty"`
+	LatencyMS int              `json:"latency_ms,omitempty"`
+	TokenEnv  string           `json:"token_env,omitempty"` // environment variable holding the bearer token
+	Timeout   results.Duration `json:"timeout,omitempty"`   // per request; 0 means 5 s
+}
+
+// HTTPSpec is a fault behind an HTTP hook: one request injects, another heals.
+// A 2xx answer is success; a 404 to a DELETE heal means already healed.
+type HTTPSpec struct {
+	InjectURL    string            `json:"inject_url,omitempty"`
+	InjectMethod string            `json:"inject_method,omitempty"` // default POST
+	InjectBody   string            `json:"inject_body,omitempty"`
+	HealURL      string            `json:"heal_url"`
+	HealMethod   string            `json:"heal_method,omitempty"` // POST (default) or DELETE
+	HealBody     string            `json:"heal_body,omitempty"`
+	Headers      map[string]string `json:"headers,omitempty"`    // plain, non-secret headers
+	HeaderEnv    map[string]string `json:"header_env,omitempty"` // header name -> environment variable holding its value
+	Timeout      results.Duration  `json:"timeout,omitempty"`    // per request; 0 means 10 s
+}
+
+// ExecSpec is a fault made by a shell command pair, each run with `sh -c`
+// under a timeout (its whole process group is killed when it runs over).
+// Standard output and error go to files in the run directory.
+type ExecSpec struct {
+	InjectCmd string           `json:"inject_cmd,omitempty"`
+	HealCmd   string           `json:"heal_cmd"`
+	Timeout   results.Duration `json:"timeout,omitempty"` // per command; 0 means 30 s
+}
+
+// Labels returns the target and mode a fault's events carry: the spec's own,
+// or what the kind's configuration says.
+func (s Spec) Labels() (target, mode string) {
+	target, mode = s.Target, s.Mode
+	if s.Platform != nil {
+		if target == "" {
+			target = s.Platform.Region
+		}
+		if mode == "" {
+			mode = s.Platform.Mode
+		}
+	}
+	return target, mode
+}
+
+// Env is what building an injector may use of its surroundings.
+type Env struct {
+	// RunDir is the run directory: exec output files go there.
+	RunDir string
+	// Getenv reads the environment (tokens, secret headers); nil means os.Getenv.
+	Getenv func(string) string
+	// Stdout and Stderr receive exec output when RunDir is "" (nil discards it).
+	Stdout, Stderr io.Writer
+}
+
+// Lookup reads an environment variable through e.Getenv.
+func (e Env) Lookup(name string) string {
+	if e.Getenv == nil {
+		return os.Getenv(name)
+	}
+	return e.Getenv(name)
+}
+
+// BuildFunc builds the injector a spec describes.
+type BuildFunc func(Spec, Env) (Injector, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]BuildFunc{}
+)
+
+// Register makes Build able to build specs of kind. Injector packages call it
+// from init; registering a kind twice panics (a programming error).
+func Register(kind string, build BuildFunc) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[kind]; dup {
+		panic("chaos: kind registered twice: " + kind)
+	}
+	registry[kind] = build
+}
+
+// Kinds returns the registered kinds, sorted.
+func Kinds() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	kinds := make([]string, 0, len(registry))
+	for k := range registry {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// Build returns the injector spec describes, through the builder registered
+// for its kind. Import internal/chaos/builtin to register every shipped kind.
+func Build(spec Spec, env Env) (Injector, error) {
+	if spec.Name == "" {
+		return nil, errors.New("fault spec: name is empty")
+	}
+	registryMu.RLock()
+	build, ok := registry[spec.Kind]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("fault %q: %w %q (known: %s)", spec.Name, ErrUnknownKind, spec.Kind, strings.Join(Kinds(), ", "))
+	}
+	inj, err := build(spec, env)
+	if err != nil {
+		return nil, fmt.Errorf("fault %q: %w", spec.Name, err)
+	}
+	return inj, nil
+}
