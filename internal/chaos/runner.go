@@ -182,8 +182,10 @@ func (r *Runner) runFault(ctx context.Context, start time.Time, f *fault) error 
 	}
 	began := time.Now()
 	if err := r.inject(ctx, f); err != nil {
-		r.close() // inject no more; the others heal
-		_ = r.healFault(ctx, f, "after-failed-inject") // its error is in the record; run reports it
+		// Inject no more; the others heal. This one's heal error, if any,
+		// is in its record, and run reports it.
+		r.close()
+		_ = r.healFault(ctx, f, "after-failed-inject")
 		return err
 	}
 	_ = r.healFault(ctx, f, r.waitHeal(ctx, start, began, f))
