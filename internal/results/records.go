@@ -131,8 +131,14 @@ type Interval struct {
 	Step         string
 	Counts       [NumErrorKinds]uint64   // by ErrorKind; Counts[ErrNone] counts answered successes before the timeout check
 	TooSlow      uint64                  // answered without error but slower than the timeout: failures
-	Latency      *hdrhistogram.Histogram // latency in microseconds of requests that succeeded
+	Latency      *hdrhistogram.Histogram // latency in microseconds of requests that succeeded (dense; see Packed)
 	ServedBy     map[string]uint64       // requests answered, by serving region
+
+	// Packed is the same latency histogram in packed form (about 1 KB for a
+	// typical interval where a dense one takes 188 KB). Read and Merge set
+	// Packed and leave Latency nil, so that an hour of intervals fits in
+	// memory; use AddLatencyTo or Run.LatencyHistogram, which read either.
+	Packed *hdrhistogram.PackedHistogram
 }
 
 // Requests is every request the interval saw, dropped ones included.

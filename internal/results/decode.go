@@ -1,0 +1,275 @@
+package results
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// cursor reads a record's payload; the first error sticks and later reads
+// return zero values.
+type cursor struct {
+	b   []byte
+	err error
+}
+
+var errShort = errors.New("payload too short")
+
+func (c *cursor) uvarint() uint64 {
+	if c.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(c.b)
+	if n <= 0 {
+		c.err = errShort
+		return 0
+	}
+	c.b = c.b[n:]
+	return v
+}
+
+func (c *cursor) varint() int64 {
+	if c.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(c.b)
+	if n <= 0 {
+		c.err = errShort
+		return 0
+	}
+	c.b = c.b[n:]
+	return v
+}
+
+func (c *cursor) byte() byte {
+	if c.err != nil || len(c.b) == 0 {
+		c.err = errShort
+		return 0
+	}
+	v := c.b[0]
+	c.b = c.b[1:]
+	return v
+}
+
+func (c *cursor) bytes() string {
+	n := c.uvarint()
+	if c.err != nil {
+		return ""
+	}
+	if n > MaxString || n > uint64(len(c.b)) {
+		c.err = fmt.Errorf("string of %d bytes", n)
+		return ""
+	}
+	s := string(c.b[:n])
+	c.b = c.b[n:]
+	return s
+}
+
+// count reads an item count and checks the payload can hold that many items
+// of at least minSize bytes each, so a forged count cannot allocate more than
+// the input's size warrants.
+func (c *cursor) count(minSize int) int {
+	n := c.uvarint()
+	if c.err == nil && n > uint64(len(c.b)/minSize) {
+		c.err = fmt.Errorf("count %d exceeds what %d bytes can hold", n, len(c.b))
+	}
+	return int(n)
+}
+
+// str resolves a string table reference.
+func (d *decoder) str(c *cursor) string {
+	ref := c.uvarint()
+	if c.err != nil || ref == 0 {
+		return ""
+	}
+	if ref > uint64(len(d.strs)) {
+		c.err = fmt.Errorf("string reference %d of %d", ref, len(d.strs))
+		return ""
+	}
+	return d.strs[ref-1]
+}
+
+func (d *decoder) intervalRecord(p []byte) error {
+	c := &cursor{b: p}
+	k := c.varint()
+	if k > d.maxK || k < -d.maxK {
+		return fmt.Errorf("interval index %d out of range", k)
+	}
+	regionRef, stepRef := c.uvarint(), c.uvarint()
+	if regionRef > uint64(len(d.strs)) || stepRef > uint64(len(d.strs)) {
+		return fmt.Errorf("interval: string reference out of range")
+	}
+	iv := Interval{Start: d.started.Add(time.Duration(k) * d.interval)}
+	iv.ClientRegion, iv.Step = d.lookup(regionRef), d.lookup(stepRef)
+	d.counts(c, &iv)
+	iv.TooSlow = c.uvarint()
+	d.servedBy(c, &iv)
+	d.histogram(c, &iv)
+	if c.err != nil {
+		return fmt.Errorf("interval: %w", c.err)
+	}
+	if err := checkInterval(&iv); err != nil {
+		return err
+	}
+	d.addInterval(ivKey{k, regionRef, stepRef}, &iv)
+	return nil
+}
+
+func (d *decoder) lookup(ref uint64) string {
+	if ref == 0 {
+		return ""
+	}
+	return d.strs[ref-1]
+}
+
+// counts reads the count mask and the nonzero counts. Kinds this reader does
+// not know (a newer writer's) count as ErrOther.
+func (d *decoder) counts(c *cursor, iv *Interval) {
+	mask := c.uvarint()
+	for k := 0; mask != 0 && c.err == nil; k++ {
+		if mask&1 != 0 {
+			kind := min(k, int(ErrOther))
+			iv.Counts[kind] = addSat(iv.Counts[kind], c.uvarint())
+		}
+		mask >>= 1
+	}
+}
+
+func (d *decoder) servedBy(c *cursor, iv *Interval) {
+	n := c.count(2)
+	if n == 0 || c.err != nil {
+		return
+	}
+	iv.ServedBy = make(map[string]uint64, n)
+	for range n {
+		name := d.str(c)
+		iv.ServedBy[name] = addSat(iv.ServedBy[name], c.uvarint())
+	}
+}
+
+func (d *decoder) histogram(c *cursor, iv *Interval) {
+	n := c.count(2)
+	if c.err != nil {
+		return
+	}
+	h := NewPackedLatencyHistogram()
+	var v int64
+	for range n {
+		delta, cnt := c.uvarint(), c.uvarint()
+		if c.err != nil {
+			return
+		}
+		if delta > uint64(LatencyHighest)*2 || cnt > uint64(1<<62) {
+			c.err = fmt.Errorf("histogram bucket %d+%d (count %d) out of range", v, delta, cnt)
+			return
+		}
+		v += int64(delta)
+		if err := h.RecordValues(v, int64(cnt)); err != nil {
+			c.err = fmt.Errorf("histogram: %w", err)
+			return
+		}
+	}
+	iv.Packed = h
+}
+
+// checkInterval checks that the histogram holds exactly the interval's
+// successes: answered (none or 4xx) minus too slow.
+func checkInterval(iv *Interval) error {
+	answered := iv.Counts[ErrNone] + iv.Counts[Err4xx]
+	if answered < iv.Counts[ErrNone] || iv.TooSlow > answered {
+		return fmt.Errorf("interval: %d too slow of %d answered", iv.TooSlow, answered)
+	}
+	if got := uint64(iv.LatencyCount()); got != answered-iv.TooSlow {
+		return fmt.Errorf("interval: histogram holds %d latencies, counts say %d successes", got, answered-iv.TooSlow)
+	}
+	return nil
+}
+
+func addSat(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return ^uint64(0)
+}
+
+// addInterval appends iv, or adds it to the interval already read with the
+// same start, client region and step.
+func (d *decoder) addInterval(key ivKey, iv *Interval) {
+	if i, ok := d.ivIndex[key]; ok {
+		combine(&d.out.Intervals[i], iv)
+		return
+	}
+	d.ivIndex[key] = len(d.out.Intervals)
+	d.out.Intervals = append(d.out.Intervals, *iv)
+}
+
+func (d *decoder) failures(p []byte) error {
+	c := &cursor{b: p}
+	n, before := c.count(6), len(d.out.Failures)
+	var t int64
+	for range n {
+		t += c.varint()
+		f := Failure{Time: d.at(t)}
+		f.Intended = f.Time.Add(-time.Duration(c.varint()))
+		f.ClientRegion, f.Step = d.str(c), d.str(c)
+		f.Err = ErrorKind(min(c.byte(), byte(ErrOther)))
+		f.Status = int(min(c.uvarint(), 1<<20))
+		if c.err != nil {
+			break
+		}
+		d.out.Failures = append(d.out.Failures, f)
+	}
+	if c.err != nil {
+		d.out.Failures = d.out.Failures[:before] // a record is all or nothing
+		return fmt.Errorf("failures: %w", c.err)
+	}
+	return nil
+}
+
+func (d *decoder) writes(p []byte) error {
+	c := &cursor{b: p}
+	n, before := c.count(4), len(d.out.Writes)
+	var t int64
+	for range n {
+		t += c.varint()
+		w := AckedWrite{Acked: d.at(t), ID: c.bytes()}
+		w.Region, w.ClientRegion = d.str(c), d.str(c)
+		if c.err != nil {
+			break
+		}
+		d.out.Writes = append(d.out.Writes, w)
+	}
+	if c.err != nil {
+		d.out.Writes = d.out.Writes[:before] // a record is all or nothing
+		return fmt.Errorf("writes: %w", c.err)
+	}
+	return nil
+}
+
+func (d *decoder) readbacks(p []byte) error {
+	c := &cursor{b: p}
+	n, before := c.count(6), len(d.out.Readbacks)
+	var t int64
+	for range n {
+		t += c.varint()
+		r := Readback{Time: d.at(t), ID: c.bytes()}
+		r.Region = d.str(c)
+		r.Found = c.byte() == 1
+		r.Phase, r.Fault = d.str(c), d.str(c)
+		if c.err != nil {
+			break
+		}
+		d.out.Readbacks = append(d.out.Readbacks, r)
+	}
+	if c.err != nil {
+		d.out.Readbacks = d.out.Readbacks[:before] // a record is all or nothing
+		return fmt.Errorf("readbacks: %w", c.err)
+	}
+	return nil
+}
+
+// finish sorts every slice of the run into its canonical order.
+func (d *decoder) finish() {
+	sortRun(d.out)
+}
