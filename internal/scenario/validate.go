@@ -1,0 +1,310 @@
+package scenario
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+var (
+	namePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	tokenPattern   = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") // an HTTP header name (RFC 9110 token)
+	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	groupPattern   = regexp.MustCompile(`^[-\w._()]{1,90}$`) // an Azure resource group
+	azNamePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,89}$`)
+	k8sNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	accountPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,42}[a-z0-9]$`) // a Cosmos DB account
+	placeholder    = regexp.MustCompile(`\{[^{}]*\}`)
+)
+
+var (
+	engines      = []string{EngineGo, EngineK6}
+	injectors    = []string{InjectorPlatform, InjectorHTTP, InjectorExec, InjectorFrontDoor, InjectorAKS, InjectorChaosStudio, InjectorCosmos}
+	modes        = []string{ModeDown, ModeBlackhole, ModeErrors, ModeSlow, ModeReplicationCut}
+	httpMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	scriptExts   = []string{".js", ".mjs", ".ts"}
+	azureBlocks  = []string{InjectorFrontDoor, InjectorAKS, InjectorChaosStudio, InjectorCosmos}
+	regionFaults = []string{InjectorPlatform, InjectorCosmos} // injectors that need a region
+)
+
+// checker collects the problems of one scenario.
+type checker struct {
+	s    *Scenario
+	errs []error
+}
+
+func (c *checker) errorf(path, format string, args ...any) {
+	c.errs = append(c.errs, c.s.src.errorAt(path, format, args...))
+}
+
+// Validate checks the whole scenario and returns every problem, each located
+// at its field, in file order. A scenario that Load, Parse, Open or Builtin
+// returned has none; call it again after changing fields by hand.
+func (s *Scenario) Validate() []error {
+	c := &checker{s: s}
+	c.top()
+	if s.Target != nil {
+		c.target(s.Target)
+	} else {
+		c.platform(&s.Platform)
+	}
+	c.load(&s.Load)
+	c.faults()
+	c.objectives(&s.Objectives)
+	sortErrors(c.errs)
+	return c.errs
+}
+
+func (c *checker) top() {
+	s := c.s
+	c.name("name", s.Name)
+	c.oneOf("engine", "engine", s.Engine, engines)
+	switch {
+	case s.Engine == EngineK6 && s.Script == "":
+		c.errorf("script", "engine k6 needs a script (a k6 JavaScript file)")
+	case s.Engine == EngineK6 && !slices.Contains(scriptExts, path.Ext(s.Script)):
+		c.errorf("script", "want a k6 script (%s), got %q", strings.Join(scriptExts, ", "), s.Script)
+	case s.Engine != EngineK6 && s.Script != "":
+		c.errorf("script", "a script applies to engine k6 only (engine is %s)", s.Engine)
+	}
+}
+
+func (c *checker) target(t *Target) {
+	clients := sortedKeys(c.s.Load.ClientRegions, nil)
+	if t.URL == "" && len(t.Edges) == 0 {
+		c.errorf("target", "give url (one entry point) or edges (one per client region)")
+	}
+	if t.URL != "" {
+		c.url("target.url", t.URL)
+	}
+	for _, client := range sortedKeys(t.Edges, nil) {
+		p := childPath("target.edges", client)
+		if !slices.Contains(clients, client) {
+			c.errorf(p, "no client region %q in load.client_regions (want one of %s)", client, strings.Join(clients, ", "))
+		}
+		c.url(p, t.Edges[client])
+	}
+	if t.URL == "" && len(t.Edges) > 0 {
+		for _, client := range c.s.ClientRegions() {
+			if _, ok := t.Edges[client]; !ok {
+				c.errorf("target.edges", "no edge for client region %q (and no target.url)", client)
+			}
+		}
+	}
+	c.names("target.regions", t.Regions, 1)
+	c.readback(t)
+	if t.ServedByHeader != "" && !tokenPattern.MatchString(t.ServedByHeader) {
+		c.errorf("target.served_by_header", "%q is not an HTTP header name", t.ServedByHeader)
+	}
+	if !strings.HasPrefix(t.CheckURL, "/") {
+		c.url("target.check_url", t.CheckURL)
+	}
+}
+
+// readback checks the RPO read-back template: {id} and {region} placeholders
+// in an absolute URL, or in a path joined to each edge.
+func (c *checker) readback(t *Target) {
+	if t.ReadbackURL == "" {
+		return
+	}
+	const p = "target.readback_url"
+	for _, ph := range placeholder.FindAllString(t.ReadbackURL, -1) {
+		if ph != "{id}" && ph != "{region}" {
+			c.errorf(p, "unknown placeholder %s (want {id} and {region})", ph)
+			return
+		}
+	}
+	if !strings.Contains(t.ReadbackURL, "{id}") {
+		c.errorf(p, "the template needs {id}, the acknowledged order's id")
+		return
+	}
+	filled := strings.NewReplacer("{id}", "id", "{region}", "region").Replace(t.ReadbackURL)
+	if !strings.HasPrefix(filled, "/") {
+		c.url(p, filled)
+	}
+}
+
+func (c *checker) platform(p *Platform) {
+	c.names("platform.regions", p.Regions, 1)
+	if len(p.ClientRegions) == 0 {
+		c.errorf("platform.client_regions", "want at least one client region")
+	}
+	for _, client := range sortedKeys(p.ClientRegions, nil) {
+		path := childPath("platform.client_regions", client)
+		c.name(path, client)
+		if r := p.ClientRegions[client]; !slices.Contains(p.Regions, r) {
+			c.errorf(path, "unknown region %q (want one of %s)", r, strings.Join(p.Regions, ", "))
+		}
+	}
+	pr := p.Probe
+	c.positive("platform.probe.interval", pr.Interval)
+	c.positive("platform.probe.timeout", pr.Timeout)
+	if pr.Timeout > pr.Interval && pr.Interval > 0 {
+		c.errorf("platform.probe.timeout", "%s is longer than the probe interval (%s)", pr.Timeout, pr.Interval)
+	}
+	if pr.SampleSize < 1 {
+		c.errorf("platform.probe.sample_size", "must be at least 1, got %d", pr.SampleSize)
+	}
+	if pr.SuccessfulSamples < 1 || pr.SuccessfulSamples > max(pr.SampleSize, 1) {
+		c.errorf("platform.probe.successful_samples", "must be from 1 to sample_size (%d), got %d", pr.SampleSize, pr.SuccessfulSamples)
+	}
+	c.nonNegative("platform.replication_lag", p.ReplicationLag)
+}
+
+func (c *checker) load(l *Traffic) {
+	switch {
+	case len(l.Ramp) == 0 && !(l.Rate > 0):
+		c.errorf("load.rate", "must be positive (requests per second), got %g", l.Rate)
+	case l.Rate < 0:
+		c.errorf("load.rate", "must not be negative (requests per second), got %g", l.Rate)
+	}
+	c.positive("load.duration", l.Duration)
+	var ramp time.Duration
+	peak := l.Rate
+	for i, st := range l.Ramp {
+		p := indexPath("load.ramp", i)
+		c.positive(p+".duration", st.Duration)
+		if st.Rate < 0 {
+			c.errorf(p+".rate", "must not be negative, got %g", st.Rate)
+		}
+		ramp += st.Duration
+		peak = max(peak, st.Rate)
+	}
+	if len(l.Ramp) > 0 && !(peak > 0) {
+		c.errorf("load.ramp", "every rate is 0: the run would send nothing")
+	}
+	if ramp > l.Duration && l.Duration > 0 {
+		c.errorf("load.ramp", "the stages last %s, longer than load.duration (%s)", ramp, l.Duration)
+	}
+	c.positive("load.timeout", l.Timeout)
+	if l.MaxWorkers < 1 {
+		c.errorf("load.max_workers", "must be at least 1, got %d", l.MaxWorkers)
+	}
+	c.clientWeights(l.ClientRegions)
+	c.journeys(l.Journeys)
+}
+
+func (c *checker) clientWeights(w map[string]float64) {
+	const p = "load.client_regions"
+	var known []string
+	if c.s.Target == nil {
+		known = sortedKeys(c.s.Platform.ClientRegions, nil)
+	}
+	var sum float64
+	for _, client := range sortedKeys(w, nil) {
+		cp := childPath(p, client)
+		c.name(cp, client)
+		if w[client] < 0 {
+			c.errorf(cp, "a weight must not be negative, got %g", w[client])
+		}
+		sum += max(w[client], 0)
+		if known != nil && !slices.Contains(known, client) {
+			c.errorf(cp, "unknown client region (platform.client_regions has %s)", strings.Join(known, ", "))
+		}
+	}
+	if sum == 0 {
+		c.errorf(p, "want at least one client region with a positive weight")
+	}
+}
+
+func (c *checker) journeys(js []Journey) {
+	const p = "load.journeys"
+	if len(js) == 0 {
+		c.errorf(p, "want at least one journey")
+		return
+	}
+	var sum float64
+	seen := map[string]int{}
+	for i, j := range js {
+		jp := indexPath(p, i)
+		c.name(jp+".name", j.Name)
+		if prev, dup := seen[j.Name]; dup && j.Name != "" {
+			c.errorf(jp+".name", "%q is also the name of %s", j.Name, indexPath(p, prev))
+		}
+		seen[j.Name] = i
+		if j.Weight < 0 {
+			c.errorf(jp+".weight", "must not be negative, got %g", j.Weight)
+		}
+		sum += max(j.Weight, 0)
+		c.nonNegative(jp+".think_time", j.ThinkTime)
+		if len(j.Steps) == 0 {
+			c.errorf(jp+".steps", "want at least one step (%s)", strings.Join(Steps, ", "))
+		}
+		for k, st := range j.Steps {
+			c.oneOf(indexPath(jp+".steps", k), "step", st, Steps)
+		}
+	}
+	if sum == 0 {
+		c.errorf(p, "want at least one journey with a positive weight")
+	}
+}
+
+func (c *checker) objectives(o *Objectives) {
+	c.positive("objectives.p99", o.P99)
+	if !(o.Availability > 0 && o.Availability < 1) {
+		c.errorf("objectives.availability", "must be between 0 and 1 (0.9999 is 99.99 %%), got %g", o.Availability)
+	}
+	c.positive("objectives.rto", o.RTO)
+	c.positive("objectives.rpo", o.RPO)
+	if !(o.BudgetShare > 0 && o.BudgetShare <= 1) {
+		c.errorf("objectives.budget_share", "must be above 0 and at most 1, got %g", o.BudgetShare)
+	}
+	c.positive("objectives.stability_window", o.StabilityWindow)
+	c.nonNegative("objectives.recovery", o.Recovery)
+}
+
+// name checks a name used in reports and file names.
+func (c *checker) name(path, v string) {
+	if !namePattern.MatchString(v) {
+		c.errorf(path, "%q is not a valid name (letters, digits, '.', '_', '-')", v)
+	}
+}
+
+// names checks a list of unique names with at least min entries.
+func (c *checker) names(path string, vs []string, min int) {
+	if len(vs) < min {
+		c.errorf(path, "want at least %d", min)
+	}
+	for i, v := range vs {
+		c.name(indexPath(path, i), v)
+		if slices.Index(vs, v) < i {
+			c.errorf(indexPath(path, i), "%q is listed twice", v)
+		}
+	}
+}
+
+func (c *checker) oneOf(path, what, v string, allowed []string) {
+	if !slices.Contains(allowed, v) {
+		c.errorf(path, "unknown %s %q (want one of %s)", what, v, strings.Join(allowed, ", "))
+	}
+}
+
+func (c *checker) positive(path string, d time.Duration) {
+	if d <= 0 {
+		c.errorf(path, "must be positive, got %s", d)
+	}
+}
+
+func (c *checker) nonNegative(path string, d time.Duration) {
+	if d < 0 {
+		c.errorf(path, "must not be negative, got %s", d)
+	}
+}
+
+// url checks an absolute http or https URL.
+func (c *checker) url(path, v string) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.errorf(path, "want an absolute http:// or https:// URL, got %q", v)
+	}
+}
+
+// fieldsf formats a field path under a fault.
+func fieldsf(i int, field string) string { return childPath(indexPath("faults", i), field) }
+
+// String formats a window as "20s–40s".
+func (w Window) String() string { return fmt.Sprintf("%s–%s", w.From, w.To) }

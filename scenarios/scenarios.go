@@ -1,0 +1,11 @@
+// Package scenarios carries slocheck's ready scenario files inside the
+// binary, so that `slocheck run` and `slocheck validate NAME` work from any
+// directory. internal/scenario reads them; this package only embeds them.
+package scenarios
+
+import "embed"
+
+// FS holds the ready scenario files, *.yaml, at its root.
+//
+//go:embed *.yaml
+var FS embed.FS
