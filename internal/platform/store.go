@@ -23,7 +23,7 @@ type Order struct {
 // it went down or was blackholed: the ground truth of lost writes.
 type Stranded struct {
 	results.AckedWrite
-	Fault     time.Time `json:"fault"`               // when its region failed
+	Fault     time.Time `json:"fault"`              // when its region failed
 	Recovered time.Time `json:"recovered,omitzero"` // when it replicated late, on heal; zero while lost
 }
 
