@@ -59,26 +59,43 @@ func lineChart(r *slo.Report, id, title, unit string, pick series) chart {
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: unit}),
 	)
 	for i, cr := range timelineRegions(r) {
-		var data []opts.LineData
-		for _, p := range r.Timeline {
-			if p.ClientRegion != cr {
-				continue
-			}
-			v, ok := pick(p, iv)
-			if !ok {
-				data = append(data, opts.LineData{Value: []any{p.T, "-"}}) // "-" is ECharts' empty value: a gap
-				continue
-			}
-			data = append(data, opts.LineData{Value: []any{p.T, v}})
-		}
-		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)})}
+		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Step: "end"})}
 		if i == 0 {
 			so = append(so, faultAreas(r)...)
 		}
-		l.AddSeries(regionLabel(cr), data, so...)
+		l.AddSeries(regionLabel(cr), seriesData(r, cr, iv, pick), so...)
 	}
 	snip := l.RenderSnippet()
 	return chart{ID: id, Title: title, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+}
+
+// seriesData is one client region's figure per interval as [t, value]
+// pairs. Each value holds for its interval [t, t+interval): the line is drawn
+// as steps ending at the next point, and a closing point at the end of the
+// last interval gives that interval its width. A missing value is "-",
+// ECharts' empty value, drawn as a gap.
+func seriesData(r *slo.Report, clientRegion string, iv float64, pick series) []opts.LineData {
+	var data []opts.LineData
+	var last slo.Point
+	for _, p := range r.Timeline {
+		if p.ClientRegion != clientRegion {
+			continue
+		}
+		data = append(data, opts.LineData{Value: []any{p.T, pickOrGap(pick, p, iv)}})
+		last = p
+	}
+	if len(data) > 0 {
+		data = append(data, opts.LineData{Value: []any{last.T + iv, pickOrGap(pick, last, iv)}})
+	}
+	return data
+}
+
+// pickOrGap is a point's figure, or "-" when it has none.
+func pickOrGap(pick series, p slo.Point, iv float64) any {
+	if v, ok := pick(p, iv); ok {
+		return v
+	}
+	return "-"
 }
 
 // faultAreas shades each fault's window, from injection to heal (or to the

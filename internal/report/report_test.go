@@ -314,6 +314,9 @@ func TestHTMLChartData(t *testing.T) {
 			for _, p := range pts {
 				want = append(want, map[string]any{"value": []any{p.T, c.want(p)}})
 			}
+			// the last interval is closed at its end, so it is drawn with its width
+			last := pts[len(pts)-1]
+			want = append(want, map[string]any{"value": []any{last.T + fixtureIntervalS, c.want(last)}})
 			if got := s["data"].([]any); !approxEqual(got, want) {
 				t.Errorf("%s series %s: data %v, want %v", c.id, s["name"], got, want)
 			}
@@ -473,5 +476,20 @@ func TestWriteAllReportsAFailingFileAndWritesTheRest(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want 1 (temporary file left?)", len(entries))
+	}
+}
+
+func TestHTMLWithoutTimelineHasNoLibrary(t *testing.T) {
+	r := fixture()
+	r.Timeline = nil
+	var buf bytes.Buffer
+	if err := HTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<script") {
+		t.Error("a page without charts carries scripts")
+	}
+	if !strings.Contains(buf.String(), "<h2>Objectives</h2>") {
+		t.Error("a page without charts lost its tables")
 	}
 }
