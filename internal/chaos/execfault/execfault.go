@@ -83,8 +83,8 @@ func (e *Exec) Heal(ctx context.Context) error {
 }
 
 // run runs one command under the timeout, its output into the run directory.
-func (e *Exec) run(ctx context.Context, action, command string) error {
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+func (e *Exec) run(parent context.Context, action, command string) error {
+	ctx, cancel := context.WithTimeout(parent, e.timeout)
 	defer cancel()
 	stdout, stderr, closeOut, err := e.outputs(action)
 	if err != nil {
@@ -98,8 +98,11 @@ func (e *Exec) run(ctx context.Context, action, command string) error {
 	// WaitDelay bounds the wait for output pipes held open by orphans.
 	cmd.WaitDelay = time.Second
 	err = cmd.Run()
-	if ctx.Err() != nil && err != nil {
-		return fmt.Errorf("%s command %s: %w (process group killed)", action, quote(command), context.Cause(ctx))
+	switch {
+	case err != nil && parent.Err() != nil:
+		return fmt.Errorf("%s command %s: %w (process group killed)", action, quote(command), parent.Err())
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("%s command %s: timed out after %s (process group killed)", action, quote(command), e.timeout)
 	}
 	if err != nil {
 		return fmt.Errorf("%s command %s: %w%s", action, quote(command), err, e.seeOutput(action))
