@@ -3,6 +3,7 @@ package report
 import (
 	"html/template"
 	"math"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -63,7 +64,7 @@ func lineChart(r *slo.Report, id, title, unit string, pick series) chart {
 		if i == 0 {
 			so = append(so, faultAreas(r)...)
 		}
-		l.AddSeries(regionLabel(cr), seriesData(r, cr, iv, pick), so...)
+		l.AddSeries(scriptSafe(regionLabel(cr)), seriesData(r, cr, iv, pick), so...)
 	}
 	snip := l.RenderSnippet()
 	return chart{ID: id, Title: title, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
@@ -107,13 +108,18 @@ func faultAreas(r *slo.Report) []charts.SeriesOpts {
 	var areas [][]opts.MarkAreaData
 	for i := range r.Faults {
 		from, to := faultWindow(r, &r.Faults[i])
-		areas = append(areas, []opts.MarkAreaData{{Name: r.Faults[i].Name, XAxis: from}, {XAxis: to}})
+		areas = append(areas, []opts.MarkAreaData{{Name: scriptSafe(r.Faults[i].Name), XAxis: from}, {XAxis: to}})
 	}
 	return []charts.SeriesOpts{
 		charts.WithMarkAreaData(areas...),
 		charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: "rgba(220, 53, 69, 0.12)"}}),
 	}
 }
+
+// scriptSafe keeps a name from closing the chart's <script>: go-echarts
+// writes the option JSON into the page without HTML escaping, so a "<" is
+// shown as "‹" in chart labels (tables escape names properly).
+func scriptSafe(name string) string { return strings.ReplaceAll(name, "<", "‹") }
 
 // timelineRegions are the series' client regions in order: "" (all) first,
 // then the regions sorted.

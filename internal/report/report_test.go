@@ -493,3 +493,22 @@ func TestHTMLWithoutTimelineHasNoLibrary(t *testing.T) {
 		t.Error("a page without charts lost its tables")
 	}
 }
+
+func TestHTMLEscapesNames(t *testing.T) {
+	r := fixture()
+	evil := `</script><img src=x onerror=alert(1)>`
+	r.Faults[0].Name = evil
+	for i := range r.Timeline {
+		if r.Timeline[i].ClientRegion == "eastus" {
+			r.Timeline[i].ClientRegion = evil
+		}
+	}
+	r.Notes = append(r.Notes, evil)
+	var buf bytes.Buffer
+	if err := HTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Replace(buf.String(), echartsJS, "", 1), "<img") {
+		t.Error("a name from the scenario reached the page as markup")
+	}
+}
