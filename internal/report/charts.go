@@ -55,6 +55,7 @@ func lineChart(r *slo.Report, id, title, unit string, pick series) chart {
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: "320px"}),
 		charts.WithAnimation(false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}), // wheel and drag zoom into the time axis
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s", Min: 0, Max: math.Max(r.DurationS, 0)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: unit}),
