@@ -44,6 +44,9 @@ func forJSON(r *slo.Report) *slo.Report {
 		f.Healed = msPtr(f.Healed)
 		f.FirstFailure = msPtr(f.FirstFailure)
 		f.LastFailure = msPtr(f.LastFailure)
+		if f.RTOS.ByClientRegion == nil {
+			f.RTOS.ByClientRegion = map[string]*float64{}
+		}
 		c.Faults[i] = f
 	}
 	return &c

@@ -204,20 +204,22 @@ func TestJSONRoundTrips(t *testing.T) {
 
 func TestJSONNormalises(t *testing.T) {
 	cet := time.FixedZone("CET", 3600)
-	r := &slo.Report{Started: time.Date(2026, 11, 24, 11, 0, 0, 123456789, cet), Verdict: slo.Pass}
+	r := &slo.Report{Started: time.Date(2026, 11, 24, 11, 0, 0, 123456789, cet), Verdict: slo.Pass,
+		Faults: []slo.FaultSummary{{Name: "f", Injected: time.Date(2026, 11, 24, 11, 0, 20, 350400000, cet)}}}
 	var buf bytes.Buffer
 	if err := JSON(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
 		`"schema": "slocheck/report/v1"`, `"started": "2026-11-24T10:00:00.123Z"`,
-		`"objectives": []`, `"regions": {}`, `"faults": []`,
+		`"objectives": []`, `"regions": {}`, `"injected": "2026-11-24T10:00:20.35Z"`, `"by_client_region": {}`,
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("report.json lacks %s:\n%s", want, buf.String())
 		}
 	}
-	if r.Schema != "" || r.Objectives != nil || r.Started.Nanosecond() != 123456789 {
+	if r.Schema != "" || r.Objectives != nil || r.Started.Nanosecond() != 123456789 ||
+		r.Faults[0].Injected.Nanosecond() != 350400000 || r.Faults[0].RTOS.ByClientRegion != nil {
 		t.Error("JSON modified the caller's report")
 	}
 }
@@ -510,5 +512,15 @@ func TestHTMLEscapesNames(t *testing.T) {
 	}
 	if strings.Contains(strings.Replace(buf.String(), echartsJS, "", 1), "<img") {
 		t.Error("a name from the scenario reached the page as markup")
+	}
+}
+
+func TestJSONEmptyFaultsAreAList(t *testing.T) {
+	var buf bytes.Buffer
+	if err := JSON(&buf, &slo.Report{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"faults": []`) {
+		t.Errorf("a run without faults must write \"faults\": []:\n%s", buf.String())
 	}
 }
