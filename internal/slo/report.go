@@ -1,7 +1,6 @@
-// Package slo holds the definitions of DESIGN.md §2 as pure functions: no I/O
-// and no clock. Measurements come in (a results.Run), objectives with
-// confidence intervals and verdicts come out (a Report, the report.json model
-// of DESIGN.md §8).
+// This file is the report.json model of DESIGN.md §8 (a contract); the
+// package documentation is in doc.go.
+
 package slo
 
 import "time"

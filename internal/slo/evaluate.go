@@ -1,0 +1,262 @@
+package slo
+
+import (
+	"sort"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// Options change how a run is judged.
+type Options struct {
+	// InconclusiveFails makes an INCONCLUSIVE run exit with 98 (slocheck run
+	// --inconclusive-fails). Without it an INCONCLUSIVE run exits 0 and
+	// report.json says INCONCLUSIVE.
+	InconclusiveFails bool
+}
+
+// The exit codes of DESIGN.md §6 that a verdict maps to (the same values as
+// internal/exitcode, which slo may not import: it imports only results).
+const (
+	exitOK           = 0
+	exitInconclusive = 98
+	exitFailed       = 99
+)
+
+// group accumulates one scope's requests (all, a client region, a step).
+type group struct {
+	requests, failures, dropped uint64
+	servedBy                    map[string]uint64
+	latency                     *hdrhistogram.Histogram
+}
+
+func newGroup() *group {
+	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram()}
+}
+
+func (g *group) add(iv *results.Interval, latency bool) {
+	g.requests += iv.Requests()
+	g.failures += iv.Failures()
+	g.dropped += iv.Counts[results.ErrDropped]
+	for r, n := range iv.ServedBy {
+		g.servedBy[r] += n
+	}
+	if latency {
+		iv.AddLatencyTo(g.latency)
+	}
+}
+
+// evaluation is one Evaluate call's state.
+type evaluation struct {
+	run        *results.Run
+	targets    results.Targets
+	start, end time.Time
+	interval   time.Duration
+	slots      int
+	regions    []string // client regions
+	steps      []string
+	faults     []Fault
+	steady     []Window
+
+	all      *group
+	byRegion map[string]*group
+	byStep   map[string]*group
+	series   Series              // all client regions, per interval
+	traffic  map[string]*Traffic // per client region; "" is all of them
+	timeline []Point
+}
+
+// Evaluate judges a run by the definitions of DESIGN.md §2 and returns the
+// report.json model of §8. It reads run and never changes it.
+func Evaluate(run *results.Run, opt Options) Report {
+	e := newEvaluation(run)
+	e.aggregate()
+	r := Report{
+		Schema: Schema, Scenario: run.Header.Scenario, Engine: run.Header.Engine, Target: run.Header.Target,
+		Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
+		Requests: e.all.requests, Failures: e.all.failures, Successes: e.all.requests - e.all.failures,
+		Dropped: e.all.dropped, Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
+		Timeline: e.timeline, Complete: run.Trailer != nil, Faults: []FaultSummary{},
+	}
+	r.Objectives = e.latencyObjectives()
+	r.Objectives = append(r.Objectives, e.availabilityObjectives()...)
+	var fobj []Objective
+	for _, f := range e.faults {
+		fs, objs := e.fault(f)
+		r.Faults = append(r.Faults, fs)
+		fobj = append(fobj, objs...)
+	}
+	r.Objectives = append(r.Objectives, worstOf(fobj, "rto", e.targets.RTO.Std())...)
+	r.Objectives = append(r.Objectives, worstOf(fobj, "rpo", e.targets.RPO.Std())...)
+	r.Objectives = append(r.Objectives, fobj...)
+	r.Objectives = append(r.Objectives, e.infoObjectives()...)
+	r.Notes = e.notes()
+	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
+	return r
+}
+
+func newEvaluation(run *results.Run) *evaluation {
+	e := &evaluation{run: run, targets: withDefaults(run.Header.Targets), start: run.Header.Started,
+		interval: run.Header.Interval.Std(), all: newGroup(), byRegion: map[string]*group{},
+		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
+	if e.interval <= 0 {
+		e.interval = time.Second
+	}
+	if e.start.IsZero() && len(run.Intervals) > 0 {
+		e.start = run.Intervals[0].Start
+	}
+	e.regions, e.steps = run.Header.ClientRegions, run.Header.Steps
+	for i := range run.Intervals {
+		iv := &run.Intervals[i]
+		e.slots = max(e.slots, e.slot(iv.Start)+1)
+		e.regions = appendNew(e.regions, iv.ClientRegion)
+		e.steps = appendNew(e.steps, iv.Step)
+	}
+	e.end = e.start.Add(time.Duration(e.slots) * e.interval)
+	if run.Trailer != nil && run.Trailer.Ended.After(e.end) {
+		e.end = run.Trailer.Ended
+	}
+	e.faults = Faults(run.Events)
+	e.steady = SteadyState(Window{e.start, e.end}, FaultWindows(e.faults, e.targets.Recovery.Std(), e.end))
+	return e
+}
+
+func (e *evaluation) slot(t time.Time) int {
+	return max(0, int(t.Sub(e.start)/e.interval))
+}
+
+// withDefaults fills the zero fields of t from results.DefaultTargets.
+func withDefaults(t results.Targets) results.Targets {
+	d := results.DefaultTargets()
+	pick := func(v, def results.Duration) results.Duration {
+		if v <= 0 {
+			return def
+		}
+		return v
+	}
+	t.P99, t.RTO, t.RPO = pick(t.P99, d.P99), pick(t.RTO, d.RTO), pick(t.RPO, d.RPO)
+	t.Timeout, t.StabilityWindow = pick(t.Timeout, d.Timeout), pick(t.StabilityWindow, d.StabilityWindow)
+	t.Recovery = pick(t.Recovery, d.Recovery)
+	if t.Availability <= 0 {
+		t.Availability = d.Availability
+	}
+	if t.BudgetShare <= 0 {
+		t.BudgetShare = d.BudgetShare
+	}
+	if t.Quantile <= 0 || t.Quantile >= 1 {
+		t.Quantile = d.Quantile
+	}
+	return t
+}
+
+func appendNew(list []string, s string) []string {
+	for _, v := range list {
+		if v == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// aggregate reads every interval once, slot by slot, into the scopes'
+// totals, the per-interval series and the timeline; then the failures.
+func (e *evaluation) aggregate() {
+	e.series = Series{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots), Failed: make([]uint64, e.slots)}
+	for _, r := range append([]string{""}, e.regions...) {
+		e.traffic[r] = &Traffic{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots)}
+	}
+	for _, r := range e.regions {
+		e.byRegion[r] = newGroup()
+	}
+	for _, s := range e.steps {
+		e.byStep[s] = newGroup()
+	}
+	scratch := map[string]*hdrhistogram.Histogram{"": results.NewLatencyHistogram()}
+	for _, r := range e.regions {
+		scratch[r] = results.NewLatencyHistogram()
+	}
+	for slot, ivs := range e.bySlot() {
+		e.addSlot(slot, ivs, scratch)
+	}
+	e.addFailures()
+}
+
+// bySlot lists the intervals' indexes per slot (a counting sort: records of
+// one interval may arrive in any order).
+func (e *evaluation) bySlot() [][]int {
+	count := make([]int, e.slots+1)
+	for i := range e.run.Intervals {
+		count[e.slot(e.run.Intervals[i].Start)+1]++
+	}
+	for s := 1; s <= e.slots; s++ {
+		count[s] += count[s-1]
+	}
+	flat := make([]int, len(e.run.Intervals))
+	next := append([]int(nil), count[:e.slots]...)
+	for i := range e.run.Intervals {
+		s := e.slot(e.run.Intervals[i].Start)
+		flat[next[s]] = i
+		next[s]++
+	}
+	out := make([][]int, e.slots)
+	for s := range out {
+		out[s] = flat[count[s]:count[s+1]]
+	}
+	return out
+}
+
+// addSlot adds one slot's intervals to every scope and appends its timeline
+// points: all client regions first, then each.
+func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogram.Histogram) {
+	for _, h := range scratch {
+		if h.TotalCount() > 0 {
+			h.Reset()
+		}
+	}
+	base, t := len(e.timeline), (time.Duration(slot) * e.interval).Seconds()
+	col := map[string]int{"": 0}
+	for i, r := range append([]string{""}, e.regions...) {
+		col[r] = i
+		e.timeline = append(e.timeline, Point{T: t, ClientRegion: r})
+	}
+	for _, i := range ivs {
+		iv := &e.run.Intervals[i]
+		e.all.add(iv, true)
+		e.byRegion[iv.ClientRegion].add(iv, true)
+		e.byStep[iv.Step].add(iv, true)
+		n, f := iv.Requests(), iv.Failures()
+		for _, p := range []*Point{&e.timeline[base], &e.timeline[base+col[iv.ClientRegion]]} {
+			p.Requests += n
+			p.Failures += f
+		}
+		e.series.Requests[slot] += n
+		e.series.Failed[slot] += f
+		e.traffic[""].Requests[slot] += n
+		e.traffic[iv.ClientRegion].Requests[slot] += n
+		iv.AddLatencyTo(scratch[""])
+		iv.AddLatencyTo(scratch[iv.ClientRegion])
+	}
+	for _, p := range e.timeline[base:] {
+		if h := scratch[p.ClientRegion]; h.TotalCount() > 0 {
+			e.timeline[base+col[p.ClientRegion]].P99S = f64(ValueAtQuantile(h, e.targets.Quantile).Seconds())
+		}
+	}
+}
+
+// addFailures files the failed requests' instants per client region, in
+// time order.
+func (e *evaluation) addFailures() {
+	for _, f := range e.run.Failures {
+		e.traffic[""].Failures = append(e.traffic[""].Failures, f.Time)
+		if tr := e.traffic[f.ClientRegion]; tr != nil {
+			tr.Failures = append(tr.Failures, f.Time)
+		}
+	}
+	for _, tr := range e.traffic {
+		sort.Slice(tr.Failures, func(i, j int) bool { return tr.Failures[i].Before(tr.Failures[j]) })
+	}
+}
+
+func f64(v float64) *float64 { return &v }
