@@ -111,6 +111,7 @@ func newEdge(name string, cfg *Config, regionURLs map[string]*url.URL, record fu
 		Transport:    wanTransport{traffic},
 		ErrorHandler: e.proxyError,
 		ErrorLog:     discardLog,
+		BufferPool:   bufferPool{},
 	}
 	e.prober = &http.Client{Transport: wanTransport{&http.Transport{
 		DialContext:         (&net.Dialer{Timeout: cfg.Probe.Timeout}).DialContext,
@@ -206,6 +207,18 @@ func orOK(s string) string {
 	}
 	return s
 }
+
+// bufferPool recycles the proxy's copy buffers (without one, each request
+// allocates 32 KiB).
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { return make([]byte, 32<<10) }}
+
+// Get returns a buffer.
+func (bufferPool) Get() []byte { return buffers.Get().([]byte) }
+
+// Put returns b to the pool.
+func (bufferPool) Put(b []byte) { buffers.Put(b) }
 
 // wanTransport adds the WAN delay to each direction of a round trip: the
 // request reaches the origin one delay after it is sent, and the answer (or

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/platform"
+)
+
+func init() { commands = append(commands, newShopCmd) }
+
+type shopCmd struct {
+	stdio         IO
+	region        string
+	listen        string
+	seed          uint64
+	noServiceTime bool
+	grace         time.Duration
+}
+
+func newShopCmd(stdio IO) *cobra.Command {
+	s := &shopCmd{stdio: stdio}
+	cmd := &cobra.Command{
+		Use:   "shop --region NAME [--listen ADDR]",
+		Short: "Serve one region's reference shop (the container workload)",
+		Long: `Serve one region's shop alone, with no front door and no WAN delay: the reference
+workload the pipelines build into a container image and deploy to each AKS
+cluster. Endpoints: GET /catalog, GET /products/{id}, POST /cart, POST /checkout,
+GET /orders/{id}, GET /health; every response carries X-Served-By: <region>.
+
+On SIGTERM (or SIGINT) it stops accepting connections and lets requests in
+flight finish within --shutdown-timeout, as Kubernetes expects.`,
+		Example: `  slocheck shop --region eastus
+  slocheck shop --region westeurope --listen 127.0.0.1:9002 --no-service-time`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return s.run(cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.region, "region", "", "the region this shop serves (required), e.g. eastus")
+	f.StringVar(&s.listen, "listen", ":8080", "address to listen on")
+	f.Uint64Var(&s.seed, "seed", 1, "seed of the modelled service times")
+	f.BoolVar(&s.noServiceTime, "no-service-time", false, "answer at once instead of with the modelled service times")
+	f.DurationVar(&s.grace, "shutdown-timeout", 25*time.Second, "how long requests in flight may finish after SIGTERM")
+	_ = cmd.MarkFlagRequired("region")
+	return cmd
+}
+
+func (s *shopCmd) run(cmd *cobra.Command) error {
+	cfg := platform.ShopConfig{Region: s.region, Seed: s.seed, Service: platform.DefaultService()}
+	if s.noServiceTime {
+		cfg.Service = nil
+	}
+	shop, err := platform.NewShop(cfg)
+	if err != nil {
+		return usageErr(err, "slocheck shop --region eastus")
+	}
+	l, err := net.Listen("tcp", s.listen)
+	if err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("shop %s: %w", s.region, err), "choose a free address with --listen")
+	}
+	if _, err := fmt.Fprintf(s.stdio.Out, "shop %s listening on http://%s\n", s.region, l.Addr()); err != nil {
+		l.Close()
+		return err
+	}
+	if err := platform.ServeShop(cmd.Context(), l, shop, s.grace); err != nil {
+		return exitcode.New(exitcode.Rig, err, "")
+	}
+	_, err = fmt.Fprintf(s.stdio.Out, "shop %s stopped\n", s.region)
+	return err
+}
