@@ -123,7 +123,7 @@ func (s *Scenario) applyFault(o Overrides) []error {
 		return nil
 	}
 	fail := func(format string, args ...any) []error {
-		return []error{&Error{File: s.src.file, Flag: flag, Msg: fmt.Sprintf(format, args...)}}
+		return []error{&Error{File: s.src.file, Flag: "--" + flag, Msg: fmt.Sprintf(format, args...)}}
 	}
 	switch {
 	case len(s.Faults) > 1:

@@ -80,10 +80,11 @@ func (c *checker) faultMode(i int, f *Fault) {
 		if f.Mode != fixed {
 			c.errorf(fieldsf(i, "mode"), "injector %s has one mode, %s (got %q)", f.Injector, fixed, f.Mode)
 		}
-		for _, field := range []string{"ratio", "latency"} {
-			if c.s.src.explicit(fieldsf(i, field)) {
-				c.errorf(fieldsf(i, field), "applies to injectors platform and http only")
-			}
+		if f.Ratio != 1 {
+			c.errorf(fieldsf(i, "ratio"), "applies to injectors platform and http only")
+		}
+		if f.Latency != 0 {
+			c.errorf(fieldsf(i, "latency"), "applies to injectors platform and http only")
 		}
 		return
 	}
