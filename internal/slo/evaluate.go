@@ -66,6 +66,7 @@ type evaluation struct {
 	series   Series              // all client regions, per interval
 	traffic  map[string]*Traffic // per client region; "" is all of them
 	timeline []Point
+	col      map[string]int // a client region's place among a slot's timeline points
 }
 
 // Evaluate judges a run by the definitions of DESIGN.md §2 and returns the
@@ -174,9 +175,12 @@ func (e *evaluation) aggregate() {
 		e.byStep[s] = newGroup()
 	}
 	scratch := map[string]*hdrhistogram.Histogram{"": results.NewLatencyHistogram()}
-	for _, r := range e.regions {
+	e.col = map[string]int{"": 0}
+	for i, r := range e.regions {
 		scratch[r] = results.NewLatencyHistogram()
+		e.col[r] = i + 1
 	}
+	e.timeline = make([]Point, 0, e.slots*(len(e.regions)+1))
 	for slot, ivs := range e.bySlot() {
 		e.addSlot(slot, ivs, scratch)
 	}
@@ -216,9 +220,8 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		}
 	}
 	base, t := len(e.timeline), (time.Duration(slot) * e.interval).Seconds()
-	col := map[string]int{"": 0}
-	for i, r := range append([]string{""}, e.regions...) {
-		col[r] = i
+	e.timeline = append(e.timeline, Point{T: t})
+	for _, r := range e.regions {
 		e.timeline = append(e.timeline, Point{T: t, ClientRegion: r})
 	}
 	for _, i := range ivs {
@@ -227,7 +230,7 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		e.byRegion[iv.ClientRegion].add(iv, true)
 		e.byStep[iv.Step].add(iv, true)
 		n, f := iv.Requests(), iv.Failures()
-		for _, p := range []*Point{&e.timeline[base], &e.timeline[base+col[iv.ClientRegion]]} {
+		for _, p := range []*Point{&e.timeline[base], &e.timeline[base+e.col[iv.ClientRegion]]} {
 			p.Requests += n
 			p.Failures += f
 		}
@@ -238,9 +241,10 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		iv.AddLatencyTo(scratch[""])
 		iv.AddLatencyTo(scratch[iv.ClientRegion])
 	}
-	for _, p := range e.timeline[base:] {
+	for i := range e.timeline[base:] {
+		p := &e.timeline[base+i]
 		if h := scratch[p.ClientRegion]; h.TotalCount() > 0 {
-			e.timeline[base+col[p.ClientRegion]].P99S = f64(ValueAtQuantile(h, e.targets.Quantile).Seconds())
+			p.P99S = f64(ValueAtQuantile(h, e.targets.Quantile).Seconds())
 		}
 	}
 }
