@@ -38,17 +38,18 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	if err == nil {
 		return exitcode.OK
 	}
+	var quiet *silentError
+	if errors.As(err, &quiet) {
+		return quiet.code
+	}
 	code := exitcode.Code(err)
 	if code == 1 {
 		// cobra's own errors (unknown flag, wrong arguments) are usage errors.
 		code = exitcode.Usage
 	}
-	var quiet *silentError
-	if !errors.As(err, &quiet) {
-		fmt.Fprintf(stdio.Err, "Error: %v\n", err)
-		if hint := exitcode.Hint(err); hint != "" {
-			fmt.Fprintf(stdio.Err, "Try: %s\n", hint)
-		}
+	fmt.Fprintf(stdio.Err, "Error: %v\n", err)
+	if hint := exitcode.Hint(err); hint != "" {
+		fmt.Fprintf(stdio.Err, "Try: %s\n", hint)
 	}
 	return code
 }

@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// progress shows a long run's state: on a terminal a line rewritten in place
+// twice a second; elsewhere (CI logs) a line every logEvery.
+type progress struct {
+	w           io.Writer
+	interactive bool
+	total       time.Duration
+	rec         *results.Recorder
+
+	mu     sync.Mutex
+	faults []string          // fault names in the order first seen
+	state  map[string]string // fault -> "injected", "healed", …
+
+	done chan struct{}
+	wg   sync.WaitGroup
+	last results.Live
+	at   time.Time
+}
+
+const (
+	liveEvery = 500 * time.Millisecond
+	logEvery  = 5 * time.Second
+)
+
+func newProgress(w io.Writer, interactive bool, total time.Duration, rec *results.Recorder) *progress {
+	return &progress{w: w, interactive: interactive, total: total, rec: rec, state: map[string]string{}, done: make(chan struct{})}
+}
+
+func (p *progress) start() {
+	if p.w == nil {
+		return
+	}
+	every := logEvery
+	if p.interactive {
+		every = liveEvery
+	}
+	p.at = time.Now()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.done:
+				return
+			case now := <-t.C:
+				p.print(now)
+			}
+		}
+	}()
+}
+
+func (p *progress) stop() {
+	if p.w == nil {
+		return
+	}
+	close(p.done)
+	p.wg.Wait()
+	if p.interactive {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// event notes a fault's state; in log mode it is printed at once.
+func (p *progress) event(e results.Event) {
+	if e.Fault == "" {
+		return
+	}
+	p.mu.Lock()
+	if _, ok := p.state[e.Fault]; !ok {
+		p.faults = append(p.faults, e.Fault)
+	}
+	p.state[e.Fault] = strings.TrimPrefix(string(e.Kind), "fault-")
+	p.mu.Unlock()
+	if p.w != nil && !p.interactive {
+		fmt.Fprintf(p.w, "%s fault %s %s (%s %s)\n", e.Time.UTC().Format("15:04:05.000"), e.Fault, e.Kind, e.Target, e.Mode)
+	}
+}
+
+func (p *progress) print(now time.Time) {
+	live := p.rec.Snapshot()
+	rate := float64(live.Requests-p.last.Requests) / now.Sub(p.at).Seconds()
+	p.last, p.at = live, now
+	line := fmt.Sprintf("%4.0fs/%.0fs  %6.0f req/s  p99 %s  failures %d (%s)%s",
+		live.Elapsed.Seconds(), p.total.Seconds(), rate, ms(live.P99), live.Failures,
+		pct(live.Failures, live.Requests), p.faultState())
+	if p.interactive {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *progress) faultState() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var b strings.Builder
+	for _, f := range p.faults {
+		fmt.Fprintf(&b, "  %s: %s", f, p.state[f])
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) string {
+	if d <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+func pct(n, of uint64) string {
+	if of == 0 {
+		return "0%"
+	}
+	return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(of))
+}

@@ -1,0 +1,223 @@
+// Package runner runs one scenario end to end with the Go driver: it starts
+// the embedded platform (or checks that the real target answers), records
+// every request into the results stream as it goes, runs the fault schedule
+// with a heal guaranteed on every way out, reads acknowledged writes back for
+// the RPO, and turns the stream into the reports.
+//
+// The reports are always rebuilt from the stream on disk (Evaluate), exactly
+// as `slocheck report DIR` does, so the two can never disagree.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/driver"
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/platform"
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/scenario"
+)
+
+// Options configure a run.
+type Options struct {
+	OutDir            string              // the run directory; created if missing
+	Progress          io.Writer           // where progress goes; nil for none
+	Interactive       bool                // a live line rewritten in place, rather than a log line every few seconds
+	Log               io.Writer           // injector output and notes; nil discards
+	Getenv            func(string) string // the environment, for injectors' secrets
+	InconclusiveFails bool                // exit 98 when the verdict is INCONCLUSIVE
+	Formats           []string            // report formats; nil means report.DefaultFormats
+	Version           string              // slocheck's version, for the stream header
+
+	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
+}
+
+// Result is what a run produced.
+type Result struct {
+	Dir    string     // the run directory
+	Eval   *Evaluated // the evaluated stream and the files written from it
+	Stats  driver.Stats
+	Faults []chaos.Record
+}
+
+// Run runs s. Its error carries the exit code of DESIGN.md §6 when the run
+// could not produce a verdict to trust (2 wrong input, 3 rig failure, 130
+// interrupted); otherwise the verdict's code is in Result.Eval.Report.ExitCode.
+// Whatever happens, injected faults are healed and the stream gathered so far
+// is kept, and reports are written from it when it holds anything.
+func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) {
+	if s.Engine != scenario.EngineGo {
+		return nil, exitcode.New(exitcode.Usage, fmt.Errorf("engine %q: this build runs only the go engine", s.Engine), "slocheck run --engine go")
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, exitcode.New(exitcode.Rig, fmt.Errorf("create run directory: %w", err), "")
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	tgt, err := openTarget(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	defer tgt.Close()
+	if o.onPlatform != nil && tgt.platform != nil {
+		o.onPlatform(tgt.platform)
+	}
+	res := &Result{Dir: o.OutDir}
+	runErr := execute(ctx, s, tgt, o, res)
+	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
+	res.Eval = ev
+	if runErr != nil {
+		return res, runErr
+	}
+	if evalErr != nil {
+		return res, exitcode.New(exitcode.Rig, evalErr, "")
+	}
+	return res, nil
+}
+
+// execute records traffic and faults into the run directory's stream.
+func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, res *Result) (err error) {
+	f, err := os.Create(filepath.Join(o.OutDir, results.FileName))
+	if err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("create results stream: %w", err), "")
+	}
+	defer f.Close()
+	start := time.Now()
+	rec, err := results.NewRecorder(header(s, tgt, start, o.Version), f)
+	if err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("start results stream: %w", err), "")
+	}
+	sk := newSink(rec)
+	defer sk.stop()
+	rb := newReadbacker(tgt, sk, rec)
+	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
+	sched, err := schedule(s, tgt, rb, chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log})
+	if err != nil {
+		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
+		return err
+	}
+	cr, err := chaos.NewRunner(sched, chaos.Options{
+		RunDir: o.OutDir,
+		Env:    chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
+		Emit: func(e results.Event) {
+			rec.RecordEvent(e)
+			prog.event(e)
+		},
+		FailureRatio: sk.failureRatio,
+	})
+	if err != nil {
+		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
+		return err
+	}
+	closed := false
+	finish := func(reason string) {
+		if closed {
+			return
+		}
+		closed = true
+		healErr := cr.HealAll(ctx)
+		res.Faults = cr.Records()
+		rb.afterHeal(ctx, res.Faults)
+		for _, e := range tgt.events() {
+			rec.RecordEvent(e)
+		}
+		if healErr != nil {
+			reason = "error: " + healErr.Error()
+			err = exitcode.New(exitcode.Rig, healErr, "check the fault by hand; `slocheck heal "+o.OutDir+"` retries the heal")
+		}
+		live := rec.Snapshot()
+		if cerr := rec.Close(results.Trailer{Ended: time.Now(), Reason: reason, Requests: live.Requests}); cerr != nil && err == nil {
+			err = exitcode.New(exitcode.Rig, fmt.Errorf("close results stream: %w", cerr), "")
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			finish(fmt.Sprintf("error: panic: %v", p))
+			panic(p)
+		}
+	}()
+	prog.start()
+	res.Stats, err = drive(ctx, s, tgt, sk, cr, start)
+	prog.stop()
+	reason := "completed"
+	switch {
+	case err != nil:
+		reason = "error: " + err.Error()
+	case ctx.Err() != nil:
+		reason = "interrupted"
+		err = exitcode.New(exitcode.Interrupted, errors.New("interrupted: faults healed, partial results kept in "+o.OutDir), "")
+	}
+	finish(reason)
+	return err
+}
+
+// drive runs the driver and the fault schedule side by side. A fault that
+// fails to inject stops the traffic: the run cannot say what it set out to.
+func drive(ctx context.Context, s *scenario.Scenario, tgt *target, sk *sink, cr *chaos.Runner, start time.Time) (driver.Stats, error) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chaosDone := make(chan error, 1)
+	go func() {
+		err := cr.Run(runCtx, start)
+		if err != nil {
+			cancel()
+		}
+		chaosDone <- err
+	}()
+	stats, derr := driver.Run(runCtx, driverConfig(s, tgt), sk)
+	chaosErr := <-chaosDone
+	if chaosErr != nil {
+		return stats, chaosErr
+	}
+	if derr != nil && ctx.Err() == nil {
+		return stats, exitcode.New(exitcode.Rig, fmt.Errorf("driver: %w", derr), "")
+	}
+	return stats, nil
+}
+
+func header(s *scenario.Scenario, tgt *target, start time.Time, version string) results.Header {
+	return results.Header{
+		Schema:        results.Schema,
+		Scenario:      s.Name,
+		Engine:        s.Engine,
+		Target:        tgt.name,
+		Started:       start,
+		Interval:      results.Duration(time.Second),
+		Regions:       tgt.regions,
+		ClientRegions: s.ClientRegions(),
+		Steps:         scenario.Steps,
+		Targets:       s.Targets(),
+		Versions:      map[string]string{"slocheck": version},
+	}
+}
+
+func driverConfig(s *scenario.Scenario, tgt *target) driver.Config {
+	c := driver.Config{
+		Targets:        tgt.edges,
+		Weights:        s.Load.ClientRegions,
+		Rate:           s.Load.Rate,
+		Duration:       s.Load.Duration,
+		Timeout:        s.Load.Timeout,
+		MaxWorkers:     s.Load.MaxWorkers,
+		Seed:           s.Platform.Seed,
+		ServedByHeader: tgt.servedBy,
+	}
+	for _, st := range s.Load.Ramp {
+		c.Stages = append(c.Stages, driver.Stage{Duration: st.Duration, Rate: st.Rate})
+	}
+	for _, j := range s.Load.Journeys {
+		c.Journeys = append(c.Journeys, driver.Journey{Name: j.Name, Weight: j.Weight, ThinkTime: j.ThinkTime, Steps: j.Steps})
+	}
+	return c
+}

@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// sink takes the driver's outcomes into the recorder, keeps the acknowledged
+// writes for the read-back, and samples the live totals so that a fault's stop
+// condition can ask for the failure ratio over a recent window.
+type sink struct {
+	rec *results.Recorder
+
+	mu     sync.Mutex
+	writes []results.AckedWrite
+
+	smu     sync.Mutex
+	samples []sample // one every sampleEvery, the newest last
+	done    chan struct{}
+	stopped sync.Once
+}
+
+// sample is the live totals per client region at one instant.
+type sample struct {
+	at       time.Time
+	requests map[string]uint64
+	failures map[string]uint64
+}
+
+const (
+	sampleEvery = 100 * time.Millisecond
+	maxSamples  = 3000 // five minutes of history: longer than any stop window we accept
+)
+
+func newSink(rec *results.Recorder) *sink {
+	s := &sink{rec: rec, done: make(chan struct{})}
+	go s.sampleLoop()
+	return s
+}
+
+// Outcome records one request.
+func (s *sink) Outcome(o *results.Outcome) { s.rec.Record(o) }
+
+// Write records an acknowledged write.
+func (s *sink) Write(w results.AckedWrite) {
+	s.rec.RecordWrite(w)
+	s.mu.Lock()
+	s.writes = append(s.writes, w)
+	s.mu.Unlock()
+}
+
+// ackedBetween returns the writes region acknowledged in [from, to) ("" region:
+// any region's).
+func (s *sink) ackedBetween(region string, from, to time.Time) []results.AckedWrite {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []results.AckedWrite
+	for _, w := range s.writes {
+		if (region == "" || w.Region == region) && !w.Acked.Before(from) && w.Acked.Before(to) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (s *sink) sampleLoop() {
+	t := time.NewTicker(sampleEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-t.C:
+			s.takeSample(now)
+		}
+	}
+}
+
+func (s *sink) takeSample(now time.Time) {
+	live := s.rec.Snapshot()
+	sm := sample{at: now, requests: map[string]uint64{}, failures: map[string]uint64{}}
+	for _, r := range live.Regions {
+		sm.requests[r.ClientRegion] = r.Requests
+		sm.failures[r.ClientRegion] = r.Failures
+	}
+	s.smu.Lock()
+	s.samples = append(s.samples, sm)
+	if len(s.samples) > maxSamples {
+		s.samples = s.samples[len(s.samples)-maxSamples:]
+	}
+	s.smu.Unlock()
+}
+
+// failureRatio is the highest failure ratio of any client region over the
+// last window (DESIGN.md §5: "any region's failure ratio stays above X"),
+// NaN when no region had requests in it.
+func (s *sink) failureRatio(window time.Duration) float64 {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if len(s.samples) < 2 {
+		return math.NaN()
+	}
+	last := s.samples[len(s.samples)-1]
+	first := s.samples[0]
+	for i := len(s.samples) - 1; i >= 0; i-- {
+		if last.at.Sub(s.samples[i].at) >= window {
+			first = s.samples[i]
+			break
+		}
+	}
+	worst := math.NaN()
+	for cr, n := range last.requests {
+		dn := n - first.requests[cr]
+		if dn == 0 {
+			continue
+		}
+		ratio := float64(last.failures[cr]-first.failures[cr]) / float64(dn)
+		if math.IsNaN(worst) || ratio > worst {
+			worst = ratio
+		}
+	}
+	return worst
+}
+
+func (s *sink) stop() { s.stopped.Do(func() { close(s.done) }) }

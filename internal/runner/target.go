@@ -1,0 +1,144 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/platform"
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/scenario"
+)
+
+// target is where the traffic goes: the embedded platform or a deployment.
+type target struct {
+	name     string            // "embedded" or the target URL
+	edges    map[string]string // client region -> base URL
+	regions  []string          // the platform's regions (fault targets, read-back regions)
+	admin    string            // the embedded platform's admin API; "" for a deployment
+	readback string            // read-back URL template with {id} and {region}; "" for none
+	servedBy string            // the response header naming the serving region
+	platform *platform.Platform
+}
+
+// openTarget starts the embedded platform, or checks that every edge of the
+// deployment answers before any fault is injected (exit 3 otherwise).
+func openTarget(ctx context.Context, s *scenario.Scenario) (*target, error) {
+	if s.Embedded() {
+		return startEmbedded(ctx, s)
+	}
+	t := &target{
+		name:     s.Target.URL,
+		edges:    map[string]string{},
+		regions:  s.Regions(),
+		readback: s.Target.ReadbackURL,
+		servedBy: s.Target.ServedByHeader,
+	}
+	for _, cr := range s.ClientRegions() {
+		u := s.Target.URL
+		if e, ok := s.Target.Edges[cr]; ok {
+			u = e
+		}
+		t.edges[cr] = strings.TrimRight(u, "/")
+	}
+	if t.name == "" {
+		t.name = t.edges[s.ClientRegions()[0]]
+	}
+	if err := checkReachable(ctx, t, s.Target.CheckURL); err != nil {
+		return nil, exitcode.New(exitcode.Rig, err, "check the target URL and that it is up; nothing was injected")
+	}
+	return t, nil
+}
+
+func startEmbedded(ctx context.Context, s *scenario.Scenario) (*target, error) {
+	cfg := platform.DefaultConfig()
+	cfg.Regions = s.Platform.Regions
+	cfg.ClientRegions = s.Platform.ClientRegions
+	cfg.Probe = platform.ProbeSettings{
+		Interval:          s.Platform.Probe.Interval,
+		SampleSize:        s.Platform.Probe.SampleSize,
+		SuccessfulSamples: s.Platform.Probe.SuccessfulSamples,
+		Timeout:           s.Platform.Probe.Timeout,
+	}
+	cfg.ReplicationLag = s.Platform.ReplicationLag
+	cfg.Seed = uint64(s.Platform.Seed)
+	p, err := platform.Start(ctx, cfg)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Rig, fmt.Errorf("start the embedded platform: %w", err), "")
+	}
+	d := p.Describe()
+	return &target{
+		name:     "embedded",
+		edges:    d.Edges,
+		regions:  slices.Clone(cfg.Regions),
+		admin:    d.Admin,
+		readback: d.Admin + "/orders/{id}?region={region}",
+		servedBy: "X-Served-By",
+		platform: p,
+	}, nil
+}
+
+// checkReachable asks every distinct edge for check (a path or URL) and
+// fails on a transport error or a 5xx.
+func checkReachable(ctx context.Context, t *target, check string) error {
+	if check == "" {
+		check = "/health"
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	seen := map[string]bool{}
+	for _, cr := range slices.Sorted(maps.Keys(t.edges)) {
+		u := check
+		if !strings.Contains(check, "://") {
+			u = t.edges[cr] + "/" + strings.TrimLeft(check, "/")
+		}
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		if _, err := url.Parse(u); err != nil {
+			return fmt.Errorf("target check %q: %w", u, err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return fmt.Errorf("target check %q: %w", u, err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("target unreachable (client region %s): %w", cr, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			return fmt.Errorf("target unhealthy (client region %s): GET %s answered %s", cr, u, resp.Status)
+		}
+	}
+	return nil
+}
+
+// events returns the platform's own ground truth (probe transitions) for
+// the stream; the fault events come from the chaos runner.
+func (t *target) events() []results.Event {
+	if t.platform == nil {
+		return nil
+	}
+	var out []results.Event
+	for _, e := range t.platform.Events() {
+		if e.Kind == results.EventProbe {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Close stops the embedded platform.
+func (t *target) Close() error {
+	if t.platform == nil {
+		return nil
+	}
+	return t.platform.Close()
+}
