@@ -20,7 +20,7 @@ func FuzzParse(f *testing.F) {
 	}
 	for _, s := range []string{
 		"", "name: x", "load: {rate: -1}", "a: &a [*a]", "faults: [{<<: {at: 1s}, for: 2s}]",
-		"target: {url: 'http://x', readback_url: '/o/{id}'}\nfaults: [{at: 1s, for: 9s, injector: exec, exec: {inject: a, heal: b}}]",
+		"target: {url: 'http://x', readback_url: 'http://x/o/{id}'}\nfaults: [{at: 1s, for: 9s, injector: exec, exec: {inject: a, heal: b}}]",
 		"load: {ramp: [{duration: 1s, rate: 0}], rate: 0}", "objectives: {availability: .inf}",
 	} {
 		f.Add([]byte(s))

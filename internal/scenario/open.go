@@ -146,8 +146,12 @@ func (s *Scenario) Warnings() []error {
 				f.For, s.Objectives.StabilityWindow))
 		}
 	}
-	if s.Target != nil && s.src.explicit("platform") {
-		ws = append(ws, s.src.errorAt("platform", "ignored: the scenario has a target, so no embedded platform runs"))
+	if s.Target != nil {
+		for _, field := range []string{"regions", "client_regions", "probe", "replication_lag"} {
+			if p := childPath("platform", field); s.src.explicit(p) {
+				ws = append(ws, s.src.errorAt(p, "ignored: the scenario has a target, so no embedded platform runs"))
+			}
+		}
 	}
 	sortErrors(ws)
 	return ws

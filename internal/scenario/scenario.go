@@ -62,10 +62,10 @@ var Steps = []string{StepBrowse, StepProduct, StepCart, StepCheckout}
 // Scenario is one scenario file with its defaults filled.
 type Scenario struct {
 	Name        string     `yaml:"name"`
-	Description string     `yaml:"description"`
-	Engine      string     `yaml:"engine"` // go | k6
-	Script      string     `yaml:"script"` // k6 only: the script, relative to the scenario file
-	Target      *Target    `yaml:"target"` // nil: the embedded platform
+	Description string     `yaml:"description,omitempty"`
+	Engine      string     `yaml:"engine"`           // go | k6
+	Script      string     `yaml:"script,omitempty"` // k6 only: the script, relative to the scenario file
+	Target      *Target    `yaml:"target,omitempty"` // nil: the embedded platform
 	Platform    Platform   `yaml:"platform"`
 	Load        Traffic    `yaml:"load"`
 	Faults      []Fault    `yaml:"faults"`
@@ -76,12 +76,12 @@ type Scenario struct {
 
 // Target is a real deployment to send traffic to.
 type Target struct {
-	URL            string            `yaml:"url"`              // the entry point for every client region
-	Edges          map[string]string `yaml:"edges"`            // client region -> entry point; overrides URL
-	Regions        []string          `yaml:"regions"`          // the deployment's regions (fault targets, read-back regions)
-	ReadbackURL    string            `yaml:"readback_url"`     // RPO read-back template with {id} and {region}
-	ServedByHeader string            `yaml:"served_by_header"` // response header naming the serving region
-	CheckURL       string            `yaml:"check_url"`        // reachability check before the run; a path is joined to each edge
+	URL            string            `yaml:"url,omitempty"`          // the entry point for every client region
+	Edges          map[string]string `yaml:"edges,omitempty"`        // client region -> entry point; overrides URL
+	Regions        []string          `yaml:"regions"`                // the deployment's regions (fault targets, read-back regions)
+	ReadbackURL    string            `yaml:"readback_url,omitempty"` // RPO read-back template with {id} and {region}
+	ServedByHeader string            `yaml:"served_by_header"`       // response header naming the serving region
+	CheckURL       string            `yaml:"check_url"`              // reachability check before the run; a path is joined to each edge
 }
 
 // Platform configures the embedded platform (used only without a Target).
@@ -107,7 +107,7 @@ type Probe struct {
 // driver turns it into journey arrivals, see ArrivalRateAt).
 type Traffic struct {
 	Rate          float64            `yaml:"rate"` // requests per second; with a ramp, the rate it starts from
-	Ramp          []Stage            `yaml:"ramp"`
+	Ramp          []Stage            `yaml:"ramp,omitempty"`
 	Duration      time.Duration      `yaml:"duration"`
 	Timeout       time.Duration      `yaml:"timeout"` // a request slower than this failed
 	MaxWorkers    int                `yaml:"max_workers"`
@@ -127,7 +127,7 @@ type Stage struct {
 type Journey struct {
 	Name      string        `yaml:"name"`
 	Weight    float64       `yaml:"weight"`
-	ThinkTime time.Duration `yaml:"think_time"` // pause between steps
+	ThinkTime time.Duration `yaml:"think_time,omitempty"` // pause between steps
 	Steps     []string      `yaml:"steps"`
 }
 
@@ -137,18 +137,18 @@ type Fault struct {
 	At          time.Duration  `yaml:"at"`  // from the start of the run
 	For         time.Duration  `yaml:"for"` // until the heal
 	Injector    string         `yaml:"injector"`
-	Region      string         `yaml:"region"`
+	Region      string         `yaml:"region,omitempty"`
 	Mode        string         `yaml:"mode"`
-	Ratio       float64        `yaml:"ratio"`   // share of requests affected (platform, http)
-	Latency     time.Duration  `yaml:"latency"` // mode slow only
-	HTTP        *HTTPHook      `yaml:"http"`
-	Exec        *ExecHook      `yaml:"exec"`
-	FrontDoor   *FrontDoor     `yaml:"frontdoor"`
-	AKS         *AKS           `yaml:"aks"`
-	ChaosStudio *ChaosStudio   `yaml:"chaos_studio"`
-	Cosmos      *Cosmos        `yaml:"cosmos"`
+	Ratio       float64        `yaml:"ratio"`             // share of requests affected (platform, http)
+	Latency     time.Duration  `yaml:"latency,omitempty"` // mode slow only
+	HTTP        *HTTPHook      `yaml:"http,omitempty"`
+	Exec        *ExecHook      `yaml:"exec,omitempty"`
+	FrontDoor   *FrontDoor     `yaml:"frontdoor,omitempty"`
+	AKS         *AKS           `yaml:"aks,omitempty"`
+	ChaosStudio *ChaosStudio   `yaml:"chaos_studio,omitempty"`
+	Cosmos      *Cosmos        `yaml:"cosmos,omitempty"`
 	MaxDuration time.Duration  `yaml:"max_duration"` // the longest the fault may stay injected, whatever happens
-	Stop        *StopCondition `yaml:"stop"`
+	Stop        *StopCondition `yaml:"stop,omitempty"`
 }
 
 // Window returns when the fault is scheduled: [At, At+For).
@@ -158,11 +158,12 @@ func (f *Fault) Window() (from, to time.Duration) { return f.At, f.At + f.For }
 type HTTPHook struct {
 	InjectURL    string            `yaml:"inject_url"`
 	InjectMethod string            `yaml:"inject_method"`
-	InjectBody   string            `yaml:"inject_body"` // empty: the fault as the platform admin API's JSON
+	InjectBody   string            `yaml:"inject_body,omitempty"` // empty: the fault as the platform admin API's JSON
 	HealURL      string            `yaml:"heal_url"`
 	HealMethod   string            `yaml:"heal_method"`
-	HealBody     string            `yaml:"heal_body"`
-	Headers      map[string]string `yaml:"headers"`
+	HealBody     string            `yaml:"heal_body,omitempty"`
+	Headers      map[string]string `yaml:"headers,omitempty"`    // sent as written: never a secret
+	HeaderEnv    map[string]string `yaml:"header_env,omitempty"` // header -> environment variable holding its (secret) value
 	Timeout      time.Duration     `yaml:"timeout"`
 }
 
@@ -186,11 +187,11 @@ type FrontDoor struct {
 // AKS scales the matching deployments of one cluster to zero replicas, and
 // back to their previous counts on heal.
 type AKS struct {
-	Kubeconfig    string   `yaml:"kubeconfig"` // empty: $KUBECONFIG or ~/.kube/config
-	Context       string   `yaml:"context"`    // the region's cluster; empty: the current context
+	Kubeconfig    string   `yaml:"kubeconfig,omitempty"` // empty: $KUBECONFIG or ~/.kube/config
+	Context       string   `yaml:"context,omitempty"`    // the region's cluster; empty: the current context
 	Namespace     string   `yaml:"namespace"`
-	Deployments   []string `yaml:"deployments"`
-	LabelSelector string   `yaml:"label_selector"`
+	Deployments   []string `yaml:"deployments,omitempty"`
+	LabelSelector string   `yaml:"label_selector,omitempty"`
 }
 
 // ChaosStudio starts an Azure Chaos Studio experiment, and cancels it on heal.
@@ -225,7 +226,7 @@ type Objectives struct {
 	BudgetShare       float64       `yaml:"budget_share"`
 	StabilityWindow   time.Duration `yaml:"stability_window"`
 	Recovery          time.Duration `yaml:"recovery"`
-	InconclusiveFails bool          `yaml:"inconclusive_fails"`
+	InconclusiveFails bool          `yaml:"inconclusive_fails,omitempty"`
 }
 
 // Embedded reports whether the scenario runs against the embedded platform.

@@ -19,6 +19,7 @@ var (
 	k8sNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 	accountPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,42}[a-z0-9]$`) // a Cosmos DB account
 	placeholder    = regexp.MustCompile(`\{[^{}]*\}`)
+	envPattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 var (
@@ -105,8 +106,8 @@ func (c *checker) target(t *Target) {
 	}
 }
 
-// readback checks the RPO read-back template: {id} and {region} placeholders
-// in an absolute URL, or in a path joined to each edge.
+// readback checks the RPO read-back template: an absolute URL with {id} and
+// {region} placeholders.
 func (c *checker) readback(t *Target) {
 	if t.ReadbackURL == "" {
 		return
@@ -123,8 +124,8 @@ func (c *checker) readback(t *Target) {
 		return
 	}
 	filled := strings.NewReplacer("{id}", "id", "{region}", "region").Replace(t.ReadbackURL)
-	if !strings.HasPrefix(filled, "/") {
-		c.url(p, filled)
+	if u, err := url.Parse(filled); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.errorf(p, "want an absolute http:// or https:// URL template, got %q", t.ReadbackURL)
 	}
 }
 

@@ -165,6 +165,18 @@ func (c *checker) httpHook(p string, h *HTTPHook) {
 			c.errorf(hp, "a header value must be one line")
 		}
 	}
+	for _, name := range sortedKeys(h.HeaderEnv, nil) {
+		hp := childPath(p+".header_env", name)
+		if !tokenPattern.MatchString(name) {
+			c.errorf(hp, "%q is not an HTTP header name", name)
+		}
+		if _, both := h.Headers[name]; both {
+			c.errorf(hp, "header %s is also in headers: give it in one place", name)
+		}
+		if !envPattern.MatchString(h.HeaderEnv[name]) {
+			c.errorf(hp, "want the name of an environment variable, got %q", h.HeaderEnv[name])
+		}
+	}
 }
 
 func (c *checker) execHook(p string, e *ExecHook) {

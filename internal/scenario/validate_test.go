@@ -95,6 +95,8 @@ func TestValidateProblems(t *testing.T) {
 		{"http bad url", "faults: [{at: 1s, for: 9s, injector: http, http: {inject_url: ftp://x, heal_url: http://h/x}}]", `faults[0].http.inject_url: want an absolute http:// or https:// URL, got "ftp://x"`},
 		{"http method", "faults: [{at: 1s, for: 9s, injector: http, http: {inject_url: http://h, heal_url: http://h, heal_method: ZAP}}]", `faults[0].http.heal_method: unknown method "ZAP"`},
 		{"http header", "faults: [{at: 1s, for: 9s, injector: http, http: {inject_url: http://h, heal_url: http://h, headers: {'a b': c}}}]", `faults[0].http.headers.a b: "a b" is not an HTTP header name`},
+		{"http header env", "faults: [{at: 1s, for: 9s, injector: http, http: {inject_url: http://h, heal_url: http://h, headers: {A: b}, header_env: {A: TOKEN, Authorization: 'my token'}}}]", `faults[0].http.header_env.A: header A is also in headers`},
+		{"http header env name", "faults: [{at: 1s, for: 9s, injector: http, http: {inject_url: http://h, heal_url: http://h, header_env: {Authorization: 'my token'}}}]", `faults[0].http.header_env.Authorization: want the name of an environment variable, got "my token"`},
 		{"azure on embedded", "faults: [{at: 1s, for: 9s, injector: chaos-studio, chaos_studio: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: rg, experiment: e}}]", "faults[0].injector: injector chaos-studio acts on a real deployment: give the scenario a target"},
 		{"platform with target", "target: {url: http://127.0.0.1:1}\nfaults: [{at: 1s, for: 9s, region: eastus}]", "faults[0].injector: injector platform acts on the embedded platform, and this scenario has a target"},
 		{"max duration", "faults: [{at: 1s, for: 9s, region: eastus, max_duration: 5s}]", "faults[0].max_duration: 5s is shorter than the fault (for: 9s)"},
@@ -106,8 +108,9 @@ func TestValidateProblems(t *testing.T) {
 		{"target bad url", "target: {url: shop.example.com}", `target.url: want an absolute http:// or https:// URL, got "shop.example.com"`},
 		{"edge unknown client", "target: {edges: {us: http://a, eu: http://b, asia: http://c}}", `target.edges.asia: no client region "asia" in load.client_regions (want one of eu, us)`},
 		{"edge missing", "target: {edges: {us: http://a}}", `target.edges: no edge for client region "eu" (and no target.url)`},
-		{"readback no id", "target: {url: http://a, readback_url: /orders}", "target.readback_url: the template needs {id}"},
-		{"readback placeholder", "target: {url: http://a, readback_url: '/orders/{order}'}", "target.readback_url: unknown placeholder {order} (want {id} and {region})"},
+		{"readback no id", "target: {url: http://a, readback_url: 'http://a/orders'}", "target.readback_url: the template needs {id}"},
+		{"readback relative", "target: {url: http://a, readback_url: '/orders/{id}'}", `target.readback_url: want an absolute http:// or https:// URL template, got "/orders/{id}"`},
+		{"readback placeholder", "target: {url: http://a, readback_url: 'http://a/orders/{order}'}", "target.readback_url: unknown placeholder {order} (want {id} and {region})"},
 		{"served by", "target: {url: http://a, served_by_header: 'x y'}", `target.served_by_header: "x y" is not an HTTP header name`},
 		{"check url", "target: {url: http://a, check_url: health}", `target.check_url: want an absolute http:// or https:// URL, got "health"`},
 		{"p99", "objectives: {p99: 0s}", "objectives.p99: must be positive, got 0s"},
@@ -172,7 +175,7 @@ load:
 func TestWarnings(t *testing.T) {
 	s := mustParse(t, `
 target: {url: 'http://127.0.0.1:1'}
-platform: {seed: 3}
+platform: {seed: 3, replication_lag: 1s}
 load: {rate: 100, duration: 60s}
 faults: [{at: 10s, for: 3s, injector: exec, exec: {inject: 'true', heal: 'true'}}]
 `)
@@ -184,7 +187,7 @@ faults: [{at: 10s, for: 3s, injector: exec, exec: {inject: 'true', heal: 'true'}
 	for _, want := range []string{
 		"x.yaml:4:1: load: steady state (outside faults and their recovery) holds about 5200 requests; deciding availability 0.9999 needs at least 38411",
 		"x.yaml:5:20: faults[0].for: the fault lasts 3s, not longer than objectives.stability_window (5s)",
-		"x.yaml:3:1: platform: ignored",
+		"x.yaml:3:21: platform.replication_lag: ignored",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings:\n%s\nlack %q", all, want)
