@@ -1,0 +1,55 @@
+// Command vegeta-load drives vegeta's attack library (github.com/tsenart/vegeta/v12)
+// at a fixed rate against one URL and counts the results in memory, the same
+// work bench/slocheck-load does with slocheck's driver, so the two generators'
+// CPU and memory can be compared side by side.
+//
+// It prints one line: requests, errors, achieved rate (requests per second of
+// send time, as vegeta's report computes it) and the duration.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+func main() {
+	target := flag.String("target", "", "base URL (loopback)")
+	rate := flag.Int("rate", 1000, "requests per second")
+	duration := flag.Duration("duration", 10*time.Second, "how long to send")
+	timeout := flag.Duration("timeout", 2*time.Second, "per-request timeout")
+	flag.Parse()
+	if *target == "" {
+		fmt.Fprintln(os.Stderr, "vegeta-load: -target is required")
+		os.Exit(2)
+	}
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: *target + "/catalog"})
+	atk := vegeta.NewAttacker(vegeta.Timeout(*timeout), vegeta.KeepAlive(true))
+	var n, errs uint64
+	var first, last time.Time
+	for res := range atk.Attack(tr, vegeta.ConstantPacer{Freq: *rate, Per: time.Second}, *duration, "bench") {
+		if n == 0 {
+			first = res.Timestamp
+		}
+		last = res.Timestamp
+		n++
+		if res.Error != "" || res.Code != http.StatusOK {
+			errs++
+		}
+	}
+	fmt.Printf("generator=vegeta requests=%d errors=%d rate=%.2f\n", n, errs, sendRate(n, first, last))
+}
+
+// sendRate is the achieved rate as vegeta's report computes it: requests
+// divided by the span of their send times.
+func sendRate(n uint64, first, last time.Time) float64 {
+	span := last.Sub(first)
+	if n < 2 || span <= 0 {
+		return 0
+	}
+	return float64(n) / span.Seconds()
+}

@@ -1,0 +1,255 @@
+package driver
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"time"
+)
+
+// The journey steps the driver knows, with the request each one sends.
+const (
+	StepBrowse   = "browse"   // GET /catalog
+	StepProduct  = "product"  // GET /products/{id}, id drawn from a seeded source
+	StepCart     = "cart"     // POST /cart with a small JSON body
+	StepCheckout = "checkout" // POST /checkout; a 201 answer is an acknowledged write
+)
+
+// Steps lists the known steps in journey order.
+var Steps = []string{StepBrowse, StepProduct, StepCart, StepCheckout}
+
+// Step indices into Steps.
+const (
+	stepBrowse = iota
+	stepProduct
+	stepCart
+	stepCheckout
+	numSteps
+)
+
+// Defaults applied by Run when a Config field is zero.
+const (
+	DefaultTimeout        = 2 * time.Second
+	DefaultMaxWorkers     = 10000
+	DefaultProducts       = 100
+	DefaultServedByHeader = "X-Served-By"
+)
+
+// Default request bodies of the cart and checkout steps.
+var (
+	DefaultCartBody     = []byte(`{"product_id":"1","quantity":1}`)
+	DefaultCheckoutBody = []byte(`{"items":[{"product_id":"1","quantity":1}]}`)
+)
+
+// DefaultJourneys is the shopping journey used when Config.Journeys is empty:
+// every step once, no think time.
+func DefaultJourneys() []Journey {
+	return []Journey{{Name: "shop", Weight: 1, Steps: append([]string(nil), Steps...)}}
+}
+
+// Stage is one leg of a ramping load: the rate moves linearly from the
+// previous stage's rate (the first stage starts from Config.Rate) to Rate over
+// Duration.
+type Stage struct {
+	Duration time.Duration
+	Rate     float64 // requests per second at the end of the stage
+}
+
+// Journey is what one arrival does: its steps in order, with ThinkTime between
+// two steps (the user reading the page before the next click).
+type Journey struct {
+	Name      string
+	Weight    float64 // relative share of arrivals; all zero means equal shares
+	ThinkTime time.Duration
+	Steps     []string
+}
+
+// Config describes one open-model load.
+type Config struct {
+	// Targets maps each client region to the base URL its users reach
+	// (for example a front door edge), such as "http://127.0.0.1:8080".
+	Targets map[string]string
+	// Weights is each client region's share of the arrivals; nil or empty
+	// means equal shares. Every key must be a key of Targets.
+	Weights map[string]float64
+	// Rate is the request rate in requests per second (all regions, all
+	// steps). With Stages it is the rate the first stage starts from.
+	Rate float64
+	// Stages, when set, ramp the rate linearly stage by stage.
+	Stages []Stage
+	// Duration is how long arrivals come. Without Stages it is required;
+	// with Stages zero means their total, a shorter value cuts them and a
+	// longer one holds the last stage's rate.
+	Duration time.Duration
+	// Timeout bounds each request, counted from its intended start; an
+	// arrival further behind its due time than Timeout is dropped.
+	Timeout time.Duration
+	// MaxWorkers bounds the workers (and so the requests in flight, think
+	// time included); arrivals that find none free are dropped.
+	MaxWorkers int
+	// Journeys are chosen per arrival by weight; empty means DefaultJourneys.
+	Journeys []Journey
+	// Seed makes region, journey and product choices repeatable.
+	Seed int64
+	// ServedByHeader names the response header that tells the serving region.
+	ServedByHeader string
+	// Products is the number of product ids (1..Products) the product step
+	// draws from.
+	Products int
+	// CartBody and CheckoutBody are the JSON bodies of the POST steps.
+	CartBody, CheckoutBody []byte
+}
+
+// withDefaults returns c with zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxWorkers == 0 {
+		c.MaxWorkers = DefaultMaxWorkers
+	}
+	if c.Products == 0 {
+		c.Products = DefaultProducts
+	}
+	if c.ServedByHeader == "" {
+		c.ServedByHeader = DefaultServedByHeader
+	}
+	if len(c.Journeys) == 0 {
+		c.Journeys = DefaultJourneys()
+	}
+	if c.CartBody == nil {
+		c.CartBody = DefaultCartBody
+	}
+	if c.CheckoutBody == nil {
+		c.CheckoutBody = DefaultCheckoutBody
+	}
+	return c
+}
+
+// Validate returns every problem of c at once (nil when c is usable).
+// Zero values that have defaults are not problems.
+func (c Config) Validate() []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	errs = append(errs, validateTargets(c.Targets, c.Weights)...)
+	errs = append(errs, validateSchedule(c.Rate, c.Stages, c.Duration)...)
+	if c.Timeout < 0 {
+		add("timeout %s is negative", c.Timeout)
+	}
+	if c.MaxWorkers < 0 {
+		add("max workers %d is negative", c.MaxWorkers)
+	}
+	if c.Products < 0 {
+		add("products %d is negative", c.Products)
+	}
+	errs = append(errs, validateJourneys(c.Journeys)...)
+	return errs
+}
+
+func validateTargets(targets map[string]string, weights map[string]float64) []error {
+	var errs []error
+	if len(targets) == 0 {
+		errs = append(errs, errors.New("no targets: want at least one client region with a base URL"))
+	}
+	for _, region := range sortedKeys(targets) {
+		u, err := url.Parse(targets[region])
+		switch {
+		case region == "":
+			errs = append(errs, errors.New("target with an empty client region name"))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("target %q: %w", region, err))
+		case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+			errs = append(errs, fmt.Errorf("target %q: %q is not an http(s) base URL", region, targets[region]))
+		}
+	}
+	var sum float64
+	for _, region := range sortedKeys(weights) {
+		w := weights[region]
+		if _, ok := targets[region]; !ok {
+			errs = append(errs, fmt.Errorf("weight for client region %q, which has no target", region))
+		}
+		if w < 0 || math.IsNaN(w) || math.IsInf(w, 0) {
+			errs = append(errs, fmt.Errorf("weight %v of client region %q: want a finite number >= 0", w, region))
+			continue
+		}
+		sum += w
+	}
+	if len(weights) > 0 && sum == 0 {
+		errs = append(errs, errors.New("client region weights sum to zero"))
+	}
+	return errs
+}
+
+func validateSchedule(rate float64, stages []Stage, d time.Duration) []error {
+	var errs []error
+	badRate := func(r float64) bool { return r < 0 || math.IsNaN(r) || math.IsInf(r, 0) }
+	if badRate(rate) {
+		errs = append(errs, fmt.Errorf("rate %v: want a finite number of requests per second >= 0", rate))
+	}
+	if d < 0 {
+		errs = append(errs, fmt.Errorf("duration %s is negative", d))
+	}
+	peak := rate
+	for i, s := range stages {
+		if s.Duration <= 0 {
+			errs = append(errs, fmt.Errorf("stage %d: duration %s: want > 0", i+1, s.Duration))
+		}
+		if badRate(s.Rate) {
+			errs = append(errs, fmt.Errorf("stage %d: rate %v: want a finite number >= 0", i+1, s.Rate))
+		}
+		peak = math.Max(peak, s.Rate)
+	}
+	if len(stages) == 0 && d == 0 {
+		errs = append(errs, errors.New("duration is zero: want how long to send (or stages)"))
+	}
+	if peak == 0 && !badRate(rate) {
+		errs = append(errs, errors.New("rate is zero everywhere: nothing would be sent"))
+	}
+	return errs
+}
+
+func validateJourneys(journeys []Journey) []error {
+	var errs []error
+	for i, j := range journeys {
+		name := j.Name
+		if name == "" {
+			name = fmt.Sprintf("#%d", i+1)
+		}
+		if len(j.Steps) == 0 {
+			errs = append(errs, fmt.Errorf("journey %s has no steps", name))
+		}
+		for _, s := range j.Steps {
+			if stepIndex(s) < 0 {
+				errs = append(errs, fmt.Errorf("journey %s: unknown step %q (known: %v)", name, s, Steps))
+			}
+		}
+		if j.ThinkTime < 0 {
+			errs = append(errs, fmt.Errorf("journey %s: think time %s is negative", name, j.ThinkTime))
+		}
+		if j.Weight < 0 || math.IsNaN(j.Weight) || math.IsInf(j.Weight, 0) {
+			errs = append(errs, fmt.Errorf("journey %s: weight %v: want a finite number >= 0", name, j.Weight))
+		}
+	}
+	return errs
+}
+
+// stepIndex returns the index of step in Steps, or -1.
+func stepIndex(step string) int {
+	for i, s := range Steps {
+		if s == step {
+			return i
+		}
+	}
+	return -1
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,282 @@
+// Package driver is slocheck's open-model load driver: a pacer decides when
+// each arrival is due, whatever the target does; arrivals are split over
+// client regions by weight and each is a shopping journey (browse, product,
+// cart, checkout, with think time between clicks) or a single step. Latency
+// counts from the intended start, so a stalled target cannot hide its stall by
+// slowing the generator (coordinated omission). Workers are added on demand up
+// to a bound; an arrival that cannot start in time is counted as dropped.
+//
+// Run drives one Config and hands every request's results.Outcome, and every
+// acknowledged checkout as a results.AckedWrite, to a Sink.
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// Sink receives what the driver measured. Both methods are called from many
+// goroutines at once and must not block for long: the calling worker is not
+// free meanwhile. The Outcome pointer is valid only during the call.
+type Sink interface {
+	Outcome(*results.Outcome)
+	Write(results.AckedWrite)
+}
+
+// Stats sums up a run.
+type Stats struct {
+	Arrivals  uint64        // journeys that came due
+	Sent      uint64        // requests sent
+	Dropped   uint64        // requests never sent (counted as results.ErrDropped)
+	Acked     uint64        // checkouts acknowledged and recorded
+	BadAcks   uint64        // 201 checkout answers whose body could not be read as an ack
+	Workers   int           // high-water mark of workers
+	Elapsed   time.Duration // from the start to the last send, at least the schedule (or to the cancel)
+	Rate      float64       // achieved rate: Sent / Elapsed, requests per second
+	Cancelled bool          // ctx ended the run before its schedule did
+}
+
+// Run sends cfg's load to its targets and reports each request to sink. It
+// returns when the schedule is over and the requests in flight have ended, or,
+// when ctx is cancelled, at once after those in flight (bounded by the
+// timeout) have ended: no request is sent after the cancel.
+func Run(ctx context.Context, cfg Config, sink Sink) (Stats, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return Stats{}, fmt.Errorf("driver config: %w", errors.Join(errs...))
+	}
+	r, err := newRunner(cfg.withDefaults(), sink)
+	if err != nil {
+		return Stats{}, err
+	}
+	return r.run(ctx), nil
+}
+
+// arrival is one journey that came due.
+type arrival struct {
+	due     time.Duration // offset from the start
+	region  int32
+	journey int32
+	rnd     uint64 // seeds the journey's product choices
+}
+
+// journey is a Journey compiled to step indices.
+type journey struct {
+	steps []int
+	think time.Duration
+}
+
+// runner is one Run's shared state.
+type runner struct {
+	cfg      Config
+	sink     Sink
+	regions  []*region
+	journeys []journey
+	pickReg  picker
+	pickJour picker
+	pacer    *pacer
+	rng      *rand.Rand
+
+	start    time.Time
+	jobs     chan arrival
+	stop     chan struct{} // closed when ctx is cancelled
+	stopped  atomic.Bool
+	idle     atomic.Int64 // workers waiting for a job
+	wg       sync.WaitGroup
+	workers  []*worker // appended by the dispatcher only
+	max      int
+	servedBy []byte           // response header naming the serving region
+	bodies   [numSteps][]byte // request bodies by step, shared read-only
+
+	arrivals, dropped uint64 // dispatcher-owned
+	scratch           results.Outcome
+}
+
+func newRunner(cfg Config, sink Sink) (*runner, error) {
+	names := sortedKeys(cfg.Targets)
+	r := &runner{cfg: cfg, sink: sink, max: cfg.MaxWorkers, stop: make(chan struct{}),
+		servedBy: []byte(cfg.ServedByHeader)}
+	r.bodies[stepCart], r.bodies[stepCheckout] = cfg.CartBody, cfg.CheckoutBody
+	weights := make([]float64, len(names))
+	for i, name := range names {
+		rg, err := newRegion(name, cfg.Targets[name], cfg)
+		if err != nil {
+			return nil, err
+		}
+		r.regions = append(r.regions, rg)
+		weights[i] = 1
+		if len(cfg.Weights) > 0 {
+			weights[i] = cfg.Weights[name]
+		}
+	}
+	r.pickReg = newPicker(weights)
+	jw := make([]float64, len(cfg.Journeys))
+	var steps float64
+	for i, j := range cfg.Journeys {
+		cj := journey{think: j.ThinkTime}
+		for _, s := range j.Steps {
+			cj.steps = append(cj.steps, stepIndex(s))
+		}
+		r.journeys = append(r.journeys, cj)
+		jw[i] = j.Weight
+	}
+	r.pickJour = newPicker(jw)
+	for i, j := range r.journeys {
+		steps += r.pickJour.share(i) * float64(len(j.steps))
+	}
+	r.pacer = newPacer(cfg.Rate, cfg.Stages, cfg.Duration, 1/steps)
+	seed := uint64(cfg.Seed)
+	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	r.jobs = make(chan arrival, cfg.MaxWorkers)
+	return r, nil
+}
+
+// run paces arrivals until the schedule ends or ctx is cancelled, then waits
+// for the workers and sums up.
+func (r *runner) run(ctx context.Context) Stats {
+	r.start = time.Now()
+	end := r.pace(ctx)
+	close(r.jobs)
+	r.wg.Wait()
+	for _, rg := range r.regions {
+		rg.client.CloseIdleConnections()
+	}
+	return r.stats(end)
+}
+
+// pace dispatches each arrival when it is due. It returns the offset at which
+// sending ended: the schedule's length, or the cancel.
+func (r *runner) pace(ctx context.Context) time.Duration {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	done := ctx.Done()
+	for {
+		off, ok := r.pacer.next()
+		if !ok {
+			return r.pacer.length()
+		}
+		if wait := off - time.Since(r.start); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-done:
+				return r.cancel()
+			}
+		} else if ctx.Err() != nil {
+			return r.cancel()
+		}
+		r.dispatch(r.newArrival(off))
+	}
+}
+
+func (r *runner) cancel() time.Duration {
+	r.stopped.Store(true)
+	close(r.stop)
+	return time.Since(r.start)
+}
+
+// newArrival draws the arrival's region, journey and product seed.
+func (r *runner) newArrival(off time.Duration) arrival {
+	r.arrivals++
+	return arrival{
+		due:     off,
+		region:  int32(r.pickReg.pick(r.rng.Float64())),
+		journey: int32(r.pickJour.pick(r.rng.Float64())),
+		rnd:     r.rng.Uint64(),
+	}
+}
+
+// dispatch hands a to a free worker, adding one when none is free and the
+// bound allows; when the backlog is full it counts a as dropped.
+func (r *runner) dispatch(a arrival) {
+	if r.idle.Load() <= 0 && len(r.workers) < r.max {
+		r.spawn()
+	}
+	select {
+	case r.jobs <- a:
+	default:
+		r.dropped += r.dropArrival(&r.scratch, a)
+	}
+}
+
+// dropArrival reports every step of a as dropped and returns how many.
+func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
+	j := &r.journeys[a.journey]
+	intended := r.start.Add(a.due)
+	for _, s := range j.steps {
+		*out = results.Outcome{
+			ClientRegion: r.regions[a.region].name,
+			Step:         Steps[s],
+			Intended:     intended,
+			Err:          results.ErrDropped,
+		}
+		r.sink.Outcome(out)
+		intended = intended.Add(j.think)
+	}
+	return uint64(len(j.steps))
+}
+
+func (r *runner) stats(end time.Duration) Stats {
+	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, Workers: len(r.workers), Cancelled: r.stopped.Load()}
+	var last time.Duration
+	for _, w := range r.workers {
+		st.Sent += w.sent
+		st.Dropped += w.dropped
+		st.Acked += w.acked
+		st.BadAcks += w.badAcks
+		last = max(last, w.lastSend)
+	}
+	st.Elapsed = end
+	if !st.Cancelled {
+		st.Elapsed = max(end, last)
+	}
+	if st.Elapsed > 0 {
+		st.Rate = float64(st.Sent) / st.Elapsed.Seconds()
+	}
+	return st
+}
+
+// picker chooses an index by weight from a uniform number in [0, 1).
+type picker struct{ cum []float64 }
+
+// newPicker builds a picker; all-zero weights mean equal shares.
+func newPicker(weights []float64) picker {
+	var sum float64
+	for _, w := range weights {
+		sum += w
+	}
+	cum := make([]float64, len(weights))
+	var acc float64
+	for i, w := range weights {
+		if sum == 0 {
+			acc += 1 / float64(len(weights))
+		} else {
+			acc += w / sum
+		}
+		cum[i] = acc
+	}
+	return picker{cum: cum}
+}
+
+func (p picker) pick(u float64) int {
+	for i, c := range p.cum {
+		if u < c {
+			return i
+		}
+	}
+	return len(p.cum) - 1
+}
+
+// share is index i's probability.
+func (p picker) share(i int) float64 {
+	if i == 0 {
+		return p.cum[0]
+	}
+	return p.cum[i] - p.cum[i-1]
+}
