@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -176,6 +177,7 @@ type Quantile struct {
 // widened to the ends of their histogram buckets, so the histogram's
 // precision never narrows the interval.
 func EstimateQuantile(h *hdrhistogram.Histogram, p float64) Quantile {
+	mustQuantile(p)
 	q := Quantile{P: p}
 	if h == nil || h.TotalCount() <= 0 {
 		return q
@@ -211,10 +213,19 @@ func (q Quantile) Decide(target time.Duration) Verdict {
 // in microseconds: its ⌈np⌉-th smallest value (nearest rank), at the
 // histogram's precision (highest equivalent value). 0 for an empty histogram.
 func ValueAtQuantile(h *hdrhistogram.Histogram, p float64) time.Duration {
+	mustQuantile(p)
 	if h == nil || h.TotalCount() <= 0 {
 		return 0
 	}
 	return micros(valuesAtRanks(h, quantileRank(uint64(h.TotalCount()), p))[0])
+}
+
+// mustQuantile panics on a quantile outside (0, 1]: 99 for 0.99 is a
+// programming error that would otherwise quietly read the maximum.
+func mustQuantile(p float64) {
+	if !(p > 0 && p <= 1) {
+		panic(fmt.Sprintf("slo: quantile %v outside (0, 1]: pass 0.99 for p99", p))
+	}
 }
 
 // quantileRank is ⌈np⌉ in [1, n], forgiving the rounding of n·p just above
