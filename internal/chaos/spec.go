@@ -46,6 +46,10 @@ type PlatformSpec struct {
 	LatencyMS int              `json:"latency_ms,omitempty"`
 	TokenEnv  string           `json:"token_env,omitempty"` // environment variable holding the bearer token
 	Timeout   results.Duration `json:"timeout,omitempty"`   // per request; 0 means 5 s
+	// InProcess says the platform runs inside the injecting process (the
+	// embedded platform of a plain `slocheck run`): once that process is
+	// gone, so are the platform and its faults, and HealDir has nothing to do.
+	InProcess bool `json:"in_process,omitempty"`
 }
 
 // HTTPSpec is a fault behind an HTTP hook: one request injects, another heals.

@@ -203,7 +203,7 @@ func (s *stateFile) snapshot() []StateEntry {
 // healEntry rebuilds and heals one fault of a state file.
 func healEntry(ctx context.Context, e StateEntry, env Env, p HealPolicy) HealResult {
 	r := HealResult{Spec: e.Spec, Before: e.Status}
-	if e.Spec.Kind == KindInProcess {
+	if e.Spec.Kind == KindInProcess || (e.Spec.Platform != nil && e.Spec.Platform.InProcess && !processAlive(e.PID)) {
 		r.Note = "in-process fault: it ended with the process that injected it"
 		return r
 	}

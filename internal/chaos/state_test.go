@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -295,5 +298,34 @@ func TestReadStateRejectsForeignFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, chaos.StateFileName), []byte(`{"schema":`), 0o644)
 	if _, err := chaos.ReadState(dir); err == nil {
 		t.Fatal("a truncated state file read fine")
+	}
+}
+
+func TestHealDirAndTheInProcessPlatform(t *testing.T) {
+	var deletes []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deletes = append(deletes, r.Method+" "+r.URL.Path)
+		io.WriteString(w, `{"region":"eastus"}`)
+	}))
+	defer srv.Close()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	spec := func(name string) chaos.Spec {
+		return chaos.Spec{Kind: chaos.KindPlatform, Name: name, Platform: &chaos.PlatformSpec{Admin: srv.URL, Region: "eastus", Mode: "down", InProcess: true}}
+	}
+	dir := t.TempDir()
+	writeState(t, dir,
+		chaos.StateEntry{Spec: spec("gone"), Status: chaos.StatusActive, PID: dead.Process.Pid},
+		chaos.StateEntry{Spec: spec("alive"), Status: chaos.StatusActive, PID: os.Getpid()},
+	)
+	res, err := chaos.HealDir(context.Background(), dir, chaos.Env{}, fastHeal)
+	if err != nil || len(res) != 2 {
+		t.Fatalf("HealDir: %+v, %v", res, err)
+	}
+	// The platform of a dead process died with it: no request. A live one is healed.
+	if !strings.Contains(res[0].Note, "in-process") || len(deletes) != 1 || deletes[0] != "DELETE /faults/eastus" || res[1].Note != "healed" {
+		t.Fatalf("results %+v, requests %v", res, deletes)
 	}
 }
