@@ -29,8 +29,8 @@ type cell struct {
 	total        Interval // everything flushed so far, for Snapshot (Recorder.flushMu)
 }
 
-// stripe is one independently locked share of a cell. Workers pick a stripe
-// at random and move on when it is busy, so they rarely wait for each other.
+// stripe is one independently locked share of a cell. A worker that finds a
+// stripe busy moves on to another, so workers rarely wait for each other.
 type stripe struct {
 	mu    sync.Mutex
 	slots [ringSize]slot
@@ -99,18 +99,17 @@ func (r *Recorder) cellFor(region, step string) *cell {
 	return c
 }
 
-// lock locks a stripe of c: a random one if free, else the next free one,
-// else waits for the random one.
+// lock locks a stripe of c: the first if it is free (a lone worker never
+// pays for more), else a free one probed from a random start, else waits for
+// that random one.
 func (c *cell) lock() *stripe {
-	n := uint32(len(c.stripes))
-	if n == 1 {
-		c.stripes[0].mu.Lock()
+	if c.stripes[0].mu.TryLock() {
 		return &c.stripes[0]
 	}
+	n := uint32(len(c.stripes))
 	i := uint32(uint64(rand.Uint32()) * uint64(n) >> 32)
-	for j := uint32(0); j < n; j++ {
-		st := &c.stripes[(i+j)%n]
-		if st.mu.TryLock() {
+	for j := range n {
+		if st := &c.stripes[(i+j)%n]; st.mu.TryLock() {
 			return st
 		}
 	}

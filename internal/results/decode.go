@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // cursor reads a record's payload; the first error sticks and later reads
@@ -149,28 +151,53 @@ func (d *decoder) servedBy(c *cursor, iv *Interval) {
 }
 
 func (d *decoder) histogram(c *cursor, iv *Interval) {
-	n := c.count(2)
+	n := c.count(1)
 	if c.err != nil {
 		return
 	}
-	h := NewPackedLatencyHistogram()
+	// Decode into a reused histogram, then copy it out at its exact size:
+	// cheaper than growing each new histogram bucket by bucket.
+	if d.scratch == nil {
+		d.scratch = NewPackedLatencyHistogram()
+	}
+	h := d.scratch
+	h.Reset()
+	rest, err := decodeBuckets(c.b, n, h)
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.b = rest
+	iv.Packed = h.Clone()
+}
+
+// decodeBuckets records n buckets (see encoder.histogram) from b into h and
+// returns the rest of b. It is the reader's hot loop, so it works on the
+// bytes directly.
+func decodeBuckets(b []byte, n int, h *hdrhistogram.PackedHistogram) ([]byte, error) {
 	var v int64
 	for range n {
-		delta, cnt := c.uvarint(), c.uvarint()
-		if c.err != nil {
-			return
+		word, k := binary.Uvarint(b)
+		if k <= 0 {
+			return nil, errShort
 		}
-		if delta > uint64(LatencyHighest)*2 || cnt > uint64(1<<62) {
-			c.err = fmt.Errorf("histogram bucket %d+%d (count %d) out of range", v, delta, cnt)
-			return
+		b = b[k:]
+		delta, cnt := word>>1, uint64(1)
+		if word&1 == 0 {
+			if cnt, k = binary.Uvarint(b); k <= 0 {
+				return nil, errShort
+			}
+			b = b[k:]
+		}
+		if delta > uint64(LatencyHighest) || cnt > 1<<62 {
+			return nil, fmt.Errorf("histogram bucket %d+%d (count %d) out of range", v, delta, cnt)
 		}
 		v += int64(delta)
 		if err := h.RecordValues(v, int64(cnt)); err != nil {
-			c.err = fmt.Errorf("histogram: %w", err)
-			return
+			return nil, fmt.Errorf("histogram: %w", err)
 		}
 	}
-	iv.Packed = h
+	return b, nil
 }
 
 // checkInterval checks that the histogram holds exactly the interval's

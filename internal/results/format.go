@@ -180,9 +180,10 @@ func (e *encoder) servedBy(m map[string]uint64) {
 	}
 }
 
-// histogram appends the populated buckets as (value − previous value, count)
-// pairs in ascending value order; each value is its bucket's lowest
-// equivalent value.
+// histogram appends the populated buckets in ascending value order, each as
+// its value's distance from the previous bucket's (the first from 0), shifted
+// left one bit; the low bit set means a count of 1, else the count follows.
+// Each value is its bucket's lowest equivalent value.
 func (e *encoder) histogram(iv *Interval) {
 	h := iv.Packed
 	if h == nil && iv.Latency != nil {
@@ -196,8 +197,12 @@ func (e *encoder) histogram(iv *Interval) {
 	e.uvarint(uint64(h.Populated()))
 	var prev int64
 	for v, c := range h.ForEachBucket {
-		e.uvarint(uint64(v - prev))
-		e.uvarint(uint64(c))
+		if d := uint64(v-prev) << 1; c == 1 {
+			e.uvarint(d | 1)
+		} else {
+			e.uvarint(d)
+			e.uvarint(uint64(c))
+		}
 		prev = v
 	}
 }

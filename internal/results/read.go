@@ -12,6 +12,8 @@ import (
 	"math"
 	"os"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // ErrNotStream is returned for input that does not start with the stream's
@@ -87,6 +89,7 @@ type decoder struct {
 	interval time.Duration
 	maxK     int64
 	ivIndex  map[ivKey]int
+	scratch  *hdrhistogram.PackedHistogram
 }
 
 // run decodes the preamble and then records until the trailer or an error.
