@@ -96,7 +96,7 @@ var fixedModes = map[string]string{
 // name (from its file), journey and fault names, fault modes and maximum
 // durations. It only fills empty fields, so it can run again after overrides.
 func (s *Scenario) complete() {
-	if s.Name == "" {
+	if s.Name == "" && s.src.file != "" {
 		base := path.Base(strings.ReplaceAll(s.src.file, "\\", "/"))
 		s.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
 	}

@@ -32,10 +32,14 @@ func (e *Error) Error() string {
 		b.WriteString(e.File)
 	}
 	if e.Path != "" {
-		b.WriteString(": ")
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
 		b.WriteString(e.Path)
 	}
-	b.WriteString(": ")
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
 	b.WriteString(e.Msg)
 	return b.String()
 }

@@ -79,6 +79,9 @@ func (o *Overrides) Set(flag, value string) error {
 // problems name the flag when a flag set the field (an Errors, as Parse
 // returns). After an error s is partly changed: do not run it.
 func (s *Scenario) Apply(o Overrides) error {
+	if s.src.flags == nil { // a Scenario built in code rather than parsed
+		s.src.flags = map[string]string{}
+	}
 	set := func(path, flag string) { s.src.flags[path] = "--" + flag }
 	if o.Duration != nil {
 		s.Load.Duration = *o.Duration

@@ -157,3 +157,17 @@ func TestOverrideFlagsAllSettable(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyOnBuiltScenario checks Apply on a Scenario made in code.
+func TestApplyOnBuiltScenario(t *testing.T) {
+	var s Scenario
+	s.setDefaults()
+	err := s.Apply(overrides(t, "rate", "10", "duration", "100s"))
+	if err == nil || err.Error() != `name: "" is not a valid name (letters, digits, '.', '_', '-')` {
+		t.Errorf("Apply without a name = %v", err)
+	}
+	s.Name = "code"
+	if err := s.Apply(overrides(t, "rate", "10", "duration", "100s")); err != nil || s.Load.Rate != 10 || s.Load.Duration != 100*time.Second {
+		t.Errorf("Apply = %v, load %+v", err, s.Load)
+	}
+}
