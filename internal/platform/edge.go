@@ -33,12 +33,28 @@ type origin struct {
 	healthy   bool
 	lastProbe time.Time
 	lastErr   string
+	log       []probeRecord // the last maxProbeLog probes, oldest first
 }
 
+// probeRecord is one probe as sent: the ground truth behind a transition.
+type probeRecord struct {
+	Tick time.Time // when the schedule said to send it
+	Sent time.Time // when it left (later than Tick when the prober was starved of CPU)
+	Done time.Time // when its result was known
+	OK   bool
+}
+
+const maxProbeLog = 256
+
 // record adds one probe result and reports whether the origin's health changed.
-func (o *origin) record(ok bool, at time.Time, errText string, required int) (changed, healthy bool, successes int) {
+func (o *origin) record(pr probeRecord, errText string, required int) (changed, healthy bool, successes int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if len(o.log) == maxProbeLog {
+		o.log = append(o.log[:0], o.log[1:]...)
+	}
+	o.log = append(o.log, pr)
+	ok, at := pr.OK, pr.Done
 	o.window[o.next] = ok
 	o.next = (o.next + 1) % len(o.window)
 	for _, s := range o.window {
@@ -153,23 +169,25 @@ func (e *edge) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 // probeLoop probes o every Interval, starting after phase, until ctx is done.
 // Each edge and origin has its own loop and phase, as Front Door's POPs do.
 func (e *edge) probeLoop(ctx context.Context, o *origin, phase time.Duration) {
+	first := time.Now().Add(phase)
 	if !sleepCtx(ctx, phase) {
 		return
 	}
 	tick := time.NewTicker(e.probe.Interval)
 	defer tick.Stop()
-	for {
-		e.probeOnce(ctx, o)
+	for due := first; ; {
+		e.probeOnce(ctx, o, due)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case due = <-tick.C: // a ticker sends the time the tick was due
 		}
 	}
 }
 
 // probeOnce sends one GET /health; only a 200 within Timeout succeeds.
-func (e *edge) probeOnce(ctx context.Context, o *origin) {
+func (e *edge) probeOnce(ctx context.Context, o *origin, due time.Time) {
+	pr := probeRecord{Tick: due.Round(0), Sent: time.Now().Round(0)}
 	pctx, cancel := context.WithTimeout(context.WithValue(ctx, originKey{}, o), e.probe.Timeout)
 	defer cancel()
 	ok, errText := false, ""
@@ -188,14 +206,14 @@ func (e *edge) probeOnce(ctx context.Context, o *origin) {
 	if err != nil {
 		errText = err.Error()
 	}
-	at := time.Now().Round(0)
+	pr.Done, pr.OK = time.Now().Round(0), ok
 	if ctx.Err() != nil {
 		return // shutting down: not a probe result
 	}
-	changed, healthy, n := o.record(ok, at, errText, e.probe.SuccessfulSamples)
+	changed, healthy, n := o.record(pr, errText, e.probe.SuccessfulSamples)
 	if changed {
 		e.record(results.Event{
-			Time: at, Kind: results.EventProbe, Edge: e.name, Region: o.region, Healthy: &healthy,
+			Time: pr.Done, Kind: results.EventProbe, Edge: e.name, Region: o.region, Healthy: &healthy,
 			Detail: fmt.Sprintf("%d of the last %d probes succeeded, %d required; last: %s", n, e.probe.SampleSize, e.probe.SuccessfulSamples, orOK(errText)),
 		})
 	}

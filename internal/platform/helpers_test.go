@@ -29,8 +29,9 @@ func testConfig(ps ProbeSettings) Config {
 	return c
 }
 
-// fastProbe detects in F = 2 probes of 300 ms.
-var fastProbe = ProbeSettings{Interval: 300 * time.Millisecond, SampleSize: 4, SuccessfulSamples: 3, Timeout: 150 * time.Millisecond}
+// fastProbe detects in F = 2 probes of 400 ms. The timeout leaves a healthy
+// probe (a 2 × 40 ms round trip at most) room for a busy machine.
+var fastProbe = ProbeSettings{Interval: 400 * time.Millisecond, SampleSize: 4, SuccessfulSamples: 3, Timeout: 250 * time.Millisecond}
 
 func start(t testing.TB, cfg Config) *Platform {
 	t.Helper()

@@ -28,7 +28,7 @@ func testLostWrites(t *testing.T, policy Unreplicated) {
 	cfg.ReplicationLag, cfg.Unreplicated = lag, policy
 	p := start(t, cfg)
 	// Writes go on past the detection, so westeurope acknowledges some too.
-	acked, fault := writeThroughFault(t, p, 1800*time.Millisecond, 700*time.Millisecond)
+	acked, fault := writeThroughFault(t, p, 40)
 
 	var want, got []string // ids lost: predicted from ack times, and observed
 	early, failedOver := 0, 0
@@ -101,39 +101,61 @@ func checkStranded(t *testing.T, p *Platform, lost []string, fault time.Time, la
 	}
 }
 
-// writeThroughFault posts a checkout through the us edge every 10 ms for
-// total, takes eastus down at faultAt, and returns the acknowledged writes
-// in ack order with the fault instant.
-func writeThroughFault(t *testing.T, p *Platform, total, faultAt time.Duration) ([]results.AckedWrite, time.Time) {
+// writeThroughFault posts a checkout through the us edge every 10 ms, takes
+// eastus down once faultAfter writes are acknowledged, and stops once the us
+// edge has failed over and westeurope acknowledged a few writes. It returns
+// the acknowledged writes in ack order with the fault instant.
+func writeThroughFault(t *testing.T, p *Platform, faultAfter int) ([]results.AckedWrite, time.Time) {
 	t.Helper()
 	edge := p.Describe().Edges["us"]
 	var (
-		mu    sync.Mutex
-		acked []results.AckedWrite
-		wg    sync.WaitGroup
+		mu              sync.Mutex
+		acked           []results.AckedWrite
+		fromWesteurope  int
+		faulted, enough = make(chan struct{}), make(chan struct{})
+		stop            = make(chan struct{})
+		wg              sync.WaitGroup
 	)
-	began := time.Now()
 	wg.Go(func() {
 		c := newClient(time.Second)
-		for time.Since(began) < total {
-			a := do(c, "POST", edge+"/checkout", `{"items":[{"product_id":"p-001","quantity":1}]}`)
-			if a.status == 201 {
-				w := decode[results.AckedWrite](t, a.body)
-				if w.Region != a.servedBy {
-					t.Errorf("ack from %s served by %s", w.Region, a.servedBy)
-				}
-				mu.Lock()
-				acked = append(acked, w)
-				mu.Unlock()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
 			}
-			time.Sleep(10 * time.Millisecond)
+			a := do(c, "POST", edge+"/checkout", `{"items":[{"product_id":"p-001","quantity":1}]}`)
+			if a.status != 201 {
+				continue
+			}
+			w := decode[results.AckedWrite](t, a.body)
+			if w.Region != a.servedBy {
+				t.Errorf("ack from %s served by %s", w.Region, a.servedBy)
+			}
+			mu.Lock()
+			acked = append(acked, w)
+			if len(acked) == faultAfter {
+				close(faulted)
+			}
+			if w.Region == "westeurope" {
+				if fromWesteurope++; fromWesteurope == 5 {
+					close(enough)
+				}
+			}
+			mu.Unlock()
 		}
 	})
-	time.Sleep(faultAt)
+	<-faulted
 	fault, err := p.Inject(Fault{Region: "eastus", Mode: ModeDown})
 	if err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-enough:
+	case <-time.After(10 * time.Second):
+		t.Errorf("the us edge did not fail over to westeurope within 10 s")
+	}
+	close(stop)
 	wg.Wait()
 	slices.SortFunc(acked, func(a, b results.AckedWrite) int { return a.Acked.Compare(b.Acked) })
 	return acked, fault
@@ -141,7 +163,7 @@ func writeThroughFault(t *testing.T, p *Platform, total, faultAt time.Duration) 
 
 func TestReplicationLagAndCut(t *testing.T) {
 	cfg := testConfig(fastProbe)
-	cfg.ReplicationLag = 200 * time.Millisecond
+	cfg.ReplicationLag = time.Second
 	p := start(t, cfg)
 	regions := p.Describe().Regions
 	c := newClient(time.Second)
@@ -160,19 +182,30 @@ func TestReplicationLagAndCut(t *testing.T) {
 		return ok
 	}
 	w := checkout("eastus")
-	if !found(w.ID, "eastus") || found(w.ID, "westeurope") {
-		t.Fatalf("right after the ack: want the order in eastus only")
+	if !found(w.ID, "eastus") {
+		t.Fatalf("order %s not in the region that acknowledged it", w.ID)
 	}
-	time.Sleep(time.Until(w.Acked.Add(cfg.ReplicationLag)) + 10*time.Millisecond)
-	if !found(w.ID, "westeurope") {
-		t.Fatalf("one lag after the ack: want the order replicated to westeurope")
+	// Replicated exactly when the lag has passed since the ack: a read that
+	// ends before then must miss, one that starts after must hit.
+	for {
+		began := now()
+		ok := found(w.ID, "westeurope")
+		ended := now()
+		due := w.Acked.Add(cfg.ReplicationLag)
+		if ended.Before(due) && ok || !began.Before(due) && !ok {
+			t.Fatalf("read in [%v, %v] found=%v; the order was due at %v", began, ended, ok, due)
+		}
+		if ok {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	if _, err := p.Inject(Fault{Region: "eastus", Mode: ModeReplicationCut}); err != nil {
 		t.Fatal(err)
 	}
 	out, in := checkout("eastus"), checkout("westeurope")
-	time.Sleep(2 * cfg.ReplicationLag)
+	time.Sleep(cfg.ReplicationLag + 100*time.Millisecond)
 	if found(out.ID, "westeurope") || found(in.ID, "eastus") {
 		t.Fatalf("replication cut: orders crossed regions")
 	}
