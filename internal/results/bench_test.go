@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -253,4 +254,51 @@ func BenchmarkHistogramEncoding(b *testing.B) {
 		}
 		b.ReportMetric(float64(size)/float64(len(ivs)), "bytes/hist")
 	})
+}
+
+// jsonInterval is an interval as a JSON line would carry it, with the
+// histogram in HdrHistogram's standard V2 compressed (base64) encoding: the
+// alternative this package's binary encoding was measured against.
+type jsonInterval struct {
+	Start    time.Time         `json:"start"`
+	Region   string            `json:"client_region"`
+	Step     string            `json:"step"`
+	Counts   []uint64          `json:"counts"`
+	TooSlow  uint64            `json:"too_slow"`
+	ServedBy map[string]uint64 `json:"served_by,omitempty"`
+	Hist     string            `json:"hist"` // V2 base64 text
+}
+
+// BenchmarkJSONLinesAlternative encodes the reference load's intervals as
+// JSON lines and reports their size and the time to decode them all.
+func BenchmarkJSONLinesAlternative(b *testing.B) {
+	run := mustRead(b, hour(b))
+	var lines bytes.Buffer
+	enc := json.NewEncoder(&lines)
+	for i := range run.Intervals {
+		iv := &run.Intervals[i]
+		h, _ := iv.Packed.Encode()
+		if err := enc.Encode(jsonInterval{iv.Start, iv.ClientRegion, iv.Step, iv.Counts[:], iv.TooSlow, iv.ServedBy, string(h)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := startCPU()
+	b.ResetTimer()
+	for range b.N {
+		dec := json.NewDecoder(bytes.NewReader(lines.Bytes()))
+		for {
+			var ji jsonInterval
+			if err := dec.Decode(&ji); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := hdrhistogram.DecodePacked([]byte(ji.Hist)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	cpu.report(b)
+	b.ReportMetric(float64(lines.Len()), "interval-bytes")
 }

@@ -18,6 +18,28 @@ type cursor struct {
 
 var errShort = errors.New("payload too short")
 
+// maxOffset bounds every time offset a record carries (100 years, in ns), so
+// that differences of decoded times never overflow a Duration.
+const maxOffset = int64(100 * 365 * 24 * time.Hour)
+
+// offset reads a delta-coded time offset and adds it to *t.
+func (c *cursor) offset(t *int64) {
+	d := c.varint()
+	if c.err == nil && (d > 2*maxOffset || d < -2*maxOffset || *t+d > maxOffset || *t+d < -maxOffset) {
+		c.err = fmt.Errorf("time offset %d+%d out of range", *t, d)
+	}
+	*t += d
+}
+
+// duration reads a signed duration bounded like a time offset.
+func (c *cursor) duration() time.Duration {
+	d := c.varint()
+	if c.err == nil && (d > maxOffset || d < -maxOffset) {
+		c.err = fmt.Errorf("duration %d out of range", d)
+	}
+	return time.Duration(d)
+}
+
 func (c *cursor) uvarint() uint64 {
 	if c.err != nil {
 		return 0
@@ -236,9 +258,9 @@ func (d *decoder) failures(p []byte) error {
 	n, before := c.count(6), len(d.out.Failures)
 	var t int64
 	for range n {
-		t += c.varint()
+		c.offset(&t)
 		f := Failure{Time: d.at(t)}
-		f.Intended = f.Time.Add(-time.Duration(c.varint()))
+		f.Intended = f.Time.Add(-c.duration())
 		f.ClientRegion, f.Step = d.str(c), d.str(c)
 		f.Err = ErrorKind(min(c.byte(), byte(ErrOther)))
 		f.Status = int(min(c.uvarint(), 1<<20))
@@ -259,7 +281,7 @@ func (d *decoder) writes(p []byte) error {
 	n, before := c.count(4), len(d.out.Writes)
 	var t int64
 	for range n {
-		t += c.varint()
+		c.offset(&t)
 		w := AckedWrite{Acked: d.at(t), ID: c.bytes()}
 		w.Region, w.ClientRegion = d.str(c), d.str(c)
 		if c.err != nil {
@@ -279,7 +301,7 @@ func (d *decoder) readbacks(p []byte) error {
 	n, before := c.count(6), len(d.out.Readbacks)
 	var t int64
 	for range n {
-		t += c.varint()
+		c.offset(&t)
 		r := Readback{Time: d.at(t), ID: c.bytes()}
 		r.Region = d.str(c)
 		r.Found = c.byte() == 1

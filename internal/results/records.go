@@ -107,6 +107,9 @@ type Targets struct {
 	StabilityWindow Duration `json:"stability_window"`   // RTO's all-success stretch
 	Recovery        Duration `json:"recovery"`           // time after a heal still excluded from steady state
 	Quantile        float64  `json:"quantile,omitempty"` // 0.99 unless set
+	// InconclusiveFails makes an INCONCLUSIVE verdict exit 98 (--inconclusive-fails);
+	// kept in the stream so that `slocheck report DIR` judges as the run did.
+	InconclusiveFails bool `json:"inconclusive_fails,omitempty"`
 }
 
 // DefaultTargets are the platform's NFRs (DESIGN.md §2).
