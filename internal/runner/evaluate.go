@@ -19,7 +19,8 @@ type Evaluated struct {
 
 // Evaluate reads dir's results stream, evaluates it and writes the report
 // files into dir. `slocheck run` and `slocheck report DIR` both end here, so
-// they give the same figures. A stream cut by a crash is evaluated as far as
+// they give the same figures (the run's --inconclusive-fails travels in the
+// stream's header). A stream cut by a crash is evaluated as far as
 // it goes (Cut says where it stopped).
 func Evaluate(dir string, formats []string, inconclusiveFails bool) (*Evaluated, error) {
 	run, err := results.ReadFile(filepath.Join(dir, results.FileName))
@@ -31,7 +32,7 @@ func Evaluate(dir string, formats []string, inconclusiveFails bool) (*Evaluated,
 		}
 		ev.Cut = err
 	}
-	rep := slo.Evaluate(run, slo.Options{InconclusiveFails: inconclusiveFails})
+	rep := slo.Evaluate(run, slo.Options{InconclusiveFails: inconclusiveFails || run.Header.Targets.InconclusiveFails})
 	ev.Report = &rep
 	if formats == nil {
 		formats = report.DefaultFormats

@@ -94,7 +94,9 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	}
 	defer f.Close()
 	start := time.Now()
-	rec, err := results.NewRecorder(header(s, tgt, start, o.Version), f)
+	h := header(s, tgt, start, o.Version)
+	h.Targets.InconclusiveFails = o.InconclusiveFails
+	rec, err := results.NewRecorder(h, f)
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("start results stream: %w", err), "")
 	}
