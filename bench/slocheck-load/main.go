@@ -13,28 +13,34 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slocheck/slocheck/bench/internal/loadstat"
 	"github.com/slocheck/slocheck/internal/driver"
 	"github.com/slocheck/slocheck/internal/results"
 )
 
 func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "slocheck-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
 	target := flag.String("target", "", "base URL (loopback)")
 	rate := flag.Float64("rate", 1000, "requests per second")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	timeout := flag.Duration("timeout", 2*time.Second, "per-request timeout")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *target == "" {
+		return fmt.Errorf("-target is required")
+	}
 	if *cpuProfile != "" {
 		stop, err := startProfile(*cpuProfile)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "slocheck-load:", err)
-			os.Exit(1)
+			return err
 		}
 		defer stop()
-	}
-	if *target == "" {
-		fmt.Fprintln(os.Stderr, "slocheck-load: -target is required")
-		os.Exit(2)
 	}
 	var sink countingSink
 	cfg := driver.Config{
@@ -46,45 +52,36 @@ func main() {
 	}
 	st, err := driver.Run(context.Background(), cfg, &sink)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "slocheck-load:", err)
-		os.Exit(1) //nolint:gocritic // the profile of a failed run is not wanted
+		return err
 	}
-	fmt.Printf("generator=slocheck requests=%d errors=%d rate=%.2f dropped=%d workers=%d driver_rate=%.2f\n",
-		sink.n.Load(), sink.errs.Load(), sink.rate(), st.Dropped, st.Workers, st.Rate)
+	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v\n", st)
+	return loadstat.Print(os.Stdout, "slocheck", sink.n.Load(), sink.errs.Load(),
+		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()))
 }
 
-// countingSink counts outcomes and keeps the first and last send times, so the
-// achieved rate is computed as for vegeta: requests over the span of sends.
+// countingSink counts the requests sent (dropped ones count as errors only)
+// and keeps the first and last send times.
 type countingSink struct {
 	n, errs     atomic.Uint64
 	first, last atomic.Int64 // UnixNano of sends
 }
 
 func (s *countingSink) Outcome(o *results.Outcome) {
-	s.n.Add(1)
 	if o.Err != results.ErrNone || o.Status != 200 {
 		s.errs.Add(1)
 	}
+	if o.Sent.IsZero() {
+		return // dropped: never sent
+	}
+	s.n.Add(1)
 	t := o.Sent.UnixNano()
-	s.first.CompareAndSwap(0, t)
-	for {
-		last := s.last.Load()
-		if t <= last || s.last.CompareAndSwap(last, t) {
-			return
-		}
+	for f := s.first.Load(); (f == 0 || t < f) && !s.first.CompareAndSwap(f, t); f = s.first.Load() {
+	}
+	for l := s.last.Load(); t > l && !s.last.CompareAndSwap(l, t); l = s.last.Load() {
 	}
 }
 
 func (s *countingSink) Write(results.AckedWrite) {}
-
-func (s *countingSink) rate() float64 {
-	span := time.Duration(s.last.Load() - s.first.Load())
-	n := s.n.Load()
-	if n < 2 || span <= 0 {
-		return 0
-	}
-	return float64(n) / span.Seconds()
-}
 
 // startProfile starts CPU profiling into path and returns its stop.
 func startProfile(path string) (func(), error) {

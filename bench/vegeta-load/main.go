@@ -1,10 +1,7 @@
 // Command vegeta-load drives vegeta's attack library (github.com/tsenart/vegeta/v12)
-// at a fixed rate against one URL and counts the results in memory, the same
-// work bench/slocheck-load does with slocheck's driver, so the two generators'
-// CPU and memory can be compared side by side.
-//
-// It prints one line: requests, errors, achieved rate (requests per second of
-// send time, as vegeta's report computes it) and the duration.
+// at a fixed rate against one URL and counts the results in memory: the same
+// work bench/slocheck-load does with slocheck's driver, so the two
+// generators' CPU and memory can be compared side by side.
 package main
 
 import (
@@ -15,6 +12,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/slocheck/slocheck/bench/internal/loadstat"
 )
 
 func main() {
@@ -35,21 +34,16 @@ func main() {
 		if n == 0 {
 			first = res.Timestamp
 		}
-		last = res.Timestamp
+		if res.Timestamp.After(last) {
+			last = res.Timestamp
+		}
 		n++
 		if res.Error != "" || res.Code != http.StatusOK {
 			errs++
 		}
 	}
-	fmt.Printf("generator=vegeta requests=%d errors=%d rate=%.2f\n", n, errs, sendRate(n, first, last))
-}
-
-// sendRate is the achieved rate as vegeta's report computes it: requests
-// divided by the span of their send times.
-func sendRate(n uint64, first, last time.Time) float64 {
-	span := last.Sub(first)
-	if n < 2 || span <= 0 {
-		return 0
+	if err := loadstat.Print(os.Stdout, "vegeta", n, errs, first, last); err != nil {
+		fmt.Fprintln(os.Stderr, "vegeta-load:", err)
+		os.Exit(1)
 	}
-	return float64(n) / span.Seconds()
 }
