@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/slocheck/slocheck/internal/results"
 )
 
@@ -271,7 +269,3 @@ func (s *Scenario) IsBuiltin() bool { return s.src.builtin }
 
 // String returns the scenario's name and source.
 func (s *Scenario) String() string { return fmt.Sprintf("%s (%s)", s.Name, s.src.file) }
-
-// YAML returns the scenario as a scenario file, every default filled in:
-// what `slocheck validate --print` shows. Parsing it gives the same scenario.
-func (s *Scenario) YAML() ([]byte, error) { return yaml.Marshal(s) }
