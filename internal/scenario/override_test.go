@@ -37,7 +37,7 @@ func TestOverrideDurationRevalidates(t *testing.T) {
 	// The problem is located at the fault's "for:" key in the embedded file.
 	data, _ := fs.ReadFile(scenarios.FS, "default-failover.yaml")
 	line := 1 + strings.Count(string(data[:strings.Index(string(data), "\n    for: ")+1]), "\n")
-	want := fmt.Sprintf("scenarios/default-failover.yaml:%d:5: faults[0].for: the fault ends at 40s, after the run ends (load.duration 30s)", line)
+	want := fmt.Sprintf("scenarios/default-failover.yaml:%d:5: faults[0].for: the fault ends at 40s, after the run ends (load.duration 30s, set by --duration; move the fault with --fault-at and --fault-for)", line)
 	if got := errs[0].Error(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -40,7 +41,11 @@ func (c *checker) faultTiming(i int, f *Fault) {
 	c.nonNegative(fieldsf(i, "at"), f.At)
 	c.positive(fieldsf(i, "for"), f.For)
 	if d := c.s.Load.Duration; f.At >= 0 && f.For > 0 && f.At+f.For > d {
-		c.errorf(fieldsf(i, "for"), "the fault ends at %s, after the run ends (load.duration %s)", f.At+f.For, d)
+		hint := ""
+		if flag, ok := c.s.src.flags["load.duration"]; ok {
+			hint = fmt.Sprintf(", set by %s; move the fault with --fault-at and --fault-for", flag)
+		}
+		c.errorf(fieldsf(i, "for"), "the fault ends at %s, after the run ends (load.duration %s%s)", f.At+f.For, d, hint)
 	}
 	if f.MaxDuration < f.For {
 		c.errorf(fieldsf(i, "max_duration"), "%s is shorter than the fault (for: %s)", f.MaxDuration, f.For)
@@ -62,7 +67,7 @@ func (c *checker) faultTiming(i int, f *Fault) {
 func (c *checker) faultTarget(i int, f *Fault) {
 	switch {
 	case f.Injector == InjectorPlatform && c.s.Target != nil:
-		c.errorf(fieldsf(i, "injector"), "injector platform acts on the embedded platform, and this scenario has a target (use http, exec or an Azure injector)")
+		c.errorf(fieldsf(i, "injector"), "injector platform acts on the embedded platform, and this scenario has a target (give --inject-cmd and --heal-cmd, or use an http, exec or Azure injector)")
 	case slices.Contains(azureBlocks, f.Injector) && c.s.Target == nil:
 		c.errorf(fieldsf(i, "injector"), "injector %s acts on a real deployment: give the scenario a target", f.Injector)
 	}
