@@ -33,9 +33,9 @@ func newChaosCmd(stdio IO) *cobra.Command {
 (slocheck platform serve), an HTTP hook, or a shell command pair. A run
 (slocheck run) does the same on a schedule, with the heal guaranteed.`,
 		Example: `  # take East US down on a platform started with: slocheck platform serve --describe p.json
-  slocheck chaos inject --admin http://127.0.0.1:8089 --region eastus --mode down
-  slocheck chaos status --admin http://127.0.0.1:8089
-  slocheck chaos heal   --admin http://127.0.0.1:8089 --region eastus`,
+  slocheck chaos inject --admin http://127.0.0.1:7070 --region eastus --mode down
+  slocheck chaos status --admin http://127.0.0.1:7070
+  slocheck chaos heal   --admin http://127.0.0.1:7070 --region eastus`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newChaosInjectCmd(stdio), newChaosHealCmd(stdio), newChaosStatusCmd(stdio))
@@ -43,7 +43,7 @@ func newChaosCmd(stdio IO) *cobra.Command {
 }
 
 func newChaosInjectCmd(stdio IO) *cobra.Command {
-	var f faultFlags
+	f := faultFlags{getenv: stdio.Getenv}
 	var stateDir string
 	cmd := &cobra.Command{
 		Use:   "inject",
@@ -52,11 +52,12 @@ func newChaosInjectCmd(stdio IO) *cobra.Command {
 command that heals it. With --state DIR the fault is recorded in DIR/faults.json
 before it is injected, so "slocheck heal DIR" can undo it later.`,
 		Example: `  # embedded platform: errors on 30 % of East US requests, admin API behind a token
-  SLOCHECK_ADMIN_TOKEN=… slocheck chaos inject --admin http://127.0.0.1:8089 \
-      --token-env SLOCHECK_ADMIN_TOKEN --region eastus --mode errors --ratio 0.3
+  # (the token is read from SLOCHECK_ADMIN_TOKEN, or the variable --token-env names)
+  SLOCHECK_ADMIN_TOKEN=… slocheck chaos inject --admin http://127.0.0.1:7070 \
+      --region eastus --mode errors --ratio 0.3
 
   # embedded platform: West Europe answers 300 ms slower
-  slocheck chaos inject --admin http://127.0.0.1:8089 --region westeurope --mode slow --latency 300ms
+  slocheck chaos inject --admin http://127.0.0.1:7070 --region westeurope --mode slow --latency 300ms
 
   # an HTTP hook; the secret header comes from the environment
   slocheck chaos inject --inject-url https://ops.example.com/faults/eastus \
@@ -113,14 +114,14 @@ func chaosLabels(target, mode string) string {
 }
 
 func newChaosHealCmd(stdio IO) *cobra.Command {
-	var f faultFlags
+	f := faultFlags{getenv: stdio.Getenv}
 	cmd := &cobra.Command{
 		Use:   "heal",
 		Short: "Heal one fault (idempotent; retried with backoff)",
 		Long: `Heal one fault. Healing a target that has no fault succeeds, so it is safe
 to run twice. A heal that keeps failing is retried a few times with backoff,
 then reported with each attempt's error and exit code 3.`,
-		Example: `  slocheck chaos heal --admin http://127.0.0.1:8089 --region eastus
+		Example: `  slocheck chaos heal --admin http://127.0.0.1:7070 --region eastus
   slocheck chaos heal --heal-url https://ops.example.com/faults/eastus --heal-method DELETE --header-env "Authorization=OPS_AUTH"
   slocheck chaos heal --heal-cmd "tc qdisc del dev eth0 root"`,
 		Args: cobra.NoArgs,
@@ -155,14 +156,14 @@ func newChaosStatusCmd(stdio IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the embedded platform's regions, faults and front door health",
-		Example: `  slocheck chaos status --admin http://127.0.0.1:8089
-  slocheck chaos status --admin http://127.0.0.1:8089 --json | jq '.faults'`,
+		Example: `  slocheck chaos status --admin http://127.0.0.1:7070
+  slocheck chaos status --admin http://127.0.0.1:7070 --json | jq '.faults'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if admin == "" {
-				return usageErr(fmt.Errorf("status needs --admin URL"), "slocheck chaos status --admin http://127.0.0.1:8089")
+				return usageErr(fmt.Errorf("status needs --admin URL"), "slocheck chaos status --admin http://127.0.0.1:7070")
 			}
-			c, err := platformfault.NewClient(admin, tokenEnv, stdio.Getenv, timeout)
+			c, err := platformfault.NewClient(admin, chaosTokenVar(tokenEnv, stdio.Getenv), stdio.Getenv, timeout)
 			if err != nil {
 				return usageErr(err, "")
 			}
@@ -177,7 +178,7 @@ func newChaosStatusCmd(stdio IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&admin, "admin", "", "the embedded platform's admin API `URL`")
-	cmd.Flags().StringVar(&tokenEnv, "token-env", "", "environment `VARIABLE` holding the admin API's bearer token")
+	cmd.Flags().StringVar(&tokenEnv, "token-env", "", "environment `VARIABLE` holding the admin API's bearer token (default SLOCHECK_ADMIN_TOKEN when set)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print GET /state as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "request timeout (default 5s)")
 	return cmd

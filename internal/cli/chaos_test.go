@@ -112,6 +112,16 @@ func TestChaosAgainstThePlatformWithoutItsToken(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "UNSET") {
 		t.Fatalf("unset token variable: exit %d, %q", code, errs)
 	}
+	// Without --token-env, the platform's own variable serves, as for `platform serve`.
+	env := map[string]string{"SLOCHECK_ADMIN_TOKEN": "s3cret-token"}
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, env, "chaos", "inject", "--admin", p.Describe().Admin, "--region", "eastus", "--mode", "down", "--state", dir)
+	if code != 0 || len(p.Faults()) != 1 || !strings.Contains(out, "--token-env SLOCHECK_ADMIN_TOKEN") {
+		t.Fatalf("inject with SLOCHECK_ADMIN_TOKEN: exit %d, %q %q", code, out, errs)
+	}
+	if code, _, errs = runCLI(t, env, "heal", dir); code != 0 || len(p.Faults()) != 0 {
+		t.Fatalf("heal DIR: exit %d, %q; faults %+v", code, errs, p.Faults())
+	}
 }
 
 func TestChaosCommandPairWithStateThenHealDir(t *testing.T) {

@@ -29,6 +29,7 @@ type faultFlags struct {
 	healURL, healMethod, healBody         string
 	headers, headerEnv                    []string
 	injectCmd, healCmd                    string
+	getenv                                func(string) string
 	platformOnly, httpOnly, injectingOnly []string // flag names, for checks
 }
 
@@ -36,7 +37,7 @@ func (f *faultFlags) register(cmd *cobra.Command, inject bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.admin, "admin", "", "embedded platform: its admin API `URL` (slocheck platform serve --describe prints it)")
 	fs.StringVar(&f.region, "region", "", "`REGION` to fault (platform), or the fault's target label (hook, commands)")
-	fs.StringVar(&f.tokenEnv, "token-env", "", "platform: environment `VARIABLE` holding the admin API's bearer token")
+	fs.StringVar(&f.tokenEnv, "token-env", "", "platform: environment `VARIABLE` holding the admin API's bearer token (default SLOCHECK_ADMIN_TOKEN when set)")
 	fs.StringVar(&f.healURL, "heal-url", "", "HTTP hook: `URL` to call to heal")
 	fs.StringVar(&f.healMethod, "heal-method", "POST", "HTTP hook: POST or DELETE")
 	fs.StringVar(&f.healBody, "heal-body", "", "HTTP hook: body of the heal request")
@@ -119,9 +120,22 @@ func (f *faultFlags) platformSpec(inject bool) (chaos.Spec, error) {
 	if f.latency < 0 || f.ratio < 0 || f.ratio > 1 {
 		return chaos.Spec{}, errors.New("--ratio must be in [0, 1] and --latency not negative")
 	}
-	p := &chaos.PlatformSpec{Admin: f.admin, Region: f.region, Mode: f.mode, Ratio: f.ratio, TokenEnv: f.tokenEnv,
+	p := &chaos.PlatformSpec{Admin: f.admin, Region: f.region, Mode: f.mode, Ratio: f.ratio, TokenEnv: chaosTokenVar(f.tokenEnv, f.getenv),
 		LatencyMS: int(math.Ceil(float64(f.latency) / float64(time.Millisecond))), Timeout: results.Duration(f.timeout)}
 	return chaos.Spec{Kind: chaos.KindPlatform, Name: f.nameOr(f.region + "-" + f.mode), Platform: p}, nil
+}
+
+// chaosAdminTokenEnv is the variable `slocheck platform serve` reads its
+// admin token from; the chaos commands use it when --token-env is not given.
+const chaosAdminTokenEnv = "SLOCHECK_ADMIN_TOKEN"
+
+// chaosTokenVar returns the token variable to record: the flag's, else
+// SLOCHECK_ADMIN_TOKEN when it is set, else none.
+func chaosTokenVar(flag string, getenv func(string) string) string {
+	if flag == "" && getenv != nil && getenv(chaosAdminTokenEnv) != "" {
+		return chaosAdminTokenEnv
+	}
+	return flag
 }
 
 func (f *faultFlags) httpSpec(inject bool) (chaos.Spec, error) {
