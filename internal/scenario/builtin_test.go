@@ -163,3 +163,17 @@ func TestOpen(t *testing.T) {
 		t.Error("Builtin accepted a path")
 	}
 }
+
+// BenchmarkParseDefault measures reading the default scenario file.
+func BenchmarkParseDefault(b *testing.B) {
+	data, err := fs.ReadFile(scenarios.FS, DefaultName+".yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("default-failover.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -153,13 +153,9 @@ func TestAliasBomb(t *testing.T) {
 		src += fmt.Sprintf("a%d: &a%d {<<: [%s]}\n", i, i, strings.Repeat(prev+", ", 9)+prev)
 	}
 	src += "load: {journeys: [*a8, *a8]}\n"
-	start := time.Now()
 	errs := parseErrs(t, src)
 	if !strings.Contains(errs.Error(), "more than 100000 YAML nodes") {
 		t.Errorf("got:\n%.2000s", errs.Error())
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %s", d) // a bound on runaway expansion, not a performance figure
 	}
 }
 
