@@ -59,7 +59,7 @@ func faultSpec(f *scenario.Fault, tgt *target) (chaos.Spec, error) {
 		spec.HTTP = &chaos.HTTPSpec{
 			InjectURL: h.InjectURL, InjectMethod: h.InjectMethod, InjectBody: h.InjectBody,
 			HealURL: h.HealURL, HealMethod: h.HealMethod, HealBody: h.HealBody,
-			Headers: h.Headers, Timeout: results.Duration(h.Timeout),
+			Headers: h.Headers, HeaderEnv: h.HeaderEnv, Timeout: results.Duration(h.Timeout),
 		}
 	case scenario.InjectorExec:
 		spec.Kind = chaos.KindExec
