@@ -77,6 +77,8 @@ variable "health_probe" {
     sample_size                 = number
     successful_samples_required = number
   })
+  # null (what modules/platform passes when an environment sets nothing) means this default.
+  nullable = false
   default = {
     path                        = "/health"
     interval_in_seconds         = 2

@@ -111,17 +111,13 @@ variable "frontdoor" {
   description = "Front Door tier and origin health probes (see modules/frontdoor for the RTO arithmetic)."
   type = object({
     sku_name = optional(string, "Standard_AzureFrontDoor")
+    # null keeps modules/frontdoor's default, the one place the probe settings are written.
     health_probe = optional(object({
       path                        = string
       interval_in_seconds         = number
       sample_size                 = number
       successful_samples_required = number
-      }), {
-      path                        = "/health"
-      interval_in_seconds         = 2
-      sample_size                 = 4
-      successful_samples_required = 3
-    })
+    }))
   })
   default = {}
 }
