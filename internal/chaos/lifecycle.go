@@ -120,11 +120,15 @@ func (r *Runner) healFault(ctx context.Context, f *fault, reason string) error {
 	if err != nil {
 		err = fmt.Errorf("fault %q: %w", f.entry.Spec.Name, err)
 	}
-	r.setPhase(f, phaseDone, func(rec *Record) { rec.HealReason, rec.HealErr = reason, err })
+	r.setPhase(f, phaseDone, func(rec *Record) {
+		rec.HealReason, rec.HealErr = reason, err
+		if err == nil {
+			rec.Healed = now
+		}
+	})
 	if err != nil {
 		r.emit(f, results.EventHealFailed, now, err.Error())
 	} else {
-		r.setPhase(f, phaseDone, func(rec *Record) { rec.Healed = now })
 		r.emit(f, results.EventFaultHealed, now, reason)
 	}
 	serr := r.state.update(f.entry.Spec.Name, func(se *StateEntry) { recordHeal(se, err) })
