@@ -175,7 +175,7 @@ func (s *slot) moveTo(iv *Interval) {
 	s.counts, s.tooSlow, s.served, s.used = [NumErrorKinds]uint64{}, 0, s.served[:0], false
 }
 
-// dense returns a clean dense histogram from the free list, or a new one.
+// dense returns a clean dense histogram for a slot, from the free list or new.
 func (r *Recorder) dense() *hdrhistogram.Histogram {
 	r.freeMu.Lock()
 	defer r.freeMu.Unlock()
@@ -184,7 +184,9 @@ func (r *Recorder) dense() *hdrhistogram.Histogram {
 		r.free = r.free[:n-1]
 		return h
 	}
-	return NewLatencyHistogram()
+	// Slots hold successes only, whose latency is at most the timeout: a
+	// geometry ending there indexes like the stream's and is half the size.
+	return hdrhistogram.New(LatencyLowest, max(LatencyValue(r.timeout), 2048), LatencyDigits)
 }
 
 func (r *Recorder) release(h *hdrhistogram.Histogram) {

@@ -23,10 +23,9 @@ func (r *Recorder) Flush() error {
 }
 
 // flushLocked writes what is due, or everything when force (flushMu held).
+// After a write error it still drains what is due, so memory stays bounded,
+// but writes nothing more: the stream would be torn.
 func (r *Recorder) flushLocked(force bool) {
-	if r.werr != nil {
-		return
-	}
 	now := r.cfg.now()
 	due := func(k int64) bool {
 		return force || !r.started.Add(timeDuration(k+1)*r.interval+r.cfg.lag).After(now)
@@ -53,6 +52,10 @@ func (r *Recorder) flushLocked(force bool) {
 	r.enc.writes(writes)
 	slices.SortFunc(readbacks, func(a, b Readback) int { return a.Time.Compare(b.Time) })
 	r.enc.readbacks(readbacks)
+	if r.werr != nil {
+		r.enc.out = r.enc.out[:0]
+		return
+	}
 	r.werr = r.writeOut()
 }
 
@@ -164,9 +167,10 @@ func (r *Recorder) Snapshot() Live {
 	}
 	r.pendMu.Lock()
 	for key, iv := range r.spill {
-		acc := &regions[slices.Index(t.regions, key.c.region)]
-		addCounts(acc, iv)
-		iv.AddLatencyTo(acc.Latency)
+		if i := slices.Index(t.regions, key.c.region); i >= 0 { // else a region newer than t: next time
+			addCounts(&regions[i], iv)
+			iv.AddLatencyTo(regions[i].Latency)
+		}
 	}
 	r.pendMu.Unlock()
 	return liveOf(regions, r.cfg.now().Sub(r.started))

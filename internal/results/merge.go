@@ -178,6 +178,7 @@ func combine(dst, src *Interval) {
 // broken by the other fields, so the order never depends on which generator
 // or worker wrote a record first.
 func sortRun(r *Run) {
+	completeNames(r)
 	slices.SortFunc(r.Intervals, func(a, b Interval) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ClientRegion, b.ClientRegion), cmp.Compare(a.Step, b.Step))
 	})
@@ -228,3 +229,23 @@ func boolCompare(a, b bool) int {
 }
 
 func sameEvent(a, b Event) bool { return compareEvents(a, b) == 0 }
+
+// completeNames adds to the header's client regions and steps every name the
+// intervals and failures use that it does not list (a writer may meet names
+// after writing its header).
+func completeNames(r *Run) {
+	add := func(list []string, name string) []string {
+		if name != "" && !slices.Contains(list, name) {
+			return append(list, name)
+		}
+		return list
+	}
+	for i := range r.Intervals {
+		r.Header.ClientRegions = add(r.Header.ClientRegions, r.Intervals[i].ClientRegion)
+		r.Header.Steps = add(r.Header.Steps, r.Intervals[i].Step)
+	}
+	for i := range r.Failures {
+		r.Header.ClientRegions = add(r.Header.ClientRegions, r.Failures[i].ClientRegion)
+		r.Header.Steps = add(r.Header.Steps, r.Failures[i].Step)
+	}
+}

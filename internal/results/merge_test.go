@@ -24,7 +24,11 @@ func split(rng *rand.Rand, outcomes []Outcome, k int) [][]Outcome {
 // TestMergeEqualsOneStream is the merge property: random traffic recorded
 // by k generators and merged equals the same traffic recorded by one.
 func TestMergeEqualsOneStream(t *testing.T) {
-	for trial := range 30 {
+	trials := 30
+	if raceEnabled {
+		trials = 4
+	}
+	for trial := range trials {
 		rng := rand.New(rand.NewPCG(uint64(trial), 77))
 		k := 1 + rng.IntN(5)
 		spec := trafficSpec{n: 200 + rng.IntN(4000), duration: time.Duration(1+rng.IntN(20)) * time.Second,

@@ -401,3 +401,16 @@ func TestReadFile(t *testing.T) {
 		t.Fatal("missing file read")
 	}
 }
+
+// TestUndeclaredNames: a client region or step the header did not declare is
+// recorded, and the reader adds it to the header's lists.
+func TestUndeclaredNames(t *testing.T) {
+	h := testHeader()
+	o := Outcome{ClientRegion: "brazilsouth", Step: "search", Intended: t0, Err: ErrReset}
+	o.End = t0.Add(time.Millisecond)
+	run := mustRead(t, record(t, h, []Outcome{o}))
+	if !slices.Contains(run.Header.ClientRegions, "brazilsouth") || !slices.Contains(run.Header.Steps, "search") ||
+		len(run.Header.ClientRegions) != 3 || len(run.Intervals) != 1 || len(run.Failures) != 1 {
+		t.Fatalf("header %v %v, %d intervals", run.Header.ClientRegions, run.Header.Steps, len(run.Intervals))
+	}
+}
