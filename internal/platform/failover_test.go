@@ -241,3 +241,33 @@ func TestDownRefusesConnections(t *testing.T) {
 		t.Errorf("after heal: %d %v, want 200 on the same address", a.status, a.err)
 	}
 }
+
+// TestAllUnhealthySpreadsOverAll fails every region's probes (errors, ratio
+// 1): once an edge sees no healthy origin it sends requests to all of them
+// in turn, as Front Door does, and passes their 503s through.
+func TestAllUnhealthySpreadsOverAll(t *testing.T) {
+	p := start(t, testConfig(fastProbe))
+	for _, r := range []string{"eastus", "westeurope"} {
+		if _, err := p.Inject(Fault{Region: r, Mode: ModeErrors}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, r := range []string{"eastus", "westeurope"} {
+		if _, ok := waitEvent(t, p, deadline, probeEvent("us", r, false, time.Time{})); !ok {
+			t.Fatalf("edge us never took %s out of rotation", r)
+		}
+	}
+	served := map[string]int{}
+	c := newClient(2 * time.Second)
+	for range 10 {
+		a := do(c, "GET", p.Describe().Edges["us"]+"/catalog", "")
+		if a.status != 503 {
+			t.Fatalf("status %d, want the origins' 503", a.status)
+		}
+		served[a.servedBy]++
+	}
+	if served["eastus"] != 5 || served["westeurope"] != 5 {
+		t.Errorf("served by %v, want 5 each (round robin over all origins)", served)
+	}
+}
