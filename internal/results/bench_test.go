@@ -75,9 +75,12 @@ func BenchmarkRecordParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := rand.IntN(4096)
-		for pb.Next() {
+		for n := 1; pb.Next(); n++ {
 			r.Record(&outs[i&4095])
 			i++
+			if n&(1<<20-1) == 0 {
+				_ = r.Flush()
+			}
 		}
 	})
 	b.StopTimer()
@@ -199,6 +202,19 @@ func BenchmarkReadHour(b *testing.B) {
 	b.StopTimer()
 	cpu.report(b)
 	b.ReportMetric(float64(len(stream)), "stream-bytes")
+}
+
+// BenchmarkHourLatencyHistogram adds the reference load's 28,800 interval
+// histograms into one (what an overall p99 needs, after Read).
+func BenchmarkHourLatencyHistogram(b *testing.B) {
+	run := mustRead(b, hour(b))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if h := run.LatencyHistogram(nil); h.TotalCount() == 0 {
+			b.Fatal("empty")
+		}
+	}
 }
 
 // BenchmarkHourWithWrites is the reference load with every successful
