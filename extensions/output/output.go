@@ -75,7 +75,6 @@ type Output struct {
 	header results.Header
 	logger logrus.FieldLogger
 	conv   bridge.Converter
-	opts   []results.Option       // tests: recorder options
 	wrap   func(io.Writer) io.Writer // tests: wraps the file
 	now    func() time.Time
 
@@ -239,7 +238,7 @@ func (o *Output) open(start time.Time) error {
 	if o.wrap != nil {
 		w = o.wrap(w)
 	}
-	rec, err := results.NewRecorder(h, w, append([]results.Option{results.WithFlushLag(flushLag)}, o.opts...)...)
+	rec, err := results.NewRecorder(h, w, results.WithFlushLag(flushLag))
 	if err != nil {
 		return err
 	}

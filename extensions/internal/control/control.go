@@ -13,7 +13,6 @@ import (
 	"maps"
 	"math/big"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -21,14 +20,14 @@ import (
 // The environment slocheck gives k6 (`slocheck run --engine k6`); scripts and
 // the module read it.
 const (
-	EnvEdges    = "SLOCHECK_EDGES"    // JSON: client region -> base URL of its edge
-	EnvEdge     = "SLOCHECK_EDGE_"    // + upper-case client region: one edge's URL (overrides EnvEdges)
-	EnvAdmin    = "SLOCHECK_ADMIN"    // the embedded platform's admin API
-	EnvRegion   = "SLOCHECK_CLIENT_REGION"
-	EnvRate     = "SLOCHECK_RATE"     // requests per second, all client regions together
-	EnvDuration = "SLOCHECK_DURATION" // how long to send traffic (a k6 duration: "60s")
-	EnvTimeout  = "SLOCHECK_TIMEOUT"  // a request slower than this failed (a k6 duration)
-	EnvWeights  = "SLOCHECK_WEIGHTS"  // JSON: client region -> weight of its traffic
+	EnvEdges    = "SLOCHECK_EDGES"         // JSON: client region -> base URL of its edge
+	EnvEdge     = "SLOCHECK_EDGE_"         // + upper-case client region: one edge's URL (overrides EnvEdges)
+	EnvAdmin    = "SLOCHECK_ADMIN"         // the embedded platform's admin API
+	EnvRegion   = "SLOCHECK_CLIENT_REGION" // the client region of every VU (else its scenario's tag)
+	EnvRate     = "SLOCHECK_RATE"          // requests per second, all client regions together
+	EnvDuration = "SLOCHECK_DURATION"      // how long to send traffic (a k6 duration: "60s")
+	EnvTimeout  = "SLOCHECK_TIMEOUT"       // a request slower than this failed (a k6 duration)
+	EnvWeights  = "SLOCHECK_WEIGHTS"       // JSON: client region -> weight of its traffic
 )
 
 // Config is what the module knows from the environment.
@@ -98,13 +97,4 @@ func RegionOfSegment(segment string, regions []string) string {
 	}
 	f, _ := r.Float64()
 	return regions[min(int(f*float64(len(regions))), len(regions)-1)]
-}
-
-// ParseRate reads SLOCHECK_RATE.
-func ParseRate(s string) (float64, error) {
-	r, err := strconv.ParseFloat(s, 64)
-	if err != nil || r <= 0 {
-		return 0, fmt.Errorf("%s: want a positive number, got %q", EnvRate, s)
-	}
-	return r, nil
 }
