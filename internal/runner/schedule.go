@@ -52,6 +52,9 @@ func faultSpec(f *scenario.Fault, tgt *target) (chaos.Spec, error) {
 		spec.Platform = &chaos.PlatformSpec{
 			Admin: tgt.admin, Region: f.Region, Mode: f.Mode, Ratio: f.Ratio,
 			LatencyMS: int(f.Latency.Milliseconds()),
+			// The embedded platform lives in this process: once the process is
+			// gone, so is the fault, and `slocheck heal DIR` has nothing to do.
+			InProcess: tgt.platform != nil,
 		}
 	case scenario.InjectorHTTP:
 		h := f.HTTP
