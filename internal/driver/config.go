@@ -72,7 +72,8 @@ type Config struct {
 	// (for example a front door edge), such as "http://127.0.0.1:8080".
 	Targets map[string]string
 	// Weights is each client region's share of the arrivals; nil or empty
-	// means equal shares. Every key must be a key of Targets.
+	// means equal shares. Every key must be a key of Targets; a target
+	// missing from a non-empty Weights gets no arrivals.
 	Weights map[string]float64
 	// Rate is the request rate in requests per second (all regions, all
 	// steps). With Stages it is the rate the first stage starts from.

@@ -86,8 +86,9 @@ type runner struct {
 	start    time.Time
 	jobs     chan arrival
 	stop     chan struct{} // closed when ctx is cancelled
-	stopped  atomic.Bool
-	idle     atomic.Int64 // workers waiting for a job
+	stopped  atomic.Bool   // set once cancelAt is
+	cancelAt time.Duration // offset of the cancel
+	idle     atomic.Int64  // workers waiting for a job
 	wg       sync.WaitGroup
 	workers  []*worker // appended by the dispatcher only
 	max      int
@@ -99,42 +100,57 @@ type runner struct {
 }
 
 func newRunner(cfg Config, sink Sink) (*runner, error) {
-	names := sortedKeys(cfg.Targets)
 	r := &runner{cfg: cfg, sink: sink, max: cfg.MaxWorkers, stop: make(chan struct{}),
 		servedBy: []byte(cfg.ServedByHeader)}
 	r.bodies[stepCart], r.bodies[stepCheckout] = cfg.CartBody, cfg.CheckoutBody
-	weights := make([]float64, len(names))
-	for i, name := range names {
-		rg, err := newRegion(name, cfg.Targets[name], cfg)
-		if err != nil {
-			return nil, err
-		}
-		r.regions = append(r.regions, rg)
-		weights[i] = 1
-		if len(cfg.Weights) > 0 {
-			weights[i] = cfg.Weights[name]
-		}
+	if err := r.initRegions(); err != nil {
+		return nil, err
 	}
-	r.pickReg = newPicker(weights)
-	jw := make([]float64, len(cfg.Journeys))
-	var steps float64
-	for i, j := range cfg.Journeys {
-		cj := journey{think: j.ThinkTime}
-		for _, s := range j.Steps {
-			cj.steps = append(cj.steps, stepIndex(s))
-		}
-		r.journeys = append(r.journeys, cj)
-		jw[i] = j.Weight
-	}
-	r.pickJour = newPicker(jw)
-	for i, j := range r.journeys {
-		steps += r.pickJour.share(i) * float64(len(j.steps))
-	}
+	steps := r.initJourneys()
 	r.pacer = newPacer(cfg.Rate, cfg.Stages, cfg.Duration, 1/steps)
 	seed := uint64(cfg.Seed)
 	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	r.jobs = make(chan arrival, cfg.MaxWorkers)
 	return r, nil
+}
+
+// initRegions builds a region per target, in name order, and their picker.
+func (r *runner) initRegions() error {
+	names := sortedKeys(r.cfg.Targets)
+	weights := make([]float64, len(names))
+	for i, name := range names {
+		rg, err := newRegion(name, r.cfg.Targets[name], r.cfg)
+		if err != nil {
+			return err
+		}
+		r.regions = append(r.regions, rg)
+		weights[i] = 1
+		if len(r.cfg.Weights) > 0 {
+			weights[i] = r.cfg.Weights[name]
+		}
+	}
+	r.pickReg = newPicker(weights)
+	return nil
+}
+
+// initJourneys compiles the journeys and their picker and returns the mean
+// number of steps per arrival.
+func (r *runner) initJourneys() float64 {
+	weights := make([]float64, len(r.cfg.Journeys))
+	for i, j := range r.cfg.Journeys {
+		cj := journey{think: j.ThinkTime}
+		for _, s := range j.Steps {
+			cj.steps = append(cj.steps, stepIndex(s))
+		}
+		r.journeys = append(r.journeys, cj)
+		weights[i] = j.Weight
+	}
+	r.pickJour = newPicker(weights)
+	var steps float64
+	for i, j := range r.journeys {
+		steps += r.pickJour.share(i) * float64(len(j.steps))
+	}
+	return steps
 }
 
 // run paces arrivals until the schedule ends or ctx is cancelled, then waits
@@ -176,9 +192,10 @@ func (r *runner) pace(ctx context.Context) time.Duration {
 }
 
 func (r *runner) cancel() time.Duration {
+	r.cancelAt = time.Since(r.start)
 	r.stopped.Store(true)
 	close(r.stop)
-	return time.Since(r.start)
+	return r.cancelAt
 }
 
 // newArrival draws the arrival's region, journey and product seed.
@@ -205,11 +222,22 @@ func (r *runner) dispatch(a arrival) {
 	}
 }
 
-// dropArrival reports every step of a as dropped and returns how many.
+// dropArrival reports the steps of a as dropped and returns how many. Step k
+// is taken as intended at the due time plus k think times; after a cancel,
+// only the steps intended by the cancel are reported (the rest never came due).
 func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
 	j := &r.journeys[a.journey]
 	intended := r.start.Add(a.due)
+	until := time.Time{}
+	if r.stopped.Load() {
+		until = r.start.Add(r.cancelAt)
+	}
+	var n uint64
 	for _, s := range j.steps {
+		if !until.IsZero() && intended.After(until) {
+			break
+		}
+		n++
 		*out = results.Outcome{
 			ClientRegion: r.regions[a.region].name,
 			Step:         Steps[s],
@@ -219,7 +247,7 @@ func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
 		r.sink.Outcome(out)
 		intended = intended.Add(j.think)
 	}
-	return uint64(len(j.steps))
+	return n
 }
 
 func (r *runner) stats(end time.Duration) Stats {

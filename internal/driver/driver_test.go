@@ -145,8 +145,12 @@ func TestDropsWhenWorkersAreTooFew(t *testing.T) {
 		n := inFlight.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
-		time.Sleep(100 * time.Millisecond)
-		inFlight.Add(-1)
+		defer inFlight.Add(-1)
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-r.Context().Done(): // the client gave up
+			return
+		}
 		okHandler("eastus")(w, r)
 	})
 	var sink memSink
@@ -159,18 +163,20 @@ func TestDropsWhenWorkersAreTooFew(t *testing.T) {
 	if st.Sent+st.Dropped != 50 || len(outs) != 50 {
 		t.Fatalf("sent %d + dropped %d, %d outcomes; want 50", st.Sent, st.Dropped, len(outs))
 	}
-	if st.Workers > 2 || peak.Load() > 2 {
-		t.Fatalf("workers %d, server saw %d at once; want <= 2", st.Workers, peak.Load())
+	// A request that timed out may linger on the server a moment after its
+	// worker moved on; each such one may add one to what the server sees.
+	if lingering := int64(countErr(outs)[results.ErrTimeout]); st.Workers > 2 || peak.Load() > 2+lingering {
+		t.Fatalf("workers %d, server saw %d at once with %d timeouts; want <= 2", st.Workers, peak.Load(), lingering)
 	}
 	if int64(st.Sent) != got.Load() {
 		t.Fatalf("sent %d, server saw %d", st.Sent, got.Load())
 	}
-	// Two workers at 100 ms a request, for the 0.5 s schedule plus the
-	// timeout an arrival may wait, plus one in hand each.
-	if maxSent := uint64(2*(500+300)/100 + 2); st.Sent > maxSent || st.Sent < 2 {
-		t.Fatalf("sent %d, want 2..%d", st.Sent, maxSent)
-	}
+	// Two workers at 100 ms an answered request, for the 0.5 s schedule plus
+	// the timeout an arrival may wait, plus one in hand each.
 	counts := countErr(outs)
+	if maxOK := 2*(500+300)/100 + 2; counts[results.ErrNone] > maxOK || counts[results.ErrNone] < 2 {
+		t.Fatalf("%d answered, want 2..%d", counts[results.ErrNone], maxOK)
+	}
 	if uint64(counts[results.ErrDropped]) != st.Dropped {
 		t.Fatalf("%d dropped outcomes, stats say %d", counts[results.ErrDropped], st.Dropped)
 	}
@@ -194,26 +200,37 @@ func TestRegionWeightsAndSeed(t *testing.T) {
 		Weights: map[string]float64{"us": 3, "eu": 1},
 		Rate:    400, Duration: time.Second, Seed: 7, Journeys: single(StepBrowse),
 	}
+	// Under load some requests may fail or be dropped; the split is over
+	// arrivals (every outcome names its client region), the serving region is
+	// checked on every answered request.
+	var perRegion map[string]int
 	seq := func(seed int64) string {
 		cfg.Seed = seed
+		a.Store(0)
+		b.Store(0)
 		var sink memSink
-		run(t, cfg, &sink)
+		st := run(t, cfg, &sink)
+		if uint64(a.Load()+b.Load()) != st.Sent {
+			t.Fatalf("servers saw %d + %d, driver sent %d", a.Load(), b.Load(), st.Sent)
+		}
+		perRegion = map[string]int{}
 		var sb strings.Builder
 		for _, o := range sink.sorted() {
 			want := map[string]string{"us": "eastus", "eu": "westeurope"}[o.ClientRegion]
-			if o.ServedBy != want {
+			if o.Status != 0 && o.ServedBy != want {
 				t.Fatalf("client region %s served by %q, want %q", o.ClientRegion, o.ServedBy, want)
 			}
+			perRegion[o.ClientRegion]++
 			sb.WriteString(o.ClientRegion[:1])
 		}
 		return sb.String()
 	}
 	first := seq(7)
-	if a.Load()+b.Load() != 400 {
-		t.Fatalf("servers saw %d + %d, want 400", a.Load(), b.Load())
+	if n := perRegion["us"] + perRegion["eu"]; n != 400 {
+		t.Fatalf("%d arrivals, want 400", n)
 	}
 	// Binomial(400, 3/4): sd 8.7; 5 sd either side.
-	if n := a.Load(); n < 300-44 || n > 300+44 {
+	if n := perRegion["us"]; n < 300-44 || n > 300+44 {
 		t.Fatalf("us got %d of 400 arrivals, want about 300", n)
 	}
 	if again := seq(7); again != first {
@@ -390,14 +407,19 @@ func TestErrorClassification(t *testing.T) {
 				target = server(t, tt.handler).URL
 			}
 			var sink memSink
-			const timeout = 200 * time.Millisecond
+			const timeout = time.Second
 			run(t, Config{Targets: map[string]string{"eu": target}, Rate: 10, Duration: 300 * time.Millisecond,
 				Timeout: timeout, ServedByHeader: "X-Region", Journeys: single(StepProduct)}, &sink)
 			outs := sink.sorted()
 			if len(outs) != 3 {
 				t.Fatalf("%d outcomes, want 3", len(outs))
 			}
+			sent := 0
 			for _, o := range outs {
+				if o.Err == results.ErrDropped {
+					continue // a machine too busy to start it within the timeout
+				}
+				sent++
 				if o.Err != tt.want || o.Status != tt.status {
 					t.Fatalf("got %s status %d, want %s status %d", o.Err, o.Status, tt.want, tt.status)
 				}
@@ -407,6 +429,9 @@ func TestErrorClassification(t *testing.T) {
 				if tt.want == results.ErrTimeout && o.Latency() < timeout {
 					t.Fatalf("timed out after %s, before the %s timeout", o.Latency(), timeout)
 				}
+			}
+			if sent == 0 {
+				t.Fatal("every request was dropped")
 			}
 		})
 	}
