@@ -217,24 +217,30 @@ func readItems(w http.ResponseWriter, r *http.Request) (json.RawMessage, bool) {
 
 // ServeShop serves shop on l until ctx is done, then shuts down gracefully:
 // it stops accepting, lets requests in flight finish within grace, and
-// returns nil after a clean stop.
+// returns nil after a clean stop. (A request whose headers were still being
+// read when shutdown began is dropped: net/http serves only requests that had
+// reached their handler.)
 func ServeShop(ctx context.Context, l net.Listener, shop *Shop, grace time.Duration) error {
-	srv := &http.Server{Handler: shop, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
+	return serveGraceful(ctx, l, shop, "shop "+shop.region, grace)
+}
+
+func serveGraceful(ctx context.Context, l net.Listener, h http.Handler, name string, grace time.Duration) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	select {
 	case err := <-done:
-		return fmt.Errorf("serve shop %s: %w", shop.region, err)
+		return fmt.Errorf("serve %s: %w", name, err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
-		return fmt.Errorf("shut down shop %s: %w", shop.region, err)
+		return fmt.Errorf("shut down %s: %w", name, err)
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve shop %s: %w", shop.region, err)
+		return fmt.Errorf("serve %s: %w", name, err)
 	}
 	return nil
 }
