@@ -303,7 +303,7 @@ func TestConcurrentRecord(t *testing.T) {
 				}
 				o.End = o.Intended.Add(time.Duration(rng.IntN(1000)) * time.Microsecond)
 				r.Record(&o)
-				if i%1000 == 0 {
+				if i%2500 == 0 { // a progress line, now and then
 					_ = r.Snapshot()
 				}
 			}
@@ -412,5 +412,35 @@ func TestUndeclaredNames(t *testing.T) {
 	if !slices.Contains(run.Header.ClientRegions, "brazilsouth") || !slices.Contains(run.Header.Steps, "search") ||
 		len(run.Header.ClientRegions) != 3 || len(run.Intervals) != 1 || len(run.Failures) != 1 {
 		t.Fatalf("header %v %v, %d intervals", run.Header.ClientRegions, run.Header.Steps, len(run.Intervals))
+	}
+}
+
+// TestTickerFlushes: without any Flush or Close call, the ticker writes an
+// interval once it has ended (plus the lag), so a crash after it keeps it.
+func TestTickerFlushes(t *testing.T) {
+	h := testHeader()
+	h.Started = time.Now()
+	h.Interval = Duration(20 * time.Millisecond)
+	var buf syncBuffer
+	r, err := NewRecorder(h, &buf, WithFlushLag(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(Trailer{})
+	o := Outcome{ClientRegion: "eastus", Step: "cart", Intended: time.Now(), Status: 200}
+	o.End = o.Intended.Add(time.Millisecond)
+	r.Record(&o)
+	// The interval ends within 20 ms and is due 5 ms later; wait far longer
+	// than that on a busy machine before calling it lost.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		run, err := Read(bytes.NewReader(buf.Bytes()))
+		if errors.Is(err, ErrNoTrailer) && requests(run) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("interval not written by the ticker: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
