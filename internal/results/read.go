@@ -35,6 +35,7 @@ type TruncatedError struct {
 	Err     error // io.ErrUnexpectedEOF (cut inside a record), ErrNoTrailer, or what was wrong
 }
 
+// Error says where the stream stopped and why.
 func (e *TruncatedError) Error() string {
 	return fmt.Sprintf("results stream truncated at byte %d after %d records: %v", e.Offset, e.Records, e.Err)
 }

@@ -333,7 +333,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
-func (s *syncBuffer) Bytes() []byte { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Bytes() }
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
 
 func TestSnapshot(t *testing.T) {
 	clock := &fakeClock{t: t0}
