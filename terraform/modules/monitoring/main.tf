@@ -188,7 +188,10 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "this" {
   severity             = each.value.severity
   evaluation_frequency = each.value.frequency
   window_duration      = each.value.window
-  tags                 = var.tags
+  # On a fresh workspace AzureDiagnostics does not exist until Front Door's first logs arrive,
+  # and query validation would fail the apply.
+  skip_query_validation = true
+  tags                  = var.tags
 
   criteria {
     query                   = each.value.query
