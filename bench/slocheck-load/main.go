@@ -54,9 +54,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v\n", st)
+	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
 	return loadstat.Print(os.Stdout, "slocheck", sink.n.Load(), sink.errs.Load(),
-		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()))
+		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
+		fmt.Sprintf("dropped=%d workers=%d", st.Dropped, st.Workers))
 }
 
 // countingSink counts the requests sent (dropped ones count as errors only)
@@ -64,9 +65,22 @@ func run() error {
 type countingSink struct {
 	n, errs     atomic.Uint64
 	first, last atomic.Int64 // UnixNano of sends
+	byKind      [results.NumErrorKinds]atomic.Uint64
+}
+
+// kinds returns the outcome counts by error kind, for the log.
+func (s *countingSink) kinds() map[string]uint64 {
+	m := map[string]uint64{}
+	for k := range s.byKind {
+		if c := s.byKind[k].Load(); c > 0 {
+			m[results.ErrorKind(k).String()] = c
+		}
+	}
+	return m
 }
 
 func (s *countingSink) Outcome(o *results.Outcome) {
+	s.byKind[o.Err].Add(1)
 	if o.Err != results.ErrNone || o.Status != 200 {
 		s.errs.Add(1)
 	}

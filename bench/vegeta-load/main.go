@@ -30,6 +30,7 @@ func main() {
 	atk := vegeta.NewAttacker(vegeta.Timeout(*timeout), vegeta.KeepAlive(true))
 	var n, errs uint64
 	var first, last time.Time
+	kinds := map[string]int{} // error messages, for the log
 	for res := range atk.Attack(tr, vegeta.ConstantPacer{Freq: *rate, Per: time.Second}, *duration, "bench") {
 		if n == 0 {
 			first = res.Timestamp
@@ -40,9 +41,15 @@ func main() {
 		n++
 		if res.Error != "" || res.Code != http.StatusOK {
 			errs++
+			if len(kinds) < 20 {
+				kinds[res.Error]++
+			}
 		}
 	}
-	if err := loadstat.Print(os.Stdout, "vegeta", n, errs, first, last); err != nil {
+	if errs > 0 {
+		fmt.Fprintf(os.Stderr, "vegeta-load: errors %v\n", kinds)
+	}
+	if err := loadstat.Print(os.Stdout, "vegeta", n, errs, first, last, ""); err != nil {
 		fmt.Fprintln(os.Stderr, "vegeta-load:", err)
 		os.Exit(1)
 	}
