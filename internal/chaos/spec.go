@@ -20,6 +20,12 @@ const (
 	// KindInProcess is a fault on a platform running inside the same process:
 	// it ends with the process, so HealDir has nothing to undo.
 	KindInProcess = "inprocess"
+
+	// The Azure injectors (packages frontdoor, aks, chaosstudio, cosmosfault).
+	KindFrontDoor   = "frontdoor"    // disable one Azure Front Door origin
+	KindAKS         = "aks"          // scale Kubernetes deployments to zero
+	KindChaosStudio = "chaos-studio" // start an Azure Chaos Studio experiment
+	KindCosmos      = "cosmos"       // move a Cosmos DB account's write region
 )
 
 // Spec describes one fault: which injector, its configuration, and the labels
@@ -34,6 +40,11 @@ type Spec struct {
 	Platform *PlatformSpec `json:"platform,omitempty"`
 	HTTP     *HTTPSpec     `json:"http,omitempty"`
 	Exec     *ExecSpec     `json:"exec,omitempty"`
+
+	FrontDoor   *FrontDoorSpec   `json:"frontdoor,omitempty"`
+	AKS         *AKSSpec         `json:"aks,omitempty"`
+	ChaosStudio *ChaosStudioSpec `json:"chaos_studio,omitempty"`
+	Cosmos      *CosmosSpec      `json:"cosmos,omitempty"`
 }
 
 // PlatformSpec is a fault on the embedded platform through its admin API
@@ -73,6 +84,45 @@ type ExecSpec struct {
 	InjectCmd string           `json:"inject_cmd,omitempty"`
 	HealCmd   string           `json:"heal_cmd"`
 	Timeout   results.Duration `json:"timeout,omitempty"` // per command; 0 means 30 s
+}
+
+// FrontDoorSpec disables one origin of an Azure Front Door Standard/Premium
+// origin group; heal enables it again.
+type FrontDoorSpec struct {
+	SubscriptionID string `json:"subscription_id"`
+	ResourceGroup  string `json:"resource_group"`
+	Profile        string `json:"profile"`
+	OriginGroup    string `json:"origin_group"`
+	Origin         string `json:"origin"`
+}
+
+// AKSSpec scales the matching deployments of one cluster's namespace to zero;
+// heal restores the replica counts each deployment carries in an annotation.
+// Give Deployments (names) or LabelSelector.
+type AKSSpec struct {
+	Kubeconfig    string   `json:"kubeconfig,omitempty"` // empty: $KUBECONFIG or ~/.kube/config
+	Context       string   `json:"context,omitempty"`    // empty: the current context
+	Namespace     string   `json:"namespace"`
+	Deployments   []string `json:"deployments,omitempty"`
+	LabelSelector string   `json:"label_selector,omitempty"`
+}
+
+// ChaosStudioSpec starts an Azure Chaos Studio experiment; heal cancels it.
+type ChaosStudioSpec struct {
+	SubscriptionID string `json:"subscription_id"`
+	ResourceGroup  string `json:"resource_group"`
+	Experiment     string `json:"experiment"`
+}
+
+// CosmosSpec swaps the failover priorities of Region (the write region) and
+// FailoverTo, so FailoverTo becomes the write region; heal swaps them back.
+// Regions are matched without case and spaces ("westeurope" = "West Europe").
+type CosmosSpec struct {
+	SubscriptionID string `json:"subscription_id"`
+	ResourceGroup  string `json:"resource_group"`
+	Account        string `json:"account"`
+	Region         string `json:"region"`                // the faulted region: the write region before the fault
+	FailoverTo     string `json:"failover_to,omitempty"` // empty: the region with failover priority 1
 }
 
 // Labels returns the target and mode a fault's events carry: the spec's own,

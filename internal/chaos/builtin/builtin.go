@@ -8,6 +8,7 @@ package builtin
 import (
 	// Each registers its kind with chaos.Register in its init.
 	_ "github.com/slocheck/slocheck/internal/chaos/execfault"
+	_ "github.com/slocheck/slocheck/internal/chaos/frontdoor"
 	_ "github.com/slocheck/slocheck/internal/chaos/httphook"
 	_ "github.com/slocheck/slocheck/internal/chaos/platformfault"
 )
