@@ -5,7 +5,7 @@ package scenarios
 
 import "embed"
 
-// FS holds the ready scenario files, *.yaml, at its root.
+// FS holds the ready scenario files, *.yaml, and the k6 scripts, *.js, at its root.
 //
-//go:embed *.yaml
+//go:embed *.yaml *.js
 var FS embed.FS

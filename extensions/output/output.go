@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.k6.io/k6/errext"
 	"go.k6.io/k6/metrics"
 	k6output "go.k6.io/k6/output"
 
@@ -209,10 +210,7 @@ func (o *Output) StopWithTestError(testErr error) error {
 	}
 	o.stopOnce = true
 	o.flusher.Stop()
-	reason := "completed"
-	if testErr != nil {
-		reason = "error: " + testErr.Error()
-	}
+	reason := trailerReason(testErr)
 	var errs []error
 	if o.rec == nil {
 		errs = append(errs, o.open(o.now()))
@@ -225,6 +223,22 @@ func (o *Output) StopWithTestError(testErr error) error {
 		return fmt.Errorf("slocheck output: %w", err)
 	}
 	return nil
+}
+
+// trailerReason says how the test ended, in the trailer's words. Crossed
+// thresholds at the end of a test are k6's verdict, not a broken run: the
+// traffic completed.
+func trailerReason(testErr error) string {
+	var ar errext.HasAbortReason
+	switch {
+	case testErr == nil:
+		return "completed"
+	case errors.As(testErr, &ar) && ar.AbortReason() == errext.AbortedByThresholdsAfterTestEnd:
+		return "completed"
+	case errors.As(testErr, &ar) && ar.AbortReason() == errext.AbortedByUser:
+		return "interrupted"
+	}
+	return "error: " + testErr.Error()
 }
 
 // open writes the header, starting the stream at start unless the header

@@ -2,6 +2,7 @@ package output
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.k6.io/k6/errext"
 	"go.k6.io/k6/lib"
 	"go.k6.io/k6/lib/executor"
 	"go.k6.io/k6/metrics"
@@ -257,5 +259,19 @@ func TestStopWithoutTraffic(t *testing.T) {
 	}
 	if !slices.Equal(run.Header.ClientRegions, []string{"us"}) {
 		t.Errorf("client regions %v, want the scenario's [us]", run.Header.ClientRegions)
+	}
+}
+
+func TestTrailerReason(t *testing.T) {
+	thresholds := errext.WithAbortReasonIfNone(errors.New("thresholds crossed"), errext.AbortedByThresholdsAfterTestEnd)
+	user := errext.WithAbortReasonIfNone(errors.New("stopped"), errext.AbortedByUser)
+	script := errext.WithAbortReasonIfNone(errors.New("boom"), errext.AbortedByScriptError)
+	for _, c := range []struct {
+		err  error
+		want string
+	}{{nil, "completed"}, {thresholds, "completed"}, {user, "interrupted"}, {script, "error: boom"}} {
+		if got := trailerReason(c.err); got != c.want {
+			t.Errorf("trailerReason(%v) = %q, want %q", c.err, got, c.want)
+		}
 	}
 }

@@ -95,6 +95,7 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		Getenv:            stdio.Getenv,
 		InconclusiveFails: f.inconclusiveFails || s.Objectives.InconclusiveFails,
 		Version:           versionString(),
+		K6:                f.k6,
 	}
 	if !f.quiet {
 		opts.Progress = stdio.Err
@@ -142,6 +143,10 @@ func openScenario(name string, fl *pflag.FlagSet) (*scenario.Scenario, error) {
 	})
 	if setErr != nil {
 		return nil, usageErr(setErr, "slocheck run --help")
+	}
+	if o.Engine != nil && *o.Engine == scenario.EngineK6 && o.Script == nil && s.Script == "" {
+		script := runner.DefaultK6Script // --engine k6 alone runs the shipped failover script
+		o.Script = &script
 	}
 	if err := s.Apply(o); err != nil {
 		return nil, usageErr(err, "slocheck run --help")

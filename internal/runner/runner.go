@@ -35,6 +35,7 @@ type Options struct {
 	InconclusiveFails bool                // exit 98 when the verdict is INCONCLUSIVE
 	Formats           []string            // report formats; nil means report.DefaultFormats
 	Version           string              // slocheck's version, for the stream header
+	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
 }
@@ -53,8 +54,13 @@ type Result struct {
 // Whatever happens, injected faults are healed and the stream gathered so far
 // is kept, and reports are written from it when it holds anything.
 func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) {
-	if s.Engine != scenario.EngineGo {
-		return nil, exitcode.New(exitcode.Usage, fmt.Errorf("engine %q: this build runs only the go engine", s.Engine), "slocheck run --engine go")
+	if s.Engine != scenario.EngineGo && s.Engine != scenario.EngineK6 {
+		return nil, exitcode.New(exitcode.Usage, fmt.Errorf("engine %q: want go or k6", s.Engine), "slocheck run --engine go")
+	}
+	if s.Engine == scenario.EngineK6 {
+		if _, err := FindK6(o.K6); err != nil { // before the platform starts
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, exitcode.New(exitcode.Rig, fmt.Errorf("create run directory: %w", err), "")
@@ -74,7 +80,12 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		o.onPlatform(tgt.platform)
 	}
 	res := &Result{Dir: o.OutDir}
-	runErr := execute(ctx, s, tgt, o, res)
+	var runErr error
+	if s.Engine == scenario.EngineK6 {
+		runErr = executeK6(ctx, s, tgt, o, res) // k6.go
+	} else {
+		runErr = execute(ctx, s, tgt, o, res)
+	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
 	if runErr != nil {
