@@ -60,12 +60,15 @@ func newClient(u *url.URL, cfg Config) *fasthttp.HostClient {
 	if u.Port() == "" {
 		addr = net.JoinHostPort(u.Hostname(), map[bool]string{false: "80", true: "443"}[tls])
 	}
-	timeout := cfg.Timeout
+	// net's dialer, not fasthttp's: fasthttp v1.55's dialer pools timers in a
+	// way that panics under Go 1.23+ timers ("active timer trapped into
+	// initTimer", fixed upstream in valyala/fasthttp#2351).
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
 	return &fasthttp.HostClient{
 		Addr:                      addr,
 		IsTLS:                     tls,
 		Name:                      "slocheck",
-		Dial:                      func(a string) (net.Conn, error) { return fasthttp.DialDualStackTimeout(a, timeout) },
+		Dial:                      func(a string) (net.Conn, error) { return dialer.Dial("tcp", a) },
 		MaxConns:                  cfg.MaxWorkers,
 		MaxIdleConnDuration:       90 * time.Second,
 		MaxIdemponentCallAttempts: 1,
