@@ -128,3 +128,13 @@ output "budget_ids" {
   description = "Budget per resource group."
   value       = module.platform.budget_ids
 }
+
+output "aks_nsg_names" {
+  description = "Name of the NSG on each region's AKS subnet, keyed by region (for a hand-driven NSG outage with az network nsg rule)."
+  value       = module.platform.aks_nsg_names
+}
+
+output "shop_ingress_ips" {
+  description = "Static private IP of each region's shop internal load balancer, keyed by region."
+  value       = module.platform.shop_ingress_ips
+}

@@ -128,3 +128,13 @@ output "budget_ids" {
   description = "Budget per resource group."
   value       = { for k, m in module.budget : k => m.id }
 }
+
+output "aks_nsg_names" {
+  description = "Name of the NSG on each region's AKS subnet, keyed by region (for a hand-driven NSG outage with az network nsg rule)."
+  value       = { for r, m in module.network : r => m.aks_nsg_name }
+}
+
+output "shop_ingress_ips" {
+  description = "Static private IP of each region's shop internal load balancer, keyed by region."
+  value       = { for r, cfg in var.regions : r => cfg.shop_ingress_ip }
+}
