@@ -113,10 +113,11 @@ func startK6(ctx context.Context, bin, script string, s *scenario.Scenario, tgt 
 	if o.Progress != nil {
 		out = io.MultiWriter(kr.log, o.Progress)
 	}
-	cmd := exec.CommandContext(ctx, bin, "run", "--no-usage-report", "--quiet",
-		"--out", "slocheck="+kr.stream,
-		"--summary-export", filepath.Join(o.OutDir, K6SummaryName),
-		script)
+	args := []string{"run", "--no-usage-report", "--quiet",
+		"--out", "slocheck=" + kr.stream,
+		"--summary-export", filepath.Join(o.OutDir, K6SummaryName)}
+	args = append(append(args, o.k6Args...), script)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // k6 stops, flushes, exits

@@ -38,6 +38,7 @@ type Options struct {
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
+	k6Args     []string                 // tests: more `k6 run` arguments (another --out)
 }
 
 // Result is what a run produced.

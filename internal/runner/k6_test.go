@@ -1,0 +1,234 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/platform"
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/scenario"
+)
+
+// k6Binary is bin/k6 (or $SLOCHECK_K6); the test is skipped without it:
+// `make k6` builds it.
+func k6Binary(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv("SLOCHECK_K6")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "bin", "k6")
+	}
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Skipf("no k6 with the slocheck extension at %s: run `%s` first", abs, BuildK6)
+	}
+	return abs
+}
+
+// k6Scenario is a shortened default failover on the k6 engine, running
+// script from scenarios/.
+func k6Scenario(t *testing.T, script string, rate float64, dur, at, faultFor time.Duration) *scenario.Scenario {
+	t.Helper()
+	s := shortScenario(t, "default-failover", rate, dur, at, faultFor)
+	engine, path := scenario.EngineK6, filepath.Join("..", "..", "scenarios", script)
+	if err := s.Apply(scenario.Overrides{Engine: &engine, Script: &path}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestK6FailoverAgainstTruths runs the built k6 for 20 s against the embedded
+// platform with eastus down from 6 s to 14 s, and checks what slocheck made
+// of k6's stream against independent truths: the RTO of the us clients
+// against the platform's probe transition, the lost and late writes against
+// the writes the platform stranded, and the p99 against the latencies k6
+// itself recorded (its JSON output) and its end-of-test p(99).
+func TestK6FailoverAgainstTruths(t *testing.T) {
+	bin := k6Binary(t)
+	const rate = 200.0
+	s := k6Scenario(t, "failover.js", rate, 20*time.Second, 6*time.Second, 8*time.Second)
+	dir := t.TempDir()
+	var p *platform.Platform
+	res, err := Run(context.Background(), s, Options{OutDir: dir, K6: bin,
+		onPlatform: func(pl *platform.Platform) { p = pl },
+		k6Args:     []string{"--out", "json=" + filepath.Join(dir, "k6.json")}})
+	if err != nil {
+		t.Fatalf("run: %v (k6 log: %s)", err, tail(filepath.Join(dir, K6LogName), 20))
+	}
+	run, err := results.ReadFile(filepath.Join(dir, results.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Header.Engine != "k6" || run.Trailer == nil || run.Trailer.Requests == 0 {
+		t.Fatalf("merged stream: engine %q, trailer %+v", run.Header.Engine, run.Trailer)
+	}
+	rep := res.Eval.Report
+	if len(rep.Faults) != 1 {
+		t.Fatalf("faults = %d, want 1", len(rep.Faults))
+	}
+	checkK6RTO(t, run, rep.Faults[0].Injected, rep.Faults[0].RTOS.ByClientRegion, rate)
+	checkK6Writes(t, run, p, rep.Faults[0].LostWrites, rep.Faults[0].LateWrites)
+	checkK6P99(t, dir, *rep.Objectives[0].Value, rep.Objectives[0].N)
+}
+
+// checkK6RTO: the us clients' RTO is the probe's detection, within the
+// engine's resolution: the spacing of the us client region's requests, at
+// least 50 ms (a near-region round trip after the flip), as for the Go
+// engine.
+func checkK6RTO(t *testing.T, run *results.Run, injected time.Time, rto map[string]*float64, rate float64) {
+	t.Helper()
+	detected := firstProbeDown(run, "us", "eastus", injected)
+	if detected.IsZero() {
+		t.Fatal("the us edge never saw eastus go down")
+	}
+	truth := detected.Sub(injected).Seconds()
+	tol := max(1/(rate/2), 0.050)
+	us := rto["us"]
+	if us == nil {
+		t.Fatalf("us RTO: not recovered; probe detection was %.3f s after injection", truth)
+	}
+	if d := *us - truth; d < -tol || d > tol {
+		t.Errorf("us RTO = %.3f s, probe detection %.3f s after injection: off by %.3f s (tolerance %.3f s)", *us, truth, d, tol)
+	}
+	if eu := rto["eu"]; eu == nil || *eu != 0 {
+		t.Errorf("eu RTO = %v, want 0: eu's nearest region never failed", eu)
+	}
+	t.Logf("RTO us %.3f s, probe truth %.3f s", *us, truth)
+}
+
+// checkK6Writes: the writes k6 recorded and slocheck read back account for
+// every acknowledged write the platform stranded in eastus.
+func checkK6Writes(t *testing.T, run *results.Run, p *platform.Platform, lost, late uint64) {
+	t.Helper()
+	acked := map[string]bool{}
+	for _, w := range run.Writes {
+		acked[w.ID] = true
+	}
+	if len(acked) == 0 {
+		t.Fatal("k6 recorded no acknowledged write")
+	}
+	var stranded int
+	for _, st := range p.Stranded() {
+		if acked[st.ID] {
+			stranded++
+		}
+	}
+	if got := lost + late; got != uint64(stranded) {
+		t.Errorf("lost+late writes = %d+%d, the platform stranded %d acknowledged writes", lost, late, stranded)
+	}
+	t.Logf("%d acked writes, lost %d, late %d, stranded %d", len(acked), lost, late, stranded)
+}
+
+// checkK6P99 compares slocheck's overall p99 with the latencies of the same
+// requests as k6 recorded them (its JSON output): slocheck's p99 is the
+// ⌈0.99 n⌉-th smallest at the histogram's precision (0.1 %, µs); k6's p(99)
+// interpolates between order statistics ((n−1)·0.99), so the two may differ
+// by that interpolation as well, which the raw latencies bound exactly.
+func checkK6P99(t *testing.T, dir string, p99 float64, n uint64) {
+	t.Helper()
+	lat := k6Latencies(t, filepath.Join(dir, "k6.json"))
+	sum := k6SummaryP99(t, filepath.Join(dir, K6SummaryName))
+	if uint64(len(lat)) != n || sum.count != n {
+		t.Fatalf("successful requests: slocheck %d, k6 JSON %d, k6 summary %d: not the same requests", n, len(lat), sum.count)
+	}
+	slices.Sort(lat)
+	nearest := lat[(len(lat)*99+99)/100-1]
+	pos := 0.99 * float64(len(lat)-1)
+	lo, hi := lat[int(math.Floor(pos))], lat[int(math.Ceil(pos))]
+	interp := lo + (hi-lo)*(pos-math.Floor(pos))
+	if math.Abs(interp-sum.p99) > 1e-6 {
+		t.Errorf("k6 summary p(99) %.6f ms, its own latencies give %.6f ms", sum.p99, interp)
+	}
+	got := p99 * 1000 // ms
+	precision := nearest/1000 + 0.001
+	if d := got - nearest; math.Abs(d) > precision {
+		t.Errorf("slocheck p99 %.3f ms, exact nearest-rank p99 %.3f ms: off by %.3f ms (precision %.3f ms)", got, nearest, d, precision)
+	}
+	if d := got - sum.p99; math.Abs(d) > precision+math.Abs(nearest-interp) {
+		t.Errorf("slocheck p99 %.3f ms, k6 p(99) %.3f ms: off by %.3f ms (precision %.3f + interpolation %.3f ms)",
+			got, sum.p99, d, precision, math.Abs(nearest-interp))
+	}
+	t.Logf("p99: slocheck %.3f ms, k6 %.3f ms, nearest rank %.3f ms, n = %d", got, sum.p99, nearest, n)
+}
+
+// k6Latencies reads http_req_duration of expected responses (ms) from k6's
+// JSON output.
+func k6Latencies(t *testing.T, path string) []float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []float64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var pt struct {
+			Type   string `json:"type"`
+			Metric string `json:"metric"`
+			Data   struct {
+				Value float64           `json:"value"`
+				Tags  map[string]string `json:"tags"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &pt); err != nil {
+			t.Fatal(err)
+		}
+		if pt.Type == "Point" && pt.Metric == "http_req_duration" && pt.Data.Tags["expected_response"] == "true" {
+			out = append(out, pt.Data.Value)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type k6Summary struct {
+	p99   float64
+	count uint64
+}
+
+func k6SummaryP99(t *testing.T, path string) k6Summary {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Metrics map[string]map[string]any `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	m := s.Metrics["http_req_duration{expected_response:true}"]
+	p99, ok1 := m["p(99)"].(float64)
+	count, ok2 := m["count"].(float64)
+	if !ok1 || !ok2 {
+		t.Fatalf("k6 summary has no p(99) and count for successful requests: %v", m)
+	}
+	return k6Summary{p99: p99, count: uint64(count)}
+}
+
+// TestK6Missing: without k6 the run stops before starting anything, with
+// exit 2 and the command that builds it.
+func TestK6Missing(t *testing.T) {
+	s := k6Scenario(t, "failover.js", 100, 10*time.Second, 2*time.Second, 2*time.Second)
+	_, err := Run(context.Background(), s, Options{OutDir: t.TempDir(), K6: filepath.Join(t.TempDir(), "no-k6")})
+	var e *exitcode.Error
+	if !errors.As(err, &e) || e.Code != exitcode.Usage || e.Hint != BuildK6 {
+		t.Fatalf("err = %v, want exit %d with hint %q", err, exitcode.Usage, BuildK6)
+	}
+}
