@@ -4,8 +4,9 @@
 # (go.k6.io/k6 v1.8.1) and extensions/tools/go.mod (go.k6.io/xk6 v0.20.1).
 #
 #   extensions/build.sh          a plain go build of extensions/cmd/k6 (what `make k6` runs)
-#   extensions/build.sh xk6      the same binary through xk6, as users who add other
-#                                extensions build it (--with more extensions appended)
+#   extensions/build.sh xk6 [--with MODULE ...]
+#                                the same binary through xk6, as users who add other
+#                                extensions build it (K6_OUT=path sets the output)
 #
 # Both work offline from the Go module proxy; both use Go's build cache, so a
 # rebuild after a change to slocheck's code takes seconds, not minutes. A cold
@@ -27,10 +28,11 @@ xk6)
 	# flags as a plain go build (cgo on, no -trimpath), so the two share
 	# Go's build cache.
 	cd "$root/extensions/tools"
-	GONOSUMDB=${GONOSUMDB:-github.com/szkiba} go run go.k6.io/xk6/cmd/xk6 build v1.8.1 \
+	CGO_ENABLED=$(go env CGO_ENABLED) XK6_BUILD_FLAGS=${XK6_BUILD_FLAGS:--buildvcs=false} \
+		GONOSUMDB=${GONOSUMDB:-github.com/szkiba} \
+		go run go.k6.io/xk6/cmd/xk6 build v1.8.1 \
 		--with "github.com/slocheck/slocheck/extensions=$root/extensions" \
 		--replace "github.com/slocheck/slocheck=$root" \
-		--cgo=$(go env CGO_ENABLED) --build-flags=-buildvcs=false \
 		--output "$out" "$@"
 	;;
 *)

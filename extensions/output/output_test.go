@@ -275,3 +275,44 @@ func TestTrailerReason(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOutputFlush is the output's own cost per HTTP request: k6's
+// samples of one request (a connected container of HTTP metrics) converted
+// and recorded, as the flusher does every 100 ms.
+func BenchmarkOutputFlush(b *testing.B) {
+	f := newBenchFixture(b)
+	if err := f.out.Start(); err != nil {
+		b.Fatal(err)
+	}
+	const batch = 1000
+	reqs := make([]metrics.SampleContainer, batch)
+	start := time.Now()
+	for i := range reqs {
+		reqs[i] = f.request(start.Add(time.Duration(i)*time.Millisecond), 3*time.Millisecond, []string{"us", "eu"}[i%2], "browse", 200, 0)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		f.out.AddMetricSamples(reqs[:min(batch, b.N-i)])
+		f.out.flush()
+	}
+	b.StopTimer()
+	if err := f.out.Stop(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func newBenchFixture(b *testing.B) *fixture {
+	b.Helper()
+	reg := metrics.NewRegistry()
+	f := &fixture{reg: reg, bm: metrics.RegisterBuiltinMetrics(reg), path: filepath.Join(b.TempDir(), "k6.stream")}
+	logger := logrus.New()
+	logger.SetOutput(io.Discard)
+	o, err := New(k6output.Params{ConfigArgument: f.path, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.out = o.(*Output)
+	f.out.SetBuiltinMetrics(f.bm)
+	return f
+}
