@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync/atomic"
 	"time"
@@ -57,7 +58,7 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
 	return loadstat.Print(os.Stdout, "slocheck", sink.n.Load(), sink.errs.Load(),
 		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
-		fmt.Sprintf("dropped=%d workers=%d", st.Dropped, st.Workers))
+		fmt.Sprintf("dropped=%d workers=%d heap_after_gc_kb=%d", st.Dropped, st.Workers, liveHeapKB()))
 }
 
 // countingSink counts the requests sent (dropped ones count as errors only)
@@ -96,6 +97,16 @@ func (s *countingSink) Outcome(o *results.Outcome) {
 }
 
 func (s *countingSink) Write(results.AckedWrite) {}
+
+// liveHeapKB is the heap still in use after a collection: what the run
+// retained. A generator whose memory grew with the number of requests would
+// show it here after a long run.
+func liveHeapKB() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse / 1024
+}
 
 // startProfile starts CPU profiling into path and returns its stop.
 func startProfile(path string) (func(), error) {
