@@ -88,8 +88,8 @@ function median(list,   a, n, i, j, t) {
 	cpu100k = (f["requests"] > 0) ? f["cpu_s"] / f["requests"] * 100000 : 0
 	rss = f["maxrss_kb"] / 1024
 	if (f["label"] == "memory") {
-		printf "memory  %-8s %5d req/s %-4s requests %8d  rate %8.1f  CPU-s/100k %5.2f  peak RSS %6.1f MB  workers %5s  heap after GC %6.1f MB\n", \
-			f["generator"], f["target_rate"], f["duration"], f["requests"], f["rate"], cpu100k, rss, f["workers"], f["heap_after_gc_kb"] / 1024
+		printf "memory  %-8s %5d req/s %-4s requests %8d  rate %8.1f  CPU-s/100k %5.2f  peak RSS %6.1f MB  workers %5s  max live heap %6.1f MB\n", \
+			f["generator"], f["target_rate"], f["duration"], f["requests"], f["rate"], cpu100k, rss, f["workers"], f["live_heap_max_kb"] / 1024
 		next
 	}
 	k = f["generator"] SUBSEP f["target_rate"]

@@ -9,7 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"sync/atomic"
 	"time"
@@ -51,6 +51,7 @@ func run() error {
 		Timeout:  *timeout,
 		Journeys: []driver.Journey{{Name: "browse", Weight: 1, Steps: []string{driver.StepBrowse}}},
 	}
+	heap := sampleLiveHeap()
 	st, err := driver.Run(context.Background(), cfg, &sink)
 	if err != nil {
 		return err
@@ -58,7 +59,7 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
 	return loadstat.Print(os.Stdout, "slocheck", sink.n.Load(), sink.errs.Load(),
 		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
-		fmt.Sprintf("dropped=%d workers=%d heap_after_gc_kb=%d", st.Dropped, st.Workers, liveHeapKB()))
+		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d", st.Dropped, st.Workers, heap.maxKB()))
 }
 
 // countingSink counts the requests sent (dropped ones count as errors only)
@@ -98,14 +99,40 @@ func (s *countingSink) Outcome(o *results.Outcome) {
 
 func (s *countingSink) Write(results.AckedWrite) {}
 
-// liveHeapKB is the heap still in use after a collection: what the run
-// retained. A generator whose memory grew with the number of requests would
-// show it here after a long run.
-func liveHeapKB() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse / 1024
+// liveHeap samples the live heap (as of the last GC) every second and keeps
+// the largest: what the generator holds while it runs. A generator whose
+// memory grew with the number of requests would show a larger figure after a
+// long run than after a short one at the same rate.
+type liveHeap struct {
+	max  atomic.Uint64
+	stop chan struct{}
+}
+
+func sampleLiveHeap() *liveHeap {
+	h := &liveHeap{stop: make(chan struct{})}
+	go func() {
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > h.max.Load() {
+				h.max.Store(v)
+			}
+		}
+	}()
+	return h
+}
+
+// maxKB stops sampling and returns the largest live heap seen, in KiB.
+func (h *liveHeap) maxKB() uint64 {
+	close(h.stop)
+	return h.max.Load() / 1024
 }
 
 // startProfile starts CPU profiling into path and returns its stop.
