@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -40,6 +41,7 @@ const ImportPath = "k6/x/slocheck"
 // RootModule is the module, one per k6 process: it holds the faults that
 // scripts injected, so any VU may heal them.
 type RootModule struct {
+	once   sync.Once // VUs are initialised in parallel
 	faults *control.Faults
 }
 
@@ -78,9 +80,7 @@ func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	m.cfg, m.cfgErr = control.ConfigFrom(lookup)
 	m.writes = env.Registry.MustNewMetric(bridge.MetricWrites, metrics.Counter)
 	m.events = env.Registry.MustNewMetric(bridge.MetricEvents, metrics.Counter)
-	if r.faults == nil { // the init context runs one VU at a time
-		r.faults = control.NewFaults(m.cfg.Admin)
-	}
+	r.once.Do(func() { r.faults = control.NewFaults(m.cfg.Admin) })
 	m.faults = r.faults
 	return m
 }

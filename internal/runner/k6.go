@@ -120,7 +120,11 @@ func startK6(ctx context.Context, bin, script string, s *scenario.Scenario, tgt 
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // k6 stops, flushes, exits
+	// One SIGINT and k6 stops, flushes its outputs and exits; a second one
+	// would kill it at once. So k6 gets its own process group (a Ctrl-C at
+	// the terminal reaches slocheck only) and slocheck sends it the one.
+	detach(cmd)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = k6StopGrace
 	if err := cmd.Start(); err != nil {
 		kr.log.Close()
@@ -245,7 +249,11 @@ func executeK6(ctx context.Context, s *scenario.Scenario, tgt *target, o Options
 	if err != nil {
 		return err
 	}
-	defer func() { cancel(); <-kr.exited }()
+	defer func() {
+		cancel()
+		<-kr.exited
+		kr.log.Close() // closed already when k6 ran to its end
+	}()
 	h, err := kr.waitHeader(ctx)
 	if err != nil {
 		return err

@@ -232,3 +232,46 @@ func TestK6Missing(t *testing.T) {
 		t.Fatalf("err = %v, want exit %d with hint %q", err, exitcode.Usage, BuildK6)
 	}
 }
+
+// TestK6Interrupted cancels a k6 run during its fault: k6 gets one SIGINT
+// and ends its stream cleanly, the fault is healed, the run exits 130 and
+// the reports cover what was recorded.
+func TestK6Interrupted(t *testing.T) {
+	bin := k6Binary(t)
+	s := k6Scenario(t, "failover.js", 100, 30*time.Second, 3*time.Second, 20*time.Second)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var p *platform.Platform
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Cancel once the fault is in place: its event is in runner.stream.
+		for ctx.Err() == nil {
+			if run, _ := results.ReadFile(filepath.Join(dir, RunnerStreamName)); run != nil && len(run.Events) > 0 {
+				time.Sleep(time.Second)
+				cancel()
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	res, err := Run(ctx, s, Options{OutDir: dir, K6: bin, onPlatform: func(pl *platform.Platform) { p = pl }})
+	<-done
+	if code := exitcode.Code(err); code != exitcode.Interrupted {
+		t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.Interrupted)
+	}
+	if f := p.Faults(); len(f) != 0 {
+		t.Errorf("faults still in place after the interrupted run: %+v", f)
+	}
+	k6run, err := results.ReadFile(filepath.Join(dir, K6StreamName))
+	if err != nil || k6run.Trailer == nil || k6run.Trailer.Reason != "interrupted" {
+		t.Errorf("k6 stream: err %v, trailer %+v: want a clean end, interrupted", err, k6run.Trailer)
+	}
+	if res == nil || res.Eval == nil || res.Eval.Report.Requests == 0 {
+		t.Fatalf("no report of the requests recorded before the interrupt")
+	}
+	if elapsed := k6run.Trailer.Ended.Sub(k6run.Header.Started); elapsed > 15*time.Second {
+		t.Errorf("k6 ran %v of its 30 s: the interrupt did not stop it", elapsed)
+	}
+}

@@ -72,7 +72,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	tgt, err := openTarget(ctx, s)
+	// The embedded platform lives until Run returns (tgt.Close), not until
+	// ctx is cancelled: an interrupted run still heals its faults through it.
+	tgt, err := openTarget(context.WithoutCancel(ctx), s)
 	if err != nil {
 		return nil, err
 	}
