@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -273,5 +274,98 @@ func TestK6Interrupted(t *testing.T) {
 	}
 	if elapsed := k6run.Trailer.Ended.Sub(k6run.Header.Started); elapsed > 15*time.Second {
 		t.Errorf("k6 ran %v of its 30 s: the interrupt did not stop it", elapsed)
+	}
+}
+
+// TestK6Scripts checks the shipped scripts' options as k6 reads them (k6
+// inspect): one constant-arrival-rate scenario per client region, tagged
+// with it and naming its steps, and thresholds for plain k6.
+func TestK6Scripts(t *testing.T) {
+	bin := k6Binary(t)
+	for _, script := range []string{"failover.js", "steady-state.js"} {
+		// k6 inspect does not read the system environment: -e sets __ENV.
+		cmd := exec.Command(bin, "inspect", "-e", `SLOCHECK_EDGES={"us": "http://127.0.0.1:1", "eu": "http://127.0.0.1:2"}`,
+			"-e", "SLOCHECK_RATE=400", "-e", `SLOCHECK_WEIGHTS={"us": 3, "eu": 1}`, filepath.Join("..", "..", "scenarios", script))
+		cmd.Env = append(os.Environ(), "K6_AUTO_EXTENSION_RESOLUTION=false")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("k6 inspect %s: %v", script, err)
+		}
+		var opts struct {
+			Scenarios map[string]struct {
+				Executor string            `json:"executor"`
+				Rate     int               `json:"rate"`
+				TimeUnit string            `json:"timeUnit"`
+				Tags     map[string]string `json:"tags"`
+				Env      map[string]string `json:"env"`
+			} `json:"scenarios"`
+			Thresholds map[string]any `json:"thresholds"`
+		}
+		if err := json.Unmarshal(out, &opts); err != nil {
+			t.Fatalf("%s: %v", script, err)
+		}
+		// 400 req/s, us 3/4 of it: 300 req/s = 75 journeys/s = 750 per 10 s.
+		want := map[string]int{"us": 750, "eu": 250}
+		for cr, rate := range want {
+			sc, ok := opts.Scenarios[cr]
+			if !ok || sc.Executor != "constant-arrival-rate" || sc.Rate != rate || sc.TimeUnit != "10s" ||
+				sc.Tags["client_region"] != cr || sc.Env["SLOCHECK_STEPS"] != "browse,product,cart,checkout" {
+				t.Errorf("%s: scenario %s = %+v, want constant-arrival-rate at %d per 10s tagged %s with its steps", script, cr, sc, rate, cr)
+			}
+		}
+		if len(opts.Thresholds) == 0 {
+			t.Errorf("%s has no thresholds: plain k6 would not judge it", script)
+		}
+	}
+}
+
+// TestK6OutputStandalone runs steady-state.js with plain `k6 run --out
+// slocheck=DIR` (no slocheck run, no SLOCHECK_HEADER) against the embedded
+// platform: DIR holds a stream that `slocheck report DIR` evaluates, with
+// every request k6 counted and every order it acknowledged.
+func TestK6OutputStandalone(t *testing.T) {
+	bin := k6Binary(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := platform.Start(ctx, platform.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	edges, _ := json.Marshal(p.Describe().Edges)
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "summary.json")
+	cmd := exec.Command(bin, "run", "--no-usage-report", "--quiet", "--out", "slocheck="+dir, "--summary-export", summary,
+		filepath.Join("..", "..", "scenarios", "steady-state.js"))
+	cmd.Env = append(os.Environ(), "SLOCHECK_EDGES="+string(edges), "SLOCHECK_RATE=100", "SLOCHECK_DURATION=5s",
+		"K6_AUTO_EXTENSION_RESOLUTION=false")
+	if out, err := cmd.CombinedOutput(); err != nil && cmd.ProcessState.ExitCode() != 99 {
+		t.Fatalf("k6: %v\n%s", err, out)
+	}
+	ev, err := Evaluate(dir, []string{"json"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Metrics map[string]map[string]any `json:"metrics"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	reqs, _ := s.Metrics["http_reqs"]["count"].(float64)
+	writes, _ := s.Metrics["slocheck_acked_writes"]["count"].(float64)
+	run, err := results.ReadFile(filepath.Join(dir, results.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Report.Requests == 0 || uint64(reqs) != ev.Report.Requests || int(writes) != len(run.Writes) {
+		t.Errorf("stream: %d requests, %d writes; k6 counted %v requests, %v acked writes", ev.Report.Requests, len(run.Writes), reqs, writes)
+	}
+	if run.Header.Engine != "k6" || run.Header.Scenario != "steady-state" || !slices.Equal(run.Header.ClientRegions, []string{"eu", "us"}) {
+		t.Errorf("header without SLOCHECK_HEADER: %+v", run.Header)
 	}
 }
