@@ -27,5 +27,5 @@ topology.slocheck.io/region: {{ include "shop.region" . }}
 {{- end -}}
 
 {{- define "shop.image" -}}
-{{- printf "%s:%s" (required "set image.repository" .Values.image.repository) (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- printf "%s:%s" (required "set image.repository" .Values.image.repository) (.Values.image.tag | default .Chart.AppVersion | toString) -}}
 {{- end -}}
