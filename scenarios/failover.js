@@ -49,7 +49,7 @@ function regionScenario(region, share) {
     // A journey takes a few round trips; a blackholed region holds a VU for
     // the timeout. Past maxVUs, k6 drops iterations (slocheck counts them).
     preAllocatedVUs: Math.ceil(journeys * 0.5) + 5,
-    maxVUs: Math.ceil(journeys * 2) + 20,
+    maxVUs: Math.ceil(journeys * 4) + 20,
     tags: { client_region: region },
     env: { SLOCHECK_STEPS: STEPS.join(',') }, // a dropped iteration is this many dropped requests
   };

@@ -37,7 +37,7 @@ function scenarios() {
       timeUnit: '10s',
       duration,
       preAllocatedVUs: Math.ceil(journeys * 0.5) + 5,
-      maxVUs: Math.ceil(journeys * 2) + 20,
+      maxVUs: Math.ceil(journeys * 4) + 20,
       tags: { client_region: r },
       env: { SLOCHECK_STEPS: STEPS.join(',') },
     };

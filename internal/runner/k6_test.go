@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -83,10 +84,14 @@ func TestK6FailoverAgainstTruths(t *testing.T) {
 	checkK6P99(t, dir, *rep.Objectives[0].Value, rep.Objectives[0].N)
 }
 
-// checkK6RTO: the us clients' RTO is the probe's detection, within the
-// engine's resolution: the spacing of the us client region's requests, at
-// least 50 ms (a near-region round trip after the flip), as for the Go
-// engine.
+// checkK6RTO checks the us clients' RTO against the platform's probe
+// transition (the instant the us edge stopped routing to eastus). The last
+// request that failed must have been sent (its intended start) within the
+// engine's resolution of that instant: the spacing of the us requests, at
+// least 50 ms. The RTO then ends when that request's failure came back, so it
+// lies between the transition and the transition plus that request's own
+// duration (a 502 takes longer on a loaded machine), each within the
+// resolution. The eu clients, whose region never failed, see no failure.
 func checkK6RTO(t *testing.T, run *results.Run, injected time.Time, rto map[string]*float64, rate float64) {
 	t.Helper()
 	detected := firstProbeDown(run, "us", "eastus", injected)
@@ -99,13 +104,58 @@ func checkK6RTO(t *testing.T, run *results.Run, injected time.Time, rto map[stri
 	if us == nil {
 		t.Fatalf("us RTO: not recovered; probe detection was %.3f s after injection", truth)
 	}
-	if d := *us - truth; d < -tol || d > tol {
-		t.Errorf("us RTO = %.3f s, probe detection %.3f s after injection: off by %.3f s (tolerance %.3f s)", *us, truth, d, tol)
+	last, ok := lastFailure(run, "us", injected)
+	if !ok {
+		t.Fatal("no us request failed: the fault did not reach the users")
+	}
+	sent := last.Intended.Sub(injected).Seconds()
+	took := last.Time.Sub(last.Intended).Seconds()
+	if d := sent - truth; d < -tol || d > tol {
+		t.Errorf("last failed us request sent %.3f s after injection, probe detection %.3f s: off by %.3f s (tolerance %.3f s)", sent, truth, d, tol)
+		logFailures(t, run, "us", detected)
+	}
+	if *us < truth-tol || *us > truth+took+tol {
+		t.Errorf("us RTO = %.3f s, want probe detection %.3f s up to the last failure's own %.3f s, ± %.3f s", *us, truth, took, tol)
+		logFailures(t, run, "us", detected)
 	}
 	if eu := rto["eu"]; eu == nil || *eu != 0 {
-		t.Errorf("eu RTO = %v, want 0: eu's nearest region never failed", eu)
+		t.Errorf("eu RTO = %s, want 0: eu's nearest region never failed", fmtRTO(eu))
+		logFailures(t, run, "eu", injected)
 	}
-	t.Logf("RTO us %.3f s, probe truth %.3f s", *us, truth)
+	t.Logf("RTO us %.3f s, probe truth %.3f s, last failure sent at %.3f s, took %.3f s", *us, truth, sent, took)
+}
+
+// lastFailure is clientRegion's last failed request after from.
+func lastFailure(run *results.Run, clientRegion string, from time.Time) (results.Failure, bool) {
+	var last results.Failure
+	ok := false
+	for _, f := range run.Failures {
+		if f.ClientRegion == clientRegion && f.Time.After(from) && (!ok || f.Time.After(last.Time)) {
+			last, ok = f, true
+		}
+	}
+	return last, ok
+}
+
+func fmtRTO(v *float64) string {
+	if v == nil {
+		return "not recovered"
+	}
+	return fmt.Sprintf("%.3f s", *v)
+}
+
+// logFailures logs clientRegion's failures after from, to tell why an RTO
+// was off.
+func logFailures(t *testing.T, run *results.Run, clientRegion string, from time.Time) {
+	t.Helper()
+	n := 0
+	for _, f := range run.Failures {
+		if f.ClientRegion == clientRegion && f.Time.After(from) && n < 15 {
+			n++
+			t.Logf("  %s failure at +%.3f s (intended +%.3f s): %s %s status %d", clientRegion, f.Time.Sub(from).Seconds(),
+				f.Intended.Sub(from).Seconds(), f.Step, f.Err, f.Status)
+		}
+	}
 }
 
 // checkK6Writes: the writes k6 recorded and slocheck read back account for
