@@ -185,6 +185,7 @@ func placeholder(args []string, i int, v string) string {
 func TestQuotedCommandsParse(t *testing.T) {
 	qs := quotedCommands(t)
 	t.Chdir(repoRoot(t)) // scenario paths in the docs are relative to the repository
+	t.Logf("%d slocheck command lines", len(qs))
 	if len(qs) < 20 {
 		t.Fatalf("only %d slocheck command lines found in docs/ and .azure-pipelines/: is the extraction broken?", len(qs))
 	}
