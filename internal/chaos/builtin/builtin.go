@@ -7,6 +7,9 @@ package builtin
 
 import (
 	// Each registers its kind with chaos.Register in its init.
+	_ "github.com/slocheck/slocheck/internal/chaos/aks"
+	_ "github.com/slocheck/slocheck/internal/chaos/chaosstudio"
+	_ "github.com/slocheck/slocheck/internal/chaos/cosmosfault"
 	_ "github.com/slocheck/slocheck/internal/chaos/execfault"
 	_ "github.com/slocheck/slocheck/internal/chaos/frontdoor"
 	_ "github.com/slocheck/slocheck/internal/chaos/httphook"
