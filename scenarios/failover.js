@@ -47,8 +47,10 @@ function regionScenario(region, share) {
     timeUnit: '10s', // k6 rates are integers: per 10 s keeps a tenth of a journey per second
     duration,
     // A journey takes a few round trips; a blackholed region holds a VU for
-    // the timeout. Past maxVUs, k6 drops iterations (slocheck counts them).
-    preAllocatedVUs: Math.ceil(journeys * 0.5) + 5,
+    // the timeout. k6 drops an iteration that finds no idle VU (slocheck
+    // counts it) while it starts another VU, up to maxVUs; starting one takes
+    // long on a busy machine, so a second of journeys is started up front.
+    preAllocatedVUs: Math.ceil(journeys) + 10,
     maxVUs: Math.ceil(journeys * 4) + 20,
     tags: { client_region: region },
     env: { SLOCHECK_STEPS: STEPS.join(',') }, // a dropped iteration is this many dropped requests

@@ -36,7 +36,7 @@ function scenarios() {
       rate: Math.max(1, Math.round(journeys * 10)),
       timeUnit: '10s',
       duration,
-      preAllocatedVUs: Math.ceil(journeys * 0.5) + 5,
+      preAllocatedVUs: Math.ceil(journeys) + 10,
       maxVUs: Math.ceil(journeys * 4) + 20,
       tags: { client_region: r },
       env: { SLOCHECK_STEPS: STEPS.join(',') },
