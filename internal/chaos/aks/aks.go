@@ -17,6 +17,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,8 +53,17 @@ type Config struct {
 
 // DefaultClient connects with client-go's kubeconfig loading rules:
 // kubeconfig "" means $KUBECONFIG or ~/.kube/config, context "" its current
-// context. Exec credential plugins (kubelogin for Entra ID) work as in kubectl.
+// context; a leading "~/" is the home directory (no shell expands it in a
+// scenario file). Exec credential plugins (kubelogin for Entra ID) work as in
+// kubectl.
 func DefaultClient(kubeconfig, kubeContext string) (kubernetes.Interface, error) {
+	if rest, ok := strings.CutPrefix(kubeconfig, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+		}
+		kubeconfig = filepath.Join(home, rest)
+	}
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,

@@ -287,7 +287,9 @@ func TestDefaultClientUsesContext(t *testing.T) {
 		return s
 	}
 	east, west := server("east"), server("west")
-	kubeconfig := filepath.Join(t.TempDir(), "config")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	kubeconfig := filepath.Join(home, "config")
 	cfg := fmt.Sprintf(`apiVersion: v1
 kind: Config
 current-context: east
@@ -304,7 +306,7 @@ contexts:
 		t.Fatal(err)
 	}
 	for ctxName, want := range map[string]string{"": "v1.34.1-east", "west": "v1.34.1-west"} {
-		c, err := aks.DefaultClient(kubeconfig, ctxName)
+		c, err := aks.DefaultClient("~/config", ctxName) // ~ is $HOME
 		if err != nil {
 			t.Fatal(err)
 		}
