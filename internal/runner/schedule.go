@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	_ "github.com/slocheck/slocheck/internal/chaos/builtin" // registers the injector kinds
@@ -68,7 +69,36 @@ func faultSpec(f *scenario.Fault, tgt *target) (chaos.Spec, error) {
 		spec.Kind = chaos.KindExec
 		spec.Exec = &chaos.ExecSpec{InjectCmd: f.Exec.Inject, HealCmd: f.Exec.Heal, Timeout: results.Duration(f.Exec.Timeout)}
 	default:
-		return spec, fmt.Errorf("injector %q is not available in this build (available: platform, http, exec)", f.Injector)
+		return azureSpec(f, spec)
+	}
+	return spec, nil
+}
+
+// azureSpec describes a fault made by one of the Azure injectors (their
+// scenario blocks and chaos specs share field names).
+func azureSpec(f *scenario.Fault, spec chaos.Spec) (chaos.Spec, error) {
+	switch f.Injector {
+	case scenario.InjectorFrontDoor:
+		fd := f.FrontDoor
+		spec.Kind = chaos.KindFrontDoor
+		spec.FrontDoor = &chaos.FrontDoorSpec{SubscriptionID: fd.SubscriptionID, ResourceGroup: fd.ResourceGroup,
+			Profile: fd.Profile, OriginGroup: fd.OriginGroup, Origin: fd.Origin}
+	case scenario.InjectorAKS:
+		a := f.AKS
+		spec.Kind = chaos.KindAKS
+		spec.AKS = &chaos.AKSSpec{Kubeconfig: a.Kubeconfig, Context: a.Context, Namespace: a.Namespace,
+			Deployments: a.Deployments, LabelSelector: a.LabelSelector}
+	case scenario.InjectorChaosStudio:
+		c := f.ChaosStudio
+		spec.Kind = chaos.KindChaosStudio
+		spec.ChaosStudio = &chaos.ChaosStudioSpec{SubscriptionID: c.SubscriptionID, ResourceGroup: c.ResourceGroup, Experiment: c.Experiment}
+	case scenario.InjectorCosmos:
+		c := f.Cosmos
+		spec.Kind = chaos.KindCosmos
+		spec.Cosmos = &chaos.CosmosSpec{SubscriptionID: c.SubscriptionID, ResourceGroup: c.ResourceGroup,
+			Account: c.Account, Region: f.Region, FailoverTo: c.FailoverTo}
+	default:
+		return spec, fmt.Errorf("unknown injector %q (want one of %s)", f.Injector, strings.Join(chaos.Kinds(), ", "))
 	}
 	return spec, nil
 }
