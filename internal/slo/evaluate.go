@@ -120,8 +120,20 @@ func newEvaluation(run *results.Run) *evaluation {
 		e.end = run.Trailer.Ended
 	}
 	e.faults = Faults(run.Events)
-	e.steady = SteadyState(Window{e.start, e.end}, FaultWindows(e.faults, e.targets.Recovery.Std(), e.end))
+	e.steady = SteadyState(Window{e.start, e.end}, e.steadyExclusions())
 	return e
+}
+
+// steadyExclusions are the fault windows as steady state must skip them.
+// Requests count in the interval of their intended start, and one intended
+// up to a timeout before an injection can still be in flight when the fault
+// lands and fail because of it; so each window opens one timeout early.
+func (e *evaluation) steadyExclusions() []Window {
+	ws := FaultWindows(e.faults, e.targets.Recovery.Std(), e.end)
+	for i := range ws {
+		ws[i].Start = ws[i].Start.Add(-e.targets.Timeout.Std())
+	}
+	return ws
 }
 
 func (e *evaluation) slot(t time.Time) int {

@@ -88,9 +88,10 @@ func TestEvaluateFailover(t *testing.T) {
 	if p99.Verdict != Pass || p99.N != 88_250 || *p99.CILow > *p99.Value || *p99.CIHigh < *p99.Value {
 		t.Errorf("p99: %+v", p99)
 	}
-	// Steady state: [0, 30) and [55, 90) (heal + 5 s recovery), 65 s, no failure.
+	// Steady state: [0, 28) (the fault at 30 s less one 2 s timeout) and
+	// [55, 90) (heal + 5 s recovery), 63 s, no failure.
 	av := objective(t, r, "availability", "steady-state")
-	if av.N != 65_000 || av.Verdict != Pass || *av.Value != 1 {
+	if av.N != 63_000 || av.Verdict != Pass || *av.Value != 1 {
 		t.Errorf("steady-state availability: %+v", av)
 	}
 	whole := objective(t, r, "availability", "whole-run")
@@ -186,14 +187,14 @@ func TestEvaluateVerdicts(t *testing.T) {
 	}
 }
 
-// TestEvaluateDefaultSizing: a minute at 1,000 req/s with a 20 s fault and
-// 5 s recovery leaves 35,000 steady requests, 3,411 short of the 38,411 a
-// clean run needs to show 99.99 %.
+// TestEvaluateDefaultSizing: a minute at 1,000 req/s with a 20 s fault, the
+// 2 s timeout before it and 5 s recovery leaves 33,000 steady requests,
+// 5,411 short of the 38,411 a clean run needs to show 99.99 %.
 func TestEvaluateDefaultSizing(t *testing.T) {
 	r := Evaluate(failover(60, 33.5, latencyOf), Options{})
 	av := objective(t, r, "availability", "steady-state")
-	if av.N != 35_000 || av.Verdict != Inconclusive || av.RequestsToDecide != 3411 {
-		t.Errorf("steady-state: n=%d %s, %d more; want 35000 INCONCLUSIVE 3411", av.N, av.Verdict, av.RequestsToDecide)
+	if av.N != 33_000 || av.Verdict != Inconclusive || av.RequestsToDecide != 5411 {
+		t.Errorf("steady-state: n=%d %s, %d more; want 33000 INCONCLUSIVE 5411", av.N, av.Verdict, av.RequestsToDecide)
 	}
 }
 
@@ -227,4 +228,38 @@ func TestEvaluateEmpty(t *testing.T) {
 	if _, err := json.Marshal(r); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestSteadyStateSkipsRequestsInFlightAtInjection checks that requests sent
+// just before the injection, which the fault makes fail after it, do not
+// count against steady state: they are the fault's failures.
+func TestSteadyStateSkipsRequestsInFlightAtInjection(t *testing.T) {
+	s := synth{seconds: 60, regions: []string{"eastus", "westeurope"}, steps: []string{"browse", "checkout"}, perStep: 250,
+		outcome: func(region, _ string, sent time.Time, i int) (results.ErrorKind, time.Time, time.Duration) {
+			if region == "eastus" && !sent.Before(at(29.95)) && sent.Before(at(31)) {
+				return results.ErrRefused, maxTime(sent, at(30.01)), 0
+			}
+			return results.ErrNone, sent.Add(latencyOf(i)), latencyOf(i)
+		}}
+	run := s.run()
+	run.Events = []results.Event{
+		{Time: at(30), Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Mode: "down"},
+		{Time: at(40), Kind: results.EventFaultHealed, Fault: "eastus-down", Target: "eastus", Mode: "down"},
+	}
+	run.Trailer = &results.Trailer{Ended: at(60), Reason: "completed", Requests: 60_000}
+	r := Evaluate(run, Options{})
+	av := objective(t, r, "availability", "steady-state")
+	if *av.Value != 1 || av.N != 43_000 { // [0, 28) and [45, 60)
+		t.Errorf("steady-state availability %v over %d requests, want 1 over 43000: %+v", *av.Value, av.N, av)
+	}
+	if f := r.Faults[0]; f.FailedRequests != r.Failures || r.Failures < 520 { // ~1.05 s × 500 req/s of eastus
+		t.Errorf("fault failed requests = %d of %d failures, want all of them (~525)", f.FailedRequests, r.Failures)
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
