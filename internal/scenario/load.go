@@ -100,12 +100,14 @@ func (l *Traffic) segments() []segment {
 type Window struct{ From, To time.Duration }
 
 // SteadyState returns the planned steady state: the run minus each fault's
-// window and the recovery after it (DESIGN.md §2). The measured steady state
-// comes from the fault events of a run; this is the plan, for sizing.
+// window, the recovery after it (DESIGN.md §2) and one request timeout before
+// it (requests still in flight when the fault lands fail because of it, so
+// internal/slo leaves them out too). The measured steady state comes from the
+// fault events of a run; this is the plan, for sizing.
 func (s *Scenario) SteadyState() []Window {
 	out := []Window{{0, s.Load.Duration}}
 	for _, f := range s.Faults {
-		cutFrom, cutTo := f.At, f.At+f.For+s.Objectives.Recovery
+		cutFrom, cutTo := max(f.At-s.Load.Timeout, 0), f.At+f.For+s.Objectives.Recovery
 		var next []Window
 		for _, w := range out {
 			if cutTo <= w.From || cutFrom >= w.To {
