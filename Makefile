@@ -3,7 +3,7 @@
 #   make test   runs every test and check (what .ci/run runs)
 GO ?= go
 
-.PHONY: run test test-go vet build
+.PHONY: run test test-go test-extensions check-terraform vet build
 
 run:
 	$(GO) run ./cmd/slocheck run
@@ -17,7 +17,16 @@ vet:
 test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-test: vet test-go
+# The xk6 extension is its own module; bin/k6 (built first) lets the k6
+# engine's end-to-end tests in internal/runner run instead of skipping.
+test-extensions:
+	cd extensions && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 10m ./...
+
+# terraform fmt, tflint (azurerm ruleset) and tfsec, built from pinned versions.
+check-terraform:
+	bash scripts/check-terraform.sh
+
+test: vet k6 test-extensions test-go check-terraform
 
 # bin/k6: k6 with slocheck's extension, for `slocheck run --engine k6`. Make
 # rebuilds it only when the extension or the slocheck code it imports changes,
