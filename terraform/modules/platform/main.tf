@@ -83,9 +83,11 @@ resource "azurerm_container_registry" "this" {
   dynamic "georeplications" {
     for_each = { for r, cfg in var.regions : r => cfg if r != var.primary_region }
     content {
-      location                = georeplications.key
-      zone_redundancy_enabled = true
-      tags                    = local.tags
+      location = georeplications.key
+      # The global login server routes each pull to the nearest healthy replica.
+      global_endpoint_routing_enabled = true
+      zone_redundancy_enabled         = true
+      tags                            = local.tags
     }
   }
 }
