@@ -37,6 +37,17 @@ func firstProbeDown(run *results.Run, edge, region string, after time.Time) time
 	return time.Time{}
 }
 
+// lastFailureLatency is the latency of client region cr's last failure
+// at or before t.
+func lastFailureLatency(run *results.Run, cr string, t time.Time) time.Duration {
+	for i := len(run.Failures) - 1; i >= 0; i-- {
+		if f := run.Failures[i]; f.ClientRegion == cr && !f.Time.After(t) {
+			return f.Time.Sub(f.Intended)
+		}
+	}
+	return 0
+}
+
 // TestFailoverRTOAgainstProbeTruth runs the default failover, shortened, on
 // the embedded platform and checks the RTO of each client region against the
 // platform's own probe transitions, and the lost writes against its store.
@@ -63,18 +74,22 @@ func TestFailoverRTOAgainstProbeTruth(t *testing.T) {
 		t.Fatal("the us edge never saw eastus go down")
 	}
 	truth := detected.Sub(f.Injected).Seconds()
-	// The RTO's resolution is the spacing of the us client region's requests
-	// (half the rate); requests routed to eastus just before the edge flips
-	// fail a near-region round trip later. DESIGN.md §2 asks for
-	// max(spacing, 50 ms).
-	spacing := 1 / (rate / 2)
-	tol := max(spacing, 0.050)
 	us := f.RTOS.ByClientRegion["us"]
 	if us == nil {
 		t.Fatalf("us RTO: not recovered; probe detection was %.3f s after injection", truth)
 	}
-	if d := *us - truth; d < -tol || d > tol {
-		t.Errorf("us RTO = %.3f s, probe detection %.3f s after injection: off by %.3f s (tolerance %.3f s)", *us, truth, d, tol)
+	// The RTO's resolution is the spacing of the us clients' arrivals (each
+	// a 4-step journey: rate/2/4 a second); DESIGN.md §2 asks for
+	// max(spacing, 50 ms). Early side: the last journey before the flip may
+	// end up to one spacing before it. Late side: a request that failed was
+	// routed to eastus before the flip, at or after its intended start, so it
+	// failed at most its own latency after the flip (a near-region round trip,
+	// more only when the machine starved the platform's goroutines).
+	spacing := 1 / (rate / 2 / 4)
+	early := max(spacing, 0.050)
+	late := max(0.050, lastFailureLatency(run, "us", f.Injected.Add(time.Duration(*us*float64(time.Second))+time.Millisecond)).Seconds()+0.005)
+	if d := *us - truth; d < -early || d > late {
+		t.Errorf("us RTO = %.3f s, probe detection %.3f s after injection: off by %+.3f s (allowed -%.3f…+%.3f s)", *us, truth, d, early, late)
 	}
 	if eu := f.RTOS.ByClientRegion["eu"]; eu == nil || *eu != 0 {
 		t.Errorf("eu RTO = %v, want 0: eu's nearest region never failed", eu)
