@@ -48,6 +48,6 @@ log_retention_days    = 30
 
 budget = {
   global_amount = 300
-  region_amount = 400
+  region_amount = 1400 # two Azure Firewall Standard instances alone are ~$1,825 a month: see docs/cost.md
   start_date    = "2026-12-01T00:00:00Z"
 }

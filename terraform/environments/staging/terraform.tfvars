@@ -48,6 +48,6 @@ log_retention_days    = 30
 
 budget = {
   global_amount = 600
-  region_amount = 900
+  region_amount = 2300 # sized to the estimate in docs/cost.md, firewall included
   start_date    = "2026-12-01T00:00:00Z"
 }
