@@ -1,3 +1,5 @@
+environment = "dev"
+
 # dev: replace name_suffix, the emails and the authorized ranges with yours before applying.
 name_suffix = "ab12c"
 
