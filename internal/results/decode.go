@@ -253,69 +253,56 @@ func (d *decoder) addInterval(key ivKey, iv *Interval) {
 	d.out.Intervals = append(d.out.Intervals, *iv)
 }
 
-func (d *decoder) failures(p []byte) error {
+// timedList decodes a record that is a count of items, each led by its time
+// as a delta offset, appending them to dst. A record is all or nothing: on a
+// damaged one dst is left as it was. minSize is an item's smallest encoding
+// (it bounds the count a hostile record may claim); item reads the rest of one.
+func timedList[T any](d *decoder, p []byte, what string, minSize int, dst *[]T, item func(c *cursor, at time.Time) T) error {
 	c := &cursor{b: p}
-	n, before := c.count(6), len(d.out.Failures)
+	n, before := c.count(minSize), len(*dst)
 	var t int64
 	for range n {
 		c.offset(&t)
-		f := Failure{Time: d.at(t)}
+		v := item(c, d.at(t))
+		if c.err != nil {
+			break
+		}
+		*dst = append(*dst, v)
+	}
+	if c.err != nil {
+		*dst = (*dst)[:before]
+		return fmt.Errorf("%s: %w", what, c.err)
+	}
+	return nil
+}
+
+func (d *decoder) failures(p []byte) error {
+	return timedList(d, p, "failures", 6, &d.out.Failures, func(c *cursor, at time.Time) Failure {
+		f := Failure{Time: at}
 		f.Intended = f.Time.Add(-c.duration())
 		f.ClientRegion, f.Step = d.str(c), d.str(c)
 		f.Err = ErrorKind(min(c.byte(), byte(ErrOther)))
 		f.Status = int(min(c.uvarint(), 1<<20))
-		if c.err != nil {
-			break
-		}
-		d.out.Failures = append(d.out.Failures, f)
-	}
-	if c.err != nil {
-		d.out.Failures = d.out.Failures[:before] // a record is all or nothing
-		return fmt.Errorf("failures: %w", c.err)
-	}
-	return nil
+		return f
+	})
 }
 
 func (d *decoder) writes(p []byte) error {
-	c := &cursor{b: p}
-	n, before := c.count(4), len(d.out.Writes)
-	var t int64
-	for range n {
-		c.offset(&t)
-		w := AckedWrite{Acked: d.at(t), ID: c.bytes()}
+	return timedList(d, p, "writes", 4, &d.out.Writes, func(c *cursor, at time.Time) AckedWrite {
+		w := AckedWrite{Acked: at, ID: c.bytes()}
 		w.Region, w.ClientRegion = d.str(c), d.str(c)
-		if c.err != nil {
-			break
-		}
-		d.out.Writes = append(d.out.Writes, w)
-	}
-	if c.err != nil {
-		d.out.Writes = d.out.Writes[:before] // a record is all or nothing
-		return fmt.Errorf("writes: %w", c.err)
-	}
-	return nil
+		return w
+	})
 }
 
 func (d *decoder) readbacks(p []byte) error {
-	c := &cursor{b: p}
-	n, before := c.count(6), len(d.out.Readbacks)
-	var t int64
-	for range n {
-		c.offset(&t)
-		r := Readback{Time: d.at(t), ID: c.bytes()}
+	return timedList(d, p, "readbacks", 6, &d.out.Readbacks, func(c *cursor, at time.Time) Readback {
+		r := Readback{Time: at, ID: c.bytes()}
 		r.Region = d.str(c)
 		r.Found = c.byte() == 1
 		r.Phase, r.Fault = d.str(c), d.str(c)
-		if c.err != nil {
-			break
-		}
-		d.out.Readbacks = append(d.out.Readbacks, r)
-	}
-	if c.err != nil {
-		d.out.Readbacks = d.out.Readbacks[:before] // a record is all or nothing
-		return fmt.Errorf("readbacks: %w", c.err)
-	}
-	return nil
+		return r
+	})
 }
 
 // finish sorts every slice of the run into its canonical order.
