@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/chaos/armchaos"
 
 	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/chaos/armclient"
 )
 
 const (
@@ -64,11 +64,7 @@ type Config struct {
 // DefaultClient returns an ExperimentsClient for subscriptionID that
 // authenticates with azidentity's default credential chain.
 func DefaultClient(subscriptionID string) (*armchaos.ExperimentsClient, error) {
-	cred, err := azidentity.NewDefaultAzureCredential(nil)
-	if err != nil {
-		return nil, fmt.Errorf("azure credential: %w", err)
-	}
-	return armchaos.NewExperimentsClient(subscriptionID, cred, nil)
+	return armclient.New(subscriptionID, armchaos.NewExperimentsClient)
 }
 
 // what this injector knows of the experiment.

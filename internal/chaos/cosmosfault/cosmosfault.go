@@ -25,10 +25,10 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/cosmos/armcosmos/v3"
 
 	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/chaos/armclient"
 )
 
 // DefaultPollFrequency is how often a failover-priority change is polled
@@ -57,11 +57,7 @@ type Config struct {
 // DefaultClient returns a DatabaseAccountsClient for subscriptionID that
 // authenticates with azidentity's default credential chain.
 func DefaultClient(subscriptionID string) (*armcosmos.DatabaseAccountsClient, error) {
-	cred, err := azidentity.NewDefaultAzureCredential(nil)
-	if err != nil {
-		return nil, fmt.Errorf("azure credential: %w", err)
-	}
-	return armcosmos.NewDatabaseAccountsClient(subscriptionID, cred, nil)
+	return armclient.New(subscriptionID, armcosmos.NewDatabaseAccountsClient)
 }
 
 // what this injector knows of the account.

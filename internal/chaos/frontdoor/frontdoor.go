@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/cdn/armcdn/v2"
 
 	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/chaos/armclient"
 )
 
 // DefaultPollFrequency is how often a long-running update is polled when
@@ -46,11 +46,7 @@ type Config struct {
 // DefaultClient returns an AFDOriginsClient for subscriptionID that
 // authenticates with azidentity's default credential chain.
 func DefaultClient(subscriptionID string) (*armcdn.AFDOriginsClient, error) {
-	cred, err := azidentity.NewDefaultAzureCredential(nil)
-	if err != nil {
-		return nil, fmt.Errorf("azure credential: %w", err)
-	}
-	return armcdn.NewAFDOriginsClient(subscriptionID, cred, nil)
+	return armclient.New(subscriptionID, armcdn.NewAFDOriginsClient)
 }
 
 // what this injector knows of the origin.
