@@ -74,7 +74,9 @@ func BenchmarkNewArrival(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	var n uint64
 	for b.Loop() {
-		_ = r.newArrival(time.Millisecond)
+		_ = r.newArrival(n, time.Millisecond)
+		n++
 	}
 }

@@ -30,6 +30,10 @@ type region struct {
 	client   *fasthttp.HostClient
 	urls     [numSteps]string // by step index; product is per id
 	products []string         // /products/{id} for id 1..Products
+
+	// The same requests on the wire, for the event loops.
+	wire         [numSteps][]byte
+	wireProducts [][]byte
 }
 
 func newRegion(name, base string, cfg Config) (*region, error) {
@@ -44,6 +48,22 @@ func newRegion(name, base string, cfg Config) (*region, error) {
 	rg.urls[stepCheckout] = base + "/checkout"
 	for id := 1; id <= cfg.Products; id++ {
 		rg.products = append(rg.products, base+"/products/"+strconv.Itoa(id))
+	}
+	bodies := [numSteps][]byte{stepCart: cfg.CartBody, stepCheckout: cfg.CheckoutBody}
+	for s, uri := range rg.urls {
+		if s == stepProduct {
+			continue
+		}
+		if rg.wire[s], err = wireRequest(uri, s == stepCart || s == stepCheckout, bodies[s]); err != nil {
+			return nil, err
+		}
+	}
+	for _, uri := range rg.products {
+		b, err := wireRequest(uri, false, nil)
+		if err != nil {
+			return nil, err
+		}
+		rg.wireProducts = append(rg.wireProducts, b)
 	}
 	return rg, nil
 }

@@ -101,6 +101,13 @@ type Config struct {
 	Products int
 	// CartBody and CheckoutBody are the JSON bodies of the POST steps.
 	CartBody, CheckoutBody []byte
+
+	// noEventLoop makes the run use the workers even where the event
+	// loops could run it (tests run both transports).
+	noEventLoop bool
+	// evloops, when above zero, is the number of event loops (by default
+	// one per 10,000 req/s of peak rate, at most GOMAXPROCS).
+	evloops int
 }
 
 // withDefaults returns c with zero fields set to their defaults.

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +40,15 @@ type Stats struct {
 	Elapsed   time.Duration // from the start to the last send, at least the schedule (or to the cancel)
 	Rate      float64       // achieved rate: Sent / Elapsed, requests per second
 	Cancelled bool          // ctx ended the run before its schedule did
+	Transport string        // TransportEventLoops or TransportWorkers
 }
+
+// The transports a run can use (Stats.Transport): event loops for http://
+// targets at IP addresses on Linux, workers with fasthttp's client otherwise.
+const (
+	TransportEventLoops = "event loops"
+	TransportWorkers    = "workers"
+)
 
 // Run sends cfg's load to its targets and reports each request to sink. It
 // returns when the schedule is over and the requests in flight have ended, or,
@@ -81,7 +88,8 @@ type runner struct {
 	pickReg  picker
 	pickJour picker
 	pacer    *pacer
-	rng      *rand.Rand
+	steps    float64 // mean steps per arrival
+	seed     uint64
 
 	start    time.Time
 	jobs     chan arrival
@@ -106,10 +114,9 @@ func newRunner(cfg Config, sink Sink) (*runner, error) {
 	if err := r.initRegions(); err != nil {
 		return nil, err
 	}
-	steps := r.initJourneys()
-	r.pacer = newPacer(cfg.Rate, cfg.Stages, cfg.Duration, 1/steps)
-	seed := uint64(cfg.Seed)
-	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	r.steps = r.initJourneys()
+	r.pacer = r.newPacer()
+	r.seed = uint64(cfg.Seed)
 	r.jobs = make(chan arrival, cfg.MaxWorkers)
 	return r, nil
 }
@@ -153,9 +160,18 @@ func (r *runner) initJourneys() float64 {
 	return steps
 }
 
-// run paces arrivals until the schedule ends or ctx is cancelled, then waits
-// for the workers and sums up.
+// newPacer returns a new copy of the run's arrival schedule.
+func (r *runner) newPacer() *pacer {
+	return newPacer(r.cfg.Rate, r.cfg.Stages, r.cfg.Duration, 1/r.steps)
+}
+
+// run sends the schedule, on event loops where the targets allow
+// (evloop_linux.go), else on workers: it paces arrivals until the schedule
+// ends or ctx is cancelled, then waits for the journeys and sums up.
 func (r *runner) run(ctx context.Context) Stats {
+	if st, ok := r.runEvloops(ctx); ok {
+		return st
+	}
 	r.start = time.Now()
 	end := r.pace(ctx)
 	close(r.jobs)
@@ -187,7 +203,8 @@ func (r *runner) pace(ctx context.Context) time.Duration {
 		} else if ctx.Err() != nil {
 			return r.cancel()
 		}
-		r.dispatch(r.newArrival(off))
+		r.dispatch(r.newArrival(r.arrivals, off))
+		r.arrivals++
 	}
 }
 
@@ -198,16 +215,29 @@ func (r *runner) cancel() time.Duration {
 	return r.cancelAt
 }
 
-// newArrival draws the arrival's region, journey and product seed.
-func (r *runner) newArrival(off time.Duration) arrival {
-	r.arrivals++
+// newArrival draws arrival n's region, journey and product seed. The draws
+// are a function of the seed and n alone, so event loops that share the
+// arrivals out between them still send the same traffic for a seed.
+func (r *runner) newArrival(n uint64, off time.Duration) arrival {
+	base := mix64(r.seed ^ mix64(n))
 	return arrival{
 		due:     off,
-		region:  int32(r.pickReg.pick(r.rng.Float64())),
-		journey: int32(r.pickJour.pick(r.rng.Float64())),
-		rnd:     r.rng.Uint64(),
+		region:  int32(r.pickReg.pick(unitFloat(mix64(base + 1)))),
+		journey: int32(r.pickJour.pick(unitFloat(mix64(base + 2)))),
+		rnd:     mix64(base + 3),
 	}
 }
+
+// mix64 is splitmix64's finaliser: a bijection that scatters nearby inputs.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// unitFloat maps x to [0, 1) with 53 bits.
+func unitFloat(x uint64) float64 { return float64(x>>11) / (1 << 53) }
 
 // dispatch hands a to a free worker, adding one when none is free and the
 // bound allows; when the backlog is full it counts a as dropped.
@@ -251,7 +281,7 @@ func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
 }
 
 func (r *runner) stats(end time.Duration) Stats {
-	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, Workers: len(r.workers), Cancelled: r.stopped.Load()}
+	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, Workers: len(r.workers)}
 	var last time.Duration
 	for _, w := range r.workers {
 		st.Sent += w.sent
@@ -260,6 +290,14 @@ func (r *runner) stats(end time.Duration) Stats {
 		st.BadAcks += w.badAcks
 		last = max(last, w.lastSend)
 	}
+	st.Transport = TransportWorkers
+	return r.sum(st, end, last)
+}
+
+// sum completes st: sending ended at end (the schedule's length or the
+// cancel), the last send was at last.
+func (r *runner) sum(st Stats, end, last time.Duration) Stats {
+	st.Cancelled = r.stopped.Load()
 	st.Elapsed = end
 	if !st.Cancelled {
 		st.Elapsed = max(end, last)

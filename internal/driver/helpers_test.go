@@ -65,14 +65,39 @@ func okHandler(region string) http.HandlerFunc {
 	}
 }
 
-// run runs cfg with a test deadline; it fails the test on a config error.
+// useWorkers makes run (and the tests' own Run calls) use the worker
+// transport; bothTransports sets it.
+var useWorkers bool
+
+// bothTransports runs f on the event loops, then on the workers: the two
+// transports must behave the same.
+func bothTransports(t *testing.T, f func(t *testing.T)) {
+	for _, workers := range []bool{false, true} {
+		t.Run(map[bool]string{false: TransportEventLoops, true: TransportWorkers}[workers], func(t *testing.T) {
+			useWorkers = workers
+			defer func() { useWorkers = false }()
+			f(t)
+		})
+	}
+}
+
+// run runs cfg with a test deadline on the transport bothTransports asks
+// for; it fails the test on a config error or when another transport ran.
 func run(t *testing.T, cfg Config, sink Sink) Stats {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	cfg.noEventLoop = useWorkers
 	st, err := Run(ctx, cfg, sink)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	want := TransportEventLoops
+	if useWorkers {
+		want = TransportWorkers
+	}
+	if st.Transport != want {
+		t.Fatalf("ran on %q, want %q", st.Transport, want)
 	}
 	if st.Cancelled {
 		t.Fatalf("run hit the test's 30 s bound")

@@ -127,7 +127,11 @@ func (w *worker) step(rg *region, s int, prod uint64, intended time.Time) time.T
 	w.sent++
 	w.lastSend = max(w.lastSend, out.Sent.Sub(r.start))
 	if err == nil && s == stepCheckout && out.Status == fasthttp.StatusCreated {
-		w.recordAck(rg, resp.Body())
+		if r.recordAck(rg, resp.Body()) {
+			w.acked++
+		} else {
+			w.badAcks++
+		}
 	}
 	r.sink.Outcome(out)
 	return out.End
@@ -142,19 +146,19 @@ func (w *worker) servedBy(b []byte) string {
 	return w.lastServedBy
 }
 
-// recordAck hands a checkout's acknowledgement to the sink.
-func (w *worker) recordAck(rg *region, b []byte) {
+// recordAck hands a checkout's acknowledgement (body b of a 201) to the
+// sink; false when b is not one.
+func (r *runner) recordAck(rg *region, b []byte) bool {
 	var a struct {
 		ID     string    `json:"id"`
 		Region string    `json:"region"`
 		Acked  time.Time `json:"acked"`
 	}
 	if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
-		w.badAcks++
-		return
+		return false
 	}
-	w.acked++
-	w.r.sink.Write(results.AckedWrite{ID: a.ID, Region: a.Region, ClientRegion: rg.name, Acked: a.Acked})
+	r.sink.Write(results.AckedWrite{ID: a.ID, Region: a.Region, ClientRegion: rg.name, Acked: a.Acked})
+	return true
 }
 
 // productIndex draws the product of a journey's i-th step from the arrival's

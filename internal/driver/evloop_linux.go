@@ -1,0 +1,710 @@
+//go:build linux
+
+package driver
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/netip"
+	"net/url"
+	"runtime"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// The event-loop transport. For plain-HTTP targets at IP addresses (the
+// embedded platform, a cluster's internal addresses, the benchmarks) the
+// driver runs its journeys on event loops: each loop owns non-blocking
+// sockets registered with its own epoll instance, sends a step's request
+// (serialised once, see wire.go) when it is due, and reads the answers as
+// they come, all on one goroutine. There is no goroutine per request to
+// park and wake, so the process sleeps once per batch of events instead of
+// several times per request: at 5,000 req/s on loopback that is about a
+// third less CPU per request than the worker transport (docs/driver.md).
+// HTTPS targets and host names use the workers (worker.go) with fasthttp's
+// client.
+//
+// The semantics are the workers': arrivals due by the pacer, latency from
+// the intended start, a deadline of intended start + timeout covering dial,
+// write and read, at most MaxWorkers journeys in progress (think time
+// included), a backlog of MaxWorkers arrivals beyond them, drops, and the
+// same error kinds.
+
+// evloopRate is the request rate one loop is given before the driver adds
+// another (one loop then uses about half a core on loopback).
+const evloopRate = 10000
+
+// evloopTick is the grid a loop wakes on for due arrivals and timers: the
+// arrivals due between two ticks are sent together at the second. A finer
+// grid wakes the process more often (at 5,000 req/s on loopback: 250 µs cost
+// about 10 % more CPU per request than 500 µs, 1 ms about 5 % less); a
+// request is sent at most one tick (plus the wake-up) after its due time,
+// which its latency, counted from the due time, includes.
+const evloopTick = 500 * time.Microsecond
+
+// evloopAddrs returns the socket address of every region when all of them
+// can use the event loops: http:// targets at IP addresses.
+func evloopAddrs(regions []*region, targets map[string]string) ([]unix.Sockaddr, bool) {
+	addrs := make([]unix.Sockaddr, len(regions))
+	for i, rg := range regions {
+		u, err := url.Parse(targets[rg.name])
+		if err != nil || u.Scheme != "http" {
+			return nil, false
+		}
+		port := u.Port()
+		if port == "" {
+			port = "80"
+		}
+		ap, err := netip.ParseAddrPort(net.JoinHostPort(u.Hostname(), port))
+		if err != nil {
+			return nil, false
+		}
+		addr := ap.Addr().Unmap()
+		if addr.Is4() {
+			addrs[i] = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: addr.As4()}
+		} else {
+			addrs[i] = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: addr.As16()}
+		}
+	}
+	return addrs, true
+}
+
+// runEvloops runs the schedule on event loops and returns its stats; ok is
+// false (and nothing was sent) when the targets need the workers instead.
+func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
+	if r.cfg.noEventLoop {
+		return Stats{}, false
+	}
+	if _, ok := evloopAddrs(r.regions, r.cfg.Targets); !ok {
+		return Stats{}, false
+	}
+	n := min(runtime.GOMAXPROCS(0), 1+int(peakRate(r.cfg)/evloopRate))
+	if r.cfg.evloops > 0 {
+		n = r.cfg.evloops
+	}
+	perLoop := (r.max + n - 1) / n
+	loops := make([]*evloop, 0, n)
+	defer func() {
+		for _, l := range loops {
+			l.close()
+		}
+	}()
+	for id := range n {
+		// Each loop its own addresses: Connect writes into a Sockaddr.
+		addrs, _ := evloopAddrs(r.regions, r.cfg.Targets)
+		l, err := newEvloop(r, id, n, perLoop, addrs)
+		if err != nil {
+			return Stats{}, false // no epoll here: the workers will do
+		}
+		loops = append(loops, l)
+	}
+
+	r.start = time.Now()
+	done := make(chan struct{})
+	finished := make(chan struct{}, n)
+	for _, l := range loops {
+		go func() { l.run(); finished <- struct{}{} }()
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			r.cancel()
+			for _, l := range loops {
+				l.wakeUp()
+			}
+		case <-done:
+		}
+	}()
+	for range loops {
+		<-finished
+	}
+	close(done)
+
+	end := r.pacer.length()
+	if r.stopped.Load() {
+		end = r.cancelAt
+	}
+	var last time.Duration
+	for _, l := range loops {
+		st.Arrivals += l.arrivals
+		st.Sent += l.sent
+		st.Dropped += l.dropped
+		st.Acked += l.acked
+		st.BadAcks += l.badAcks
+		st.Workers += l.peak
+		last = max(last, l.lastSend)
+	}
+	st.Transport = TransportEventLoops
+	return r.sum(st, end, last), true
+}
+
+// peakRate is the highest request rate of cfg's schedule.
+func peakRate(cfg Config) float64 {
+	peak := cfg.Rate
+	for _, s := range cfg.Stages {
+		peak = math.Max(peak, s.Rate)
+	}
+	return peak
+}
+
+// evTask is one journey in progress.
+type evTask struct {
+	a        arrival
+	step     int       // index into the journey's steps
+	intended time.Time // of the current step
+	sent     time.Time
+	conn     *evConn // while a request is in flight
+	gen      uint32  // bumped at every send; timers carry it
+}
+
+// evConn is one keep-alive connection of a region.
+type evConn struct {
+	fd         int
+	region     int
+	task       *evTask
+	buf        []byte // answer bytes read so far
+	wbuf       []byte // request bytes not yet written
+	seq        int32  // tells a reused fd's events from its predecessor's
+	connecting bool
+	closed     bool
+}
+
+// evTimer is a step whose think time ends, or a request's deadline.
+type evTimer struct {
+	at       time.Duration // offset from the start
+	task     *evTask
+	gen      uint32
+	deadline bool
+}
+
+type evTimers []evTimer
+
+func (h evTimers) Len() int           { return len(h) }
+func (h evTimers) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h evTimers) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *evTimers) Push(x any)        { *h = append(*h, x.(evTimer)) }
+func (h *evTimers) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// evloop is one event loop: arrivals n with n mod of == id.
+type evloop struct {
+	r        *runner
+	id, of   uint64
+	pacer    *pacer
+	n        uint64 // index of the pacer's next arrival
+	upcoming arrival
+	hasNext  bool
+	max      int
+	addrs    []unix.Sockaddr
+
+	ep, wake int
+	events   [256]unix.EpollEvent
+	conns    map[int32]*evConn // by fd
+	seq      int32
+	idle     [][]*evConn // per region, most recently used last
+	timers   evTimers
+	backlog  []arrival
+	active   int // journeys in progress
+	stopped  bool
+
+	parser       *answerParser
+	out          results.Outcome
+	lastServedBy string
+
+	arrivals, sent, dropped, acked, badAcks uint64
+	peak                                    int
+	lastSend                                time.Duration
+}
+
+func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(ep)
+		return nil, err
+	}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}); err != nil {
+		unix.Close(ep)
+		unix.Close(wake)
+		return nil, err
+	}
+	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, addrs: addrs, ep: ep, wake: wake,
+		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(addrs)), parser: newAnswerParser(),
+		pacer: r.newPacer()}
+	l.take()
+	return l, nil
+}
+
+// wakeUp interrupts the loop's wait (after a cancel).
+func (l *evloop) wakeUp() {
+	var one = [8]byte{1}
+	_, _ = unix.Write(l.wake, one[:])
+}
+
+func (l *evloop) close() {
+	for _, c := range l.conns {
+		unix.Close(c.fd)
+	}
+	unix.Close(l.ep)
+	unix.Close(l.wake)
+}
+
+// take moves to the loop's next arrival.
+func (l *evloop) take() {
+	for {
+		off, ok := l.pacer.next()
+		if !ok {
+			l.hasNext = false
+			return
+		}
+		n := l.n
+		l.n++
+		if n%l.of == l.id {
+			l.upcoming, l.hasNext = l.r.newArrival(n, off), true
+			return
+		}
+	}
+}
+
+func (l *evloop) now() time.Duration { return time.Since(l.r.start) }
+
+// run turns until the schedule is over (or cancelled) and every journey has
+// ended.
+func (l *evloop) run() {
+	for {
+		if !l.stopped && l.r.stopped.Load() {
+			l.stop()
+		}
+		now := l.now()
+		for l.hasNext && !l.stopped && l.upcoming.due <= now {
+			l.arrive(l.upcoming)
+			l.take()
+		}
+		l.fire(now)
+		if (!l.hasNext || l.stopped) && l.active == 0 && len(l.backlog) == 0 {
+			return
+		}
+		n, err := l.wait()
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			// The epoll instance is ours and valid: this does not happen;
+			// fail what is in flight rather than spin.
+			l.failAll(err)
+			return
+		}
+		for i := range max(n, 0) {
+			ev := l.events[i]
+			if ev.Fd == int32(l.wake) {
+				var b [8]byte
+				_, _ = unix.Read(l.wake, b[:])
+				continue
+			}
+			if c := l.conns[ev.Fd]; c != nil && c.seq == ev.Pad {
+				l.handle(c, ev.Events)
+			}
+		}
+	}
+}
+
+// wait waits for events until the next arrival or timer: with epoll_pwait2
+// (Linux 5.11) to the microsecond, else rounded up to epoll_wait's
+// milliseconds.
+func (l *evloop) wait() (int, error) {
+	d := l.waitFor()
+	if d < 0 || pwait2Missing.Load() {
+		ms := -1
+		if d >= 0 {
+			ms = int((d + time.Millisecond - 1) / time.Millisecond) // never early
+		}
+		return unix.EpollWait(l.ep, l.events[:], ms)
+	}
+	ts := unix.NsecToTimespec(int64(d))
+	n, _, errno := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(l.ep), uintptr(unsafe.Pointer(&l.events[0])),
+		uintptr(len(l.events)), uintptr(unsafe.Pointer(&ts)), 0, 0)
+	if errno == unix.ENOSYS {
+		pwait2Missing.Store(true)
+		return 0, nil
+	}
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+var pwait2Missing atomic.Bool
+
+// waitFor is how long the loop may sleep: until the next arrival or timer,
+// -1 for no bound.
+func (l *evloop) waitFor() time.Duration {
+	next := time.Duration(-1)
+	if l.hasNext && !l.stopped {
+		next = l.upcoming.due
+	}
+	if len(l.timers) > 0 && (next < 0 || l.timers[0].at < next) {
+		next = l.timers[0].at
+	}
+	if next < 0 {
+		return -1
+	}
+	now := l.now()
+	if next <= now {
+		return 0
+	}
+	// Wake on the tick grid: arrivals due between two ticks go together.
+	next = (next + evloopTick - 1) / evloopTick * evloopTick
+	return next - now
+}
+
+// arrive starts a, or queues it when MaxWorkers journeys are in progress, or
+// drops it when the backlog is full too.
+func (l *evloop) arrive(a arrival) {
+	l.arrivals++
+	switch {
+	case l.active < l.max:
+		l.begin(a)
+	case len(l.backlog) < l.max:
+		l.backlog = append(l.backlog, a)
+	default:
+		l.dropped += l.r.dropArrival(&l.out, a)
+	}
+}
+
+// begin starts a's journey, or drops it whole when it comes more than the
+// timeout after its due time or after a cancel.
+func (l *evloop) begin(a arrival) {
+	if l.stopped || l.r.stopped.Load() || l.now()-a.due > l.r.cfg.Timeout {
+		l.dropped += l.r.dropArrival(&l.out, a)
+		return
+	}
+	l.active++
+	l.peak = max(l.peak, l.active)
+	l.send(&evTask{a: a, intended: l.r.start.Add(a.due)})
+}
+
+// end ends a journey and starts queued arrivals in its place.
+func (l *evloop) end() {
+	l.active--
+	for len(l.backlog) > 0 && l.active < l.max {
+		a := l.backlog[0]
+		l.backlog = l.backlog[1:]
+		l.begin(a)
+	}
+	if len(l.backlog) == 0 {
+		l.backlog = l.backlog[:0:0] // let a drained burst's array go
+	}
+}
+
+// stop is the cancel: queued arrivals are dropped (their steps intended by
+// the cancel reported), journeys in think time end, requests in flight run
+// to their answer or deadline.
+func (l *evloop) stop() {
+	l.stopped = true
+	backlog := l.backlog
+	l.backlog = nil
+	for _, a := range backlog {
+		l.dropped += l.r.dropArrival(&l.out, a)
+	}
+	kept := l.timers[:0]
+	for _, t := range l.timers {
+		if t.deadline {
+			kept = append(kept, t)
+		} else {
+			l.active--
+		}
+	}
+	l.timers = kept
+	heap.Init(&l.timers)
+}
+
+// fire runs the timers due by now.
+func (l *evloop) fire(now time.Duration) {
+	for len(l.timers) > 0 && l.timers[0].at <= now {
+		t := heap.Pop(&l.timers).(evTimer)
+		switch {
+		case t.deadline:
+			if t.task.gen == t.gen && t.task.conn != nil {
+				l.fail(t.task.conn, results.ErrTimeout)
+			}
+		case l.stopped:
+			l.end()
+		default:
+			l.send(t.task)
+		}
+	}
+}
+
+// send sends t's current step on an idle connection of its region, or on a
+// new one.
+func (l *evloop) send(t *evTask) {
+	r := l.r
+	rg := r.regions[t.a.region]
+	s := r.journeys[t.a.journey].steps[t.step]
+	t.gen++
+	t.sent = time.Now()
+	l.sent++
+	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
+	heap.Push(&l.timers, evTimer{at: t.intended.Add(r.cfg.Timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
+
+	c, err := l.conn(int(t.a.region))
+	if err != nil {
+		l.report(t, rg, s, err, nil)
+		l.next(t)
+		return
+	}
+	c.task, t.conn = t, c
+	req := rg.wire[s]
+	if s == stepProduct {
+		req = rg.wireProducts[productIndex(t.a.rnd, t.step)%uint64(len(rg.wireProducts))]
+	}
+	c.wbuf = req
+	if !c.connecting {
+		l.flush(c)
+	}
+}
+
+// conn returns an idle connection of region rg, or dials a new one.
+func (l *evloop) conn(rg int) (*evConn, error) {
+	for idle := l.idle[rg]; len(idle) > 0; idle = l.idle[rg] {
+		c := idle[len(idle)-1]
+		l.idle[rg] = idle[:len(idle)-1]
+		if !c.closed {
+			return c, nil
+		}
+	}
+	sa := l.addrs[rg]
+	family := unix.AF_INET
+	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	l.seq++
+	c := &evConn{fd: fd, region: rg, seq: l.seq}
+	switch err := unix.Connect(fd, sa); {
+	case errors.Is(err, unix.EINPROGRESS):
+		c.connecting = true
+	case err != nil:
+		unix.Close(fd)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: c.seq}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	l.conns[int32(fd)] = c
+	return c, nil
+}
+
+// handle is one epoll event of c.
+func (l *evloop) handle(c *evConn, events uint32) {
+	if c.connecting {
+		if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+			return
+		}
+		c.connecting = false
+		if errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || errno != 0 {
+			if err == nil {
+				err = unix.Errno(errno)
+			}
+			l.failErr(c, err)
+			return
+		}
+	}
+	if len(c.wbuf) > 0 && c.task != nil {
+		l.flush(c)
+		if c.closed {
+			return
+		}
+	}
+	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		l.readable(c)
+	}
+}
+
+// flush writes what is left of c's request.
+func (l *evloop) flush(c *evConn) {
+	for len(c.wbuf) > 0 {
+		n, err := unix.Write(c.fd, c.wbuf)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			return // EPOLLOUT will come
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			l.failErr(c, err)
+			return
+		}
+		c.wbuf = c.wbuf[n:]
+	}
+}
+
+// readable reads what c has and finishes its request when the answer is
+// whole. Bytes or a close on an idle connection retire it.
+func (l *evloop) readable(c *evConn) {
+	eof := false
+	for {
+		if len(c.buf) == cap(c.buf) {
+			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
+		}
+		n, err := unix.Read(c.fd, c.buf[len(c.buf):cap(c.buf)])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if errors.Is(err, unix.EAGAIN) {
+			break
+		}
+		if err != nil {
+			if c.task == nil {
+				l.retire(c)
+			} else {
+				l.failErr(c, err)
+			}
+			return
+		}
+		if n == 0 {
+			eof = true
+			break
+		}
+		c.buf = c.buf[:len(c.buf)+n]
+		if len(c.buf) > maxAnswerBytes {
+			break
+		}
+	}
+	if c.task == nil {
+		if eof || len(c.buf) > 0 {
+			l.retire(c)
+		}
+		return
+	}
+	resp, err := l.parser.parse(c.buf, eof)
+	switch {
+	case err != nil:
+		l.fail(c, results.ErrOther)
+	case resp != nil:
+		l.answer(c, resp, eof || resp.ConnectionClose() || l.parser.extra() > 0)
+	case eof:
+		l.fail(c, results.ErrReset) // closed before a whole answer
+	}
+}
+
+// answer reports c's request as answered by resp and frees c (or retires
+// it when it cannot carry another request).
+func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
+	t := c.task
+	rg := l.r.regions[c.region]
+	s := l.r.journeys[t.a.journey].steps[t.step]
+	c.task, t.conn = nil, nil
+	c.buf = c.buf[:0]
+	if retire {
+		l.retire(c)
+	} else {
+		l.idle[c.region] = append(l.idle[c.region], c)
+	}
+	l.report(t, rg, s, nil, resp)
+	l.next(t)
+}
+
+// fail ends c's request with kind and retires c.
+func (l *evloop) fail(c *evConn, kind results.ErrorKind) {
+	t := c.task
+	c.task, t.conn = nil, nil
+	l.retire(c)
+	l.reportKind(t, l.r.regions[c.region], l.r.journeys[t.a.journey].steps[t.step], kind)
+	l.next(t)
+}
+
+func (l *evloop) failErr(c *evConn, err error) {
+	if c.task == nil {
+		l.retire(c)
+		return
+	}
+	l.fail(c, classifyErr(err))
+}
+
+// retire closes c; an idle list drops it when it comes to it.
+func (l *evloop) retire(c *evConn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	delete(l.conns, int32(c.fd))
+	unix.Close(c.fd) // also removes it from the epoll set
+}
+
+// failAll ends every request in flight with err (the loop cannot go on).
+func (l *evloop) failAll(err error) {
+	for _, c := range l.conns {
+		if c.task != nil {
+			l.failErr(c, err)
+		}
+	}
+}
+
+// report reports t's current step: err is a dial error, else resp answered.
+func (l *evloop) report(t *evTask, rg *region, s int, err error, resp *fasthttp.Response) {
+	out := &l.out
+	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: t.intended, Sent: t.sent, End: time.Now()}
+	if err == nil {
+		out.Status = resp.StatusCode()
+		out.ServedBy = l.servedBy(resp.Header.PeekBytes(l.r.servedBy))
+	}
+	out.Err = classify(err, out.Status)
+	if err == nil && s == stepCheckout && out.Status == fasthttp.StatusCreated {
+		if l.r.recordAck(rg, resp.Body()) {
+			l.acked++
+		} else {
+			l.badAcks++
+		}
+	}
+	l.r.sink.Outcome(out)
+}
+
+func (l *evloop) reportKind(t *evTask, rg *region, s int, kind results.ErrorKind) {
+	out := &l.out
+	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: t.intended, Sent: t.sent, End: time.Now(), Err: kind}
+	l.r.sink.Outcome(out)
+}
+
+// next moves t to its next step (after the think time), or ends it.
+func (l *evloop) next(t *evTask) {
+	j := &l.r.journeys[t.a.journey]
+	t.step++
+	if t.step >= len(j.steps) || l.stopped || l.r.stopped.Load() {
+		l.end()
+		return
+	}
+	t.intended = l.out.End.Add(j.think)
+	if j.think > 0 {
+		heap.Push(&l.timers, evTimer{at: t.intended.Sub(l.r.start), task: t})
+		return
+	}
+	l.send(t)
+}
+
+// servedBy returns b as a string, reusing the previous one when equal.
+func (l *evloop) servedBy(b []byte) string {
+	if string(b) != l.lastServedBy {
+		l.lastServedBy = string(b)
+	}
+	return l.lastServedBy
+}

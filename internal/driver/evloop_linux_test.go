@@ -1,0 +1,123 @@
+//go:build linux
+
+package driver
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// connCounter counts the connections a server accepted.
+type connCounter struct{ n atomic.Int64 }
+
+func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
+	if s == http.StateNew {
+		c.n.Add(1)
+	}
+}
+
+// TestEventLoopKeepsConnectionsAlive: requests reuse an idle connection;
+// one the server closed while idle is retired, never written to, so no
+// request fails for it.
+func TestEventLoopKeepsConnectionsAlive(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		idle     time.Duration // the server's idle timeout
+		min, max int64         // connections the server sees
+	}{
+		// 20 requests 100 ms apart, answered at once: one connection does
+		// (two if a request is due before the previous answer is read).
+		{"kept alive", time.Minute, 1, 2},
+		// The server closes a connection idle for 5 ms, 95 ms before the
+		// next request: nearly every request needs a new one (a busy
+		// machine may delay a close past it), and none may fail for it.
+		{"closed by the server while idle", 5 * time.Millisecond, 10, 20},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var cc connCounter
+			srv := httptest.NewUnstartedServer(okHandler("eastus"))
+			srv.Config.IdleTimeout = tt.idle
+			srv.Config.ConnState = cc.hook
+			srv.Start()
+			t.Cleanup(srv.Close)
+			var sink memSink
+			st := run(t, Config{Targets: map[string]string{"us": srv.URL}, Rate: 10, Duration: 2 * time.Second,
+				Journeys: single(StepBrowse)}, &sink)
+			if c := countErr(sink.sorted()); st.Sent != 20 || c[results.ErrNone] != 20 {
+				t.Fatalf("sent %d, outcomes %v; want 20 answered", st.Sent, c)
+			}
+			if n := cc.n.Load(); n < tt.min || n > tt.max {
+				t.Fatalf("server saw %d connections, want %d..%d", n, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+// TestEventLoopsShareTheSchedule: with several loops the arrivals are
+// shared out, none twice, none lost, never early, and a seed gives the same
+// traffic whatever the number of loops.
+func TestEventLoopsShareTheSchedule(t *testing.T) {
+	var a, b atomic.Int64
+	srvA := server(t, func(w http.ResponseWriter, r *http.Request) { a.Add(1); okHandler("eastus")(w, r) })
+	srvB := server(t, func(w http.ResponseWriter, r *http.Request) { b.Add(1); okHandler("westeurope")(w, r) })
+	regions := func(loops int) (string, Stats) {
+		var sink memSink
+		st := run(t, Config{Targets: map[string]string{"us": srvA.URL, "eu": srvB.URL}, Rate: 300, Duration: time.Second,
+			Seed: 3, Journeys: single(StepBrowse), evloops: loops}, &sink)
+		outs := sink.sorted()
+		if seen := onGrid(t, outs, time.Second/300); len(seen) != 300 || st.Sent != 300 || st.Arrivals != 300 {
+			t.Fatalf("%d loops: %d arrivals on the grid, sent %d, arrivals %d; want 300", loops, len(seen), st.Sent, st.Arrivals)
+		}
+		var sb strings.Builder
+		for _, o := range outs {
+			if o.Sent.Before(o.Intended) || o.Err != results.ErrNone {
+				t.Fatalf("%d loops: outcome %+v", loops, o)
+			}
+			sb.WriteString(o.ClientRegion[:1])
+		}
+		return sb.String(), st
+	}
+	one, _ := regions(1)
+	three, _ := regions(3)
+	if one != three {
+		t.Fatal("the same seed sent different traffic on 1 and 3 loops")
+	}
+	if got := a.Load() + b.Load(); got != 600 {
+		t.Fatalf("servers saw %d requests, want 600", got)
+	}
+}
+
+// TestTransportChoice: the event loops take http:// targets at IP
+// addresses (v4 and v6); host names and https go to the workers.
+func TestTransportChoice(t *testing.T) {
+	srv := server(t, okHandler("eastus"))
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	cases := []struct{ url, want string }{
+		{srv.URL, TransportEventLoops},
+		{"http://localhost:" + port, TransportWorkers},
+	}
+	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		v6 := &httptest.Server{Listener: ln, Config: &http.Server{Handler: okHandler("eastus")}}
+		v6.Start()
+		t.Cleanup(v6.Close)
+		cases = append(cases, struct{ url, want string }{v6.URL, TransportEventLoops})
+	}
+	for _, c := range cases {
+		var sink memSink
+		st, err := Run(t.Context(), Config{Targets: map[string]string{"us": c.url}, Rate: 10, Duration: 200 * time.Millisecond,
+			Journeys: single(StepBrowse)}, &sink)
+		if err != nil || st.Transport != c.want || st.Sent != 2 || countErr(sink.sorted())[results.ErrNone] != 2 {
+			t.Fatalf("%s: %v, stats %+v, outcomes %v; want 2 answered on %s", c.url, err, st, countErr(sink.sorted()), c.want)
+		}
+	}
+	if addrs, ok := evloopAddrs([]*region{{name: "us"}}, map[string]string{"us": "https://127.0.0.1:1"}); ok || addrs != nil {
+		t.Fatal("an https target went to the event loops")
+	}
+}
