@@ -284,14 +284,25 @@ func (r *runner) stats(end time.Duration) Stats {
 	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, Workers: len(r.workers)}
 	var last time.Duration
 	for _, w := range r.workers {
-		st.Sent += w.sent
-		st.Dropped += w.dropped
-		st.Acked += w.acked
-		st.BadAcks += w.badAcks
-		last = max(last, w.lastSend)
+		w.addTo(&st, &last)
 	}
 	st.Transport = TransportWorkers
 	return r.sum(st, end, last)
+}
+
+// tally is what one worker or event loop counted.
+type tally struct {
+	sent, dropped, acked, badAcks uint64
+	lastSend                      time.Duration // offset of the last send
+}
+
+// addTo adds t to st and moves last up to t's last send.
+func (t *tally) addTo(st *Stats, last *time.Duration) {
+	st.Sent += t.sent
+	st.Dropped += t.dropped
+	st.Acked += t.acked
+	st.BadAcks += t.badAcks
+	*last = max(*last, t.lastSend)
 }
 
 // sum completes st: sending ended at end (the schedule's length or the

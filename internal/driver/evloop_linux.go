@@ -137,12 +137,8 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	var last time.Duration
 	for _, l := range loops {
 		st.Arrivals += l.arrivals
-		st.Sent += l.sent
-		st.Dropped += l.dropped
-		st.Acked += l.acked
-		st.BadAcks += l.badAcks
 		st.Workers += l.peak
-		last = max(last, l.lastSend)
+		l.addTo(&st, &last)
 	}
 	st.Transport = TransportEventLoops
 	return r.sum(st, end, last), true
@@ -225,9 +221,9 @@ type evloop struct {
 	out          results.Outcome
 	lastServedBy string
 
-	arrivals, sent, dropped, acked, badAcks uint64
-	peak                                    int
-	lastSend                                time.Duration
+	tally
+	arrivals uint64
+	peak     int
 }
 
 func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, error) {

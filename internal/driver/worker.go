@@ -20,8 +20,7 @@ type worker struct {
 	lastServedBy string
 	timer        *time.Timer
 
-	sent, dropped, acked, badAcks uint64
-	lastSend                      time.Duration // offset of its last send
+	tally
 }
 
 // spawn starts one more worker. Only the dispatcher calls it.
