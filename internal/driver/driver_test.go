@@ -423,6 +423,7 @@ func TestErrorClassification(t *testing.T) {
 			{"429", status(429), results.Err5xx, 429},
 			{"404", status(404), results.Err4xx, 404},
 			{"200", status(200), results.ErrNone, 200},
+			{"204, no length, no body", status(204), results.ErrNone, 204},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

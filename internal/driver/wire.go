@@ -64,27 +64,41 @@ func newAnswerParser() *answerParser {
 // answer, extra reports bytes of b past it (which the connection must not
 // be reused after: the driver never pipelines).
 //
-// Framing (RFC 9112 §6.3): a Content-Length answer is whole once its length
+// Framing (RFC 9112 §6.3): interim 1xx answers are skipped; a 204 or 304 is
+// whole at the end of its header; a Content-Length answer once its length
 // is in; a chunked one once fasthttp reads it through its last chunk and
 // the CRLF that closes the trailer section is in; an answer with neither
 // runs to the close.
 func (p *answerParser) parse(b []byte, eof bool) (*fasthttp.Response, error) {
-	end := bytes.Index(b, []byte("\r\n\r\n"))
-	if end < 0 {
-		if len(b) > maxHeaderBytes || (eof && len(b) > 0) {
+	// Skip interim (1xx) answers: the final one follows them.
+	var start, end int
+	for {
+		i := bytes.Index(b[start:], []byte("\r\n\r\n"))
+		if i < 0 {
+			if len(b)-start > maxHeaderBytes || (eof && len(b) > start) {
+				return nil, errMalformed
+			}
+			return nil, nil
+		}
+		end = start + i + 4
+		p.reset(b[start:end])
+		p.hdr.Reset()
+		if err := p.hdr.Read(p.br); err != nil {
 			return nil, errMalformed
 		}
-		return nil, nil
+		if s := p.hdr.StatusCode(); s < 100 || s >= 200 {
+			break
+		}
+		start = end
 	}
-	p.reset(b[:end+4])
-	p.hdr.Reset()
-	if err := p.hdr.Read(p.br); err != nil {
-		return nil, errMalformed
-	}
+	b = b[start:]
+	end -= start
 	whole := false
 	switch n := p.hdr.ContentLength(); {
+	case p.hdr.StatusCode() == fasthttp.StatusNoContent || p.hdr.StatusCode() == fasthttp.StatusNotModified:
+		whole = true // never a body (RFC 9112 §6.3, rule 1)
 	case n >= 0:
-		whole = len(b) >= end+4+n
+		whole = len(b) >= end+n
 	case n == -1: // chunked: fasthttp's reading decides, below
 		whole = true
 	default: // identity: to the close

@@ -24,6 +24,9 @@ func TestAnswerParserFraming(t *testing.T) {
 		{"chunked", "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n", false, 201, "helloabc"},
 		{"chunked with a trailer", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n2\r\nok\r\n0\r\nX-T: 1\r\n\r\n", false, 200, "ok"},
 		{"to the close", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", true, 200, "hello"},
+		{"204 without a length", "HTTP/1.1 204 No Content\r\nX-Served-By: eu\r\n\r\n", false, 204, ""},
+		{"304 without a length", "HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n", false, 304, ""},
+		{"after interim answers", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, 200, "ok"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newAnswerParser()
