@@ -84,9 +84,6 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	if r.cfg.noEventLoop {
 		return Stats{}, false
 	}
-	if _, ok := evloopAddrs(r.regions, r.cfg.Targets); !ok {
-		return Stats{}, false
-	}
 	n := min(runtime.GOMAXPROCS(0), 1+int(peakRate(r.cfg)/evloopRate))
 	if r.cfg.evloops > 0 {
 		n = r.cfg.evloops
@@ -100,7 +97,10 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	}()
 	for id := range n {
 		// Each loop its own addresses: Connect writes into a Sockaddr.
-		addrs, _ := evloopAddrs(r.regions, r.cfg.Targets)
+		addrs, ok := evloopAddrs(r.regions, r.cfg.Targets)
+		if !ok {
+			return Stats{}, false // the same for every loop: known at the first
+		}
 		l, err := newEvloop(r, id, n, perLoop, addrs)
 		if err != nil {
 			return Stats{}, false // no epoll here: the workers will do
