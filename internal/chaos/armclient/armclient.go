@@ -1,6 +1,7 @@
 // Package armclient builds the Azure Resource Manager clients of the Azure
 // injectors (frontdoor, chaosstudio, cosmosfault) with azidentity's default
-// credential chain, so each injector names only its client's constructor.
+// credential chain, so each injector names only its client's constructor,
+// and checks the settings every one of them needs.
 package armclient
 
 import (
@@ -21,4 +22,18 @@ func New[C any](subscriptionID string, newClient func(string, azcore.TokenCreden
 		return zero, fmt.Errorf("azure credential: %w", err)
 	}
 	return newClient(subscriptionID, cred, nil)
+}
+
+// Field is one setting of an Azure fault, by its scenario name.
+type Field struct{ Name, Value string }
+
+// Required returns an error naming the first of fields that is empty, as
+// "<kind> fault: <name> is empty", or nil.
+func Required(kind string, fields ...Field) error {
+	for _, f := range fields {
+		if f.Value == "" {
+			return fmt.Errorf("%s fault: %s is empty", kind, f.Name)
+		}
+	}
+	return nil
 }

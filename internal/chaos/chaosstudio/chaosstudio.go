@@ -101,12 +101,9 @@ func init() {
 // New returns the fault spec describes. No Azure call is made until Inject or
 // Heal.
 func New(spec chaos.ChaosStudioSpec, cfg Config) (*Injector, error) {
-	for _, f := range []struct{ name, v string }{
-		{"subscription_id", spec.SubscriptionID}, {"resource_group", spec.ResourceGroup}, {"experiment", spec.Experiment},
-	} {
-		if f.v == "" {
-			return nil, fmt.Errorf("chaos-studio fault: %s is empty", f.name)
-		}
+	if err := armclient.Required("chaos-studio", armclient.Field{Name: "subscription_id", Value: spec.SubscriptionID},
+		armclient.Field{Name: "resource_group", Value: spec.ResourceGroup}, armclient.Field{Name: "experiment", Value: spec.Experiment}); err != nil {
+		return nil, err
 	}
 	if cfg.NewClient == nil {
 		cfg.NewClient = DefaultClient

@@ -94,13 +94,10 @@ func init() {
 // New returns the fault spec describes. No Azure call is made until Inject or
 // Heal.
 func New(spec chaos.CosmosSpec, cfg Config) (*Injector, error) {
-	for _, f := range []struct{ name, v string }{
-		{"subscription_id", spec.SubscriptionID}, {"resource_group", spec.ResourceGroup},
-		{"account", spec.Account}, {"region", spec.Region},
-	} {
-		if f.v == "" {
-			return nil, fmt.Errorf("cosmos fault: %s is empty", f.name)
-		}
+	if err := armclient.Required("cosmos", armclient.Field{Name: "subscription_id", Value: spec.SubscriptionID},
+		armclient.Field{Name: "resource_group", Value: spec.ResourceGroup}, armclient.Field{Name: "account", Value: spec.Account},
+		armclient.Field{Name: "region", Value: spec.Region}); err != nil {
+		return nil, err
 	}
 	if spec.FailoverTo != "" && sameRegion(spec.FailoverTo, spec.Region) {
 		return nil, fmt.Errorf("cosmos fault: failover_to %s is the faulted region", spec.FailoverTo)

@@ -83,13 +83,10 @@ func init() {
 // New returns the fault spec describes. No Azure call is made until Inject or
 // Heal.
 func New(spec chaos.FrontDoorSpec, cfg Config) (*Injector, error) {
-	for _, f := range []struct{ name, v string }{
-		{"subscription_id", spec.SubscriptionID}, {"resource_group", spec.ResourceGroup},
-		{"profile", spec.Profile}, {"origin_group", spec.OriginGroup}, {"origin", spec.Origin},
-	} {
-		if f.v == "" {
-			return nil, fmt.Errorf("frontdoor fault: %s is empty", f.name)
-		}
+	if err := armclient.Required("frontdoor", armclient.Field{Name: "subscription_id", Value: spec.SubscriptionID},
+		armclient.Field{Name: "resource_group", Value: spec.ResourceGroup}, armclient.Field{Name: "profile", Value: spec.Profile},
+		armclient.Field{Name: "origin_group", Value: spec.OriginGroup}, armclient.Field{Name: "origin", Value: spec.Origin}); err != nil {
+		return nil, err
 	}
 	if cfg.NewClient == nil {
 		cfg.NewClient = DefaultClient
