@@ -299,7 +299,9 @@ func (l *evloop) run() {
 		n, err := l.wait()
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			// The epoll instance is ours and valid: this does not happen;
-			// fail what is in flight rather than spin.
+			// stop as after a cancel and fail what is in flight rather
+			// than spin (no journey goes on to a next step).
+			l.stop()
 			l.failAll(err)
 			return
 		}
