@@ -20,7 +20,7 @@ const Schema = "slocheck/results/v1"
 // trailing payload fields, which older readers skip.
 const (
 	VersionMajor = 1
-	VersionMinor = 0
+	VersionMinor = 1 // 1.1 added health and threshold records
 )
 
 // Bounds that keep a reader's memory proportional to its input, whatever the
@@ -42,14 +42,16 @@ const preambleSize = len(magic) + 2
 
 // Record kinds. Values are part of the format: append, never renumber.
 const (
-	kindHeader    byte = 1 // JSON Header; the first record
-	kindString    byte = 2 // one string table entry
-	kindInterval  byte = 3 // one Interval
-	kindFailures  byte = 4 // a batch of Failures
-	kindEvent     byte = 5 // JSON Event
-	kindWrites    byte = 6 // a batch of AckedWrites
-	kindReadbacks byte = 7 // a batch of Readbacks
-	kindTrailer   byte = 8 // JSON Trailer; the last record
+	kindHeader    byte = 1  // JSON Header; the first record
+	kindString    byte = 2  // one string table entry
+	kindInterval  byte = 3  // one Interval
+	kindFailures  byte = 4  // a batch of Failures
+	kindEvent     byte = 5  // JSON Event
+	kindWrites    byte = 6  // a batch of AckedWrites
+	kindReadbacks byte = 7  // a batch of Readbacks
+	kindTrailer   byte = 8  // JSON Trailer; the last record
+	kindHealth    byte = 9  // JSON Health (since 1.1)
+	kindThreshold byte = 10 // JSON Threshold (since 1.1)
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)

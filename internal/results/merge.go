@@ -35,6 +35,8 @@ func Merge(runs ...*Run) (*Run, error) {
 		out.Failures = append(out.Failures, r.Failures...)
 		out.Writes = append(out.Writes, r.Writes...)
 		out.Readbacks = append(out.Readbacks, r.Readbacks...)
+		out.Health = append(out.Health, r.Health...)
+		out.Thresholds = append(out.Thresholds, r.Thresholds...)
 	}
 	sortRun(out)
 	out.Events = slices.CompactFunc(out.Events, sameEvent)

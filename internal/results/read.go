@@ -203,6 +203,10 @@ func (d *decoder) decode(kind byte, p []byte) error {
 		return d.readbacks(p)
 	case kindTrailer:
 		return d.trailer(p)
+	case kindHealth:
+		return jsonInto(p, "health", &d.out.Health)
+	case kindThreshold:
+		return jsonInto(p, "threshold", &d.out.Thresholds)
 	}
 	return nil // a kind from a newer minor version: skipped
 }
@@ -242,6 +246,16 @@ func (d *decoder) event(p []byte) error {
 		return fmt.Errorf("event: %w", err)
 	}
 	d.out.Events = append(d.out.Events, e)
+	return nil
+}
+
+// jsonInto decodes one JSON record and appends it to list.
+func jsonInto[T any](p []byte, what string, list *[]T) error {
+	var v T
+	if err := json.Unmarshal(p, &v); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	*list = append(*list, v)
 	return nil
 }
 

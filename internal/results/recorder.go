@@ -257,13 +257,23 @@ func (r *Recorder) RecordReadback(rb Readback) {
 // RecordEvent writes an event to the stream at once (a fault's injection
 // must survive a crash that follows it). After Close it is dropped; write
 // errors are kept for Err and Close.
-func (r *Recorder) RecordEvent(e Event) {
+func (r *Recorder) RecordEvent(e Event) { r.jsonNow(kindEvent, &e) }
+
+// RecordHealth writes one interval's generator health to the stream at once.
+func (r *Recorder) RecordHealth(h Health) { r.jsonNow(kindHealth, &h) }
+
+// RecordThreshold writes one k6 threshold's verdict to the stream at once.
+func (r *Recorder) RecordThreshold(t Threshold) { r.jsonNow(kindThreshold, &t) }
+
+// jsonNow writes one JSON record at once; after Close it is dropped, and a
+// write error is kept for Err and Close.
+func (r *Recorder) jsonNow(kind byte, v any) {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	if r.closed || r.werr != nil {
 		return
 	}
-	if err := r.enc.jsonRecord(kindEvent, &e); err != nil {
+	if err := r.enc.jsonRecord(kind, v); err != nil {
 		r.werr = err
 		return
 	}

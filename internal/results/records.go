@@ -111,6 +111,7 @@ type Header struct {
 	Regions       []string          `json:"regions"`        // platform regions
 	ClientRegions []string          `json:"client_regions"` // where traffic comes from
 	Steps         []string          `json:"steps"`
+	WriteSteps    []string          `json:"write_steps,omitempty"` // the steps whose success is an acknowledged write (an order)
 	Targets       Targets           `json:"targets"`
 	Versions      map[string]string `json:"versions,omitempty"`
 }
@@ -127,6 +128,9 @@ type Targets struct {
 	StabilityWindow Duration `json:"stability_window"`   // RTO's all-success stretch
 	Recovery        Duration `json:"recovery"`           // time after a heal still excluded from steady state
 	Quantile        float64  `json:"quantile,omitempty"` // 0.99 unless set
+	// ReadbackLookback is how long before an injection the writes that the
+	// faulted region acknowledged are candidates for the RPO read-back.
+	ReadbackLookback Duration `json:"readback_lookback,omitempty"`
 	// InconclusiveFails makes an INCONCLUSIVE verdict exit 98 (--inconclusive-fails);
 	// kept in the stream so that `slocheck report DIR` judges as the run did.
 	InconclusiveFails bool `json:"inconclusive_fails,omitempty"`
@@ -252,13 +256,15 @@ type Trailer struct {
 // Run is a whole stream in memory: what the reader returns and internal/slo
 // evaluates. Records are in time order within each slice.
 type Run struct {
-	Header    Header
-	Intervals []Interval
-	Events    []Event
-	Failures  []Failure
-	Writes    []AckedWrite
-	Readbacks []Readback
-	Trailer   *Trailer // nil when the stream was cut (a crash)
+	Header     Header
+	Intervals  []Interval
+	Events     []Event
+	Failures   []Failure
+	Writes     []AckedWrite
+	Readbacks  []Readback
+	Health     []Health    // per interval, the generator's own state
+	Thresholds []Threshold // k6 engine: the script's thresholds and k6's verdicts
+	Trailer    *Trailer    // nil when the stream was cut (a crash)
 }
 
 // Duration is a time.Duration that encodes as seconds (float) in JSON.

@@ -448,3 +448,47 @@ func TestTickerFlushes(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Health and threshold records (format 1.1) survive the recorder, Write and
+// Merge, in order.
+func TestHealthAndThresholdRecords(t *testing.T) {
+	h := testHeader()
+	var buf bytes.Buffer
+	rec, err := NewRecorder(h, &buf, WithoutTicker())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Health{
+		{Start: h.Started, Sends: 10, SendLagMax: Duration(3 * time.Millisecond), SendLagP99: Duration(2 * time.Millisecond), CPUProcess: 0.4, CPUMachine: 0.9, CPUs: 2},
+		{Start: h.Started.Add(time.Second), Sends: 12, SendLagMax: Duration(80 * time.Millisecond), TimerOvershootMax: Duration(5 * time.Millisecond)},
+	}
+	for _, x := range want {
+		rec.RecordHealth(x)
+	}
+	th := Threshold{Metric: "http_req_failed", Expr: "rate<0.01", Passed: false}
+	rec.RecordThreshold(th)
+	if err := rec.Close(Trailer{Reason: "completed"}); err != nil {
+		t.Fatal(err)
+	}
+	run := mustRead(t, buf.Bytes())
+	if len(run.Health) != 2 || run.Health[1].SendLagMax != want[1].SendLagMax || run.Health[0].CPUMachine != 0.9 {
+		t.Fatalf("health = %+v, want %+v", run.Health, want)
+	}
+	if len(run.Thresholds) != 1 || run.Thresholds[0] != th {
+		t.Fatalf("thresholds = %+v, want %+v", run.Thresholds, th)
+	}
+	var again bytes.Buffer
+	if err := Write(&again, run); err != nil {
+		t.Fatal(err)
+	}
+	if back := mustRead(t, again.Bytes()); len(back.Health) != 2 || len(back.Thresholds) != 1 {
+		t.Fatalf("Write lost records: %d health, %d thresholds", len(back.Health), len(back.Thresholds))
+	}
+	m, err := Merge(run, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Health) != 4 || len(m.Thresholds) != 2 {
+		t.Fatalf("Merge: %d health, %d thresholds; want 4 and 2", len(m.Health), len(m.Thresholds))
+	}
+}

@@ -28,6 +28,16 @@ func Write(w io.Writer, run *Run) error {
 	}
 	e.writes(run.Writes)
 	e.readbacks(run.Readbacks)
+	for i := range run.Health {
+		if err := e.jsonRecord(kindHealth, &run.Health[i]); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+	}
+	for i := range run.Thresholds {
+		if err := e.jsonRecord(kindThreshold, &run.Thresholds[i]); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+	}
 	if run.Trailer != nil {
 		if err := e.jsonRecord(kindTrailer, run.Trailer); err != nil {
 			return fmt.Errorf("write results: %w", err)
