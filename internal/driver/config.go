@@ -37,6 +37,22 @@ const (
 	DefaultServedByHeader = "X-Served-By"
 )
 
+// Bounds on every number a load may take (issue 11: a number past them is a
+// usage error, never a panic or a run that outgrows the machine). The scenario
+// validator and the command-line flags enforce the same constants, with the
+// file, line and field (or the flag) in the message; Validate enforces them
+// again for callers of the Go API.
+const (
+	MaxRate       = 200_000.0      // requests per second, one generator (split larger loads over generators)
+	MaxDuration   = 24 * time.Hour // one run
+	MaxTimeout    = time.Minute    // one request
+	MaxThinkTime  = 10 * time.Minute
+	MaxWorkersCap = 100_000 // workers (requests in flight)
+	MaxSteps      = 100     // steps in one journey
+	MaxJourneys   = 100
+	MaxStages     = 1_000
+)
+
 // Default request bodies of the cart and checkout steps.
 var (
 	DefaultCartBody     = []byte(`{"product_id":"1","quantity":1}`)

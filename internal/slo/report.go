@@ -56,6 +56,9 @@ type Objective struct {
 	Verdict          Verdict  `json:"verdict"`
 	RequestsToDecide uint64   `json:"requests_to_decide,omitempty"`
 	Detail           string   `json:"detail,omitempty"` // e.g. "not recovered", "n < 299"
+	// Reason is one line saying why the verdict is not PASS (DESIGN.md §2:
+	// every verdict that is not PASS carries one); empty for PASS.
+	Reason string `json:"reason,omitempty"`
 }
 
 // RegionSummary is one client region's (or step's) totals.
