@@ -118,6 +118,11 @@ type Config struct {
 	// CartBody and CheckoutBody are the JSON bodies of the POST steps.
 	CartBody, CheckoutBody []byte
 
+	// HoldSends holds every send back by this long after it is due: a
+	// drill and test knob that makes the generator late on purpose, so that
+	// generator health (send lag) can be shown to reach the verdicts.
+	HoldSends time.Duration
+
 	// noEventLoop makes the run use the workers even where the event
 	// loops could run it (tests run both transports).
 	noEventLoop bool

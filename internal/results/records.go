@@ -131,6 +131,10 @@ type Targets struct {
 	// ReadbackLookback is how long before an injection the writes that the
 	// faulted region acknowledged are candidates for the RPO read-back.
 	ReadbackLookback Duration `json:"readback_lookback,omitempty"`
+	// LatencyWithinDecides makes the objective "share of all requests
+	// answered successfully within the P99 target" decide the run (INFO
+	// otherwise).
+	LatencyWithinDecides bool `json:"latency_within_decides,omitempty"`
 	// InconclusiveFails makes an INCONCLUSIVE verdict exit 98 (--inconclusive-fails);
 	// kept in the stream so that `slocheck report DIR` judges as the run did.
 	InconclusiveFails bool `json:"inconclusive_fails,omitempty"`

@@ -85,7 +85,15 @@ type FaultSummary struct {
 	FailedRequests uint64     `json:"failed_requests"`
 	BudgetBurnS    float64    `json:"budget_burn_s"`
 	BudgetShare    float64    `json:"budget_share"`
+	// The RPO read-back (DESIGN.md §2): AckedWrites is every write the
+	// faulted region acknowledged from the lookback before the injection
+	// until the heal (the candidates), ReadWrites those read back while the
+	// fault lasted, AbsentWrites those a read did not find, UnreadWrites
+	// the candidates never read (they make RPO INCONCLUSIVE).
 	AckedWrites    uint64     `json:"acked_writes"`
+	ReadWrites     uint64     `json:"read_writes"`
+	AbsentWrites   uint64     `json:"absent_writes"`
+	UnreadWrites   uint64     `json:"unread_writes"`
 	LostWrites     uint64     `json:"lost_writes"`
 	LateWrites     uint64     `json:"late_writes"`
 	RPOS           *float64   `json:"rpo_s"`
