@@ -90,13 +90,13 @@ type FaultSummary struct {
 	// until the heal (the candidates), ReadWrites those read back while the
 	// fault lasted, AbsentWrites those a read did not find, UnreadWrites
 	// the candidates never read (they make RPO INCONCLUSIVE).
-	AckedWrites    uint64     `json:"acked_writes"`
-	ReadWrites     uint64     `json:"read_writes"`
-	AbsentWrites   uint64     `json:"absent_writes"`
-	UnreadWrites   uint64     `json:"unread_writes"`
-	LostWrites     uint64     `json:"lost_writes"`
-	LateWrites     uint64     `json:"late_writes"`
-	RPOS           *float64   `json:"rpo_s"`
+	AckedWrites  uint64   `json:"acked_writes"`
+	ReadWrites   uint64   `json:"read_writes"`
+	AbsentWrites uint64   `json:"absent_writes"`
+	UnreadWrites uint64   `json:"unread_writes"`
+	LostWrites   uint64   `json:"lost_writes"`
+	LateWrites   uint64   `json:"late_writes"`
+	RPOS         *float64 `json:"rpo_s"`
 }
 
 // RTOSummary is a fault's RTO overall and per client region, in seconds; a nil
