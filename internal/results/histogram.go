@@ -72,7 +72,9 @@ func (iv *Interval) LatencyCount() int64 {
 // success status (ErrNone) and within the timeout. (TooSlow is clamped: a
 // stream written while 4xx still counted as success may count slow 4xx in
 // it.)
-func (iv *Interval) Successes() uint64 { return iv.Counts[ErrNone] - min(iv.TooSlow, iv.Counts[ErrNone]) }
+func (iv *Interval) Successes() uint64 {
+	return iv.Counts[ErrNone] - min(iv.TooSlow, iv.Counts[ErrNone])
+}
 
 // LatencyHistogram adds the latency histograms of the intervals keep accepts
 // (all when keep is nil) into a new dense histogram.
