@@ -67,6 +67,11 @@ type evaluation struct {
 	traffic  map[string]*Traffic // per client region; "" is all of them
 	timeline []Point
 	col      map[string]int // a client region's place among a slot's timeline points
+	failEnds []time.Time    // every failed request's end (results.Failure.Time), in time order
+	// failedIn counts the failed requests per client region and slot by the
+	// intervals' counts, which hold every failure even where the stream kept
+	// fewer records (results.MaxFailuresPerInterval).
+	failedIn map[string][]uint64
 }
 
 // Evaluate judges a run by the definitions of DESIGN.md §2 and returns the
@@ -180,8 +185,10 @@ func (e *evaluation) aggregate() {
 	for _, r := range append([]string{""}, e.regions...) {
 		e.traffic[r] = &Traffic{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots)}
 	}
+	e.failedIn = map[string][]uint64{}
 	for _, r := range e.regions {
 		e.byRegion[r] = newGroup()
+		e.failedIn[r] = make([]uint64, e.slots)
 	}
 	for _, s := range e.steps {
 		e.byStep[s] = newGroup()
@@ -250,6 +257,7 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		e.series.Failed[slot] += f
 		e.traffic[""].Requests[slot] += n
 		e.traffic[iv.ClientRegion].Requests[slot] += n
+		e.failedIn[iv.ClientRegion][slot] += f
 		iv.AddLatencyTo(scratch[""])
 		iv.AddLatencyTo(scratch[iv.ClientRegion])
 	}
@@ -261,18 +269,45 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 	}
 }
 
-// addFailures files the failed requests' instants per client region, in
-// time order.
+// addFailures files the failed requests' intended starts per client region,
+// in time order, for RTO, and their ends for the fault summaries. Where an
+// interval counted more failures than the stream kept records of, the
+// interval is taken as failing to its end (its last instant is added).
 func (e *evaluation) addFailures() {
+	kept := map[string][]uint64{}
+	for r := range e.failedIn {
+		kept[r] = make([]uint64, e.slots)
+	}
 	for _, f := range e.run.Failures {
-		e.traffic[""].Failures = append(e.traffic[""].Failures, f.Time)
+		at := f.Intended
+		if at.IsZero() {
+			at = f.Time
+		}
+		e.failEnds = append(e.failEnds, f.Time)
+		e.traffic[""].Failures = append(e.traffic[""].Failures, at)
 		if tr := e.traffic[f.ClientRegion]; tr != nil {
-			tr.Failures = append(tr.Failures, f.Time)
+			tr.Failures = append(tr.Failures, at)
+			if s := e.slot(at); s < e.slots {
+				kept[f.ClientRegion][s]++
+			}
 		}
 	}
+	for r, counts := range e.failedIn {
+		for s, n := range counts {
+			if n > kept[r][s] {
+				last := e.start.Add(time.Duration(s+1)*e.interval - 1)
+				e.traffic[r].Failures = append(e.traffic[r].Failures, last)
+				e.traffic[""].Failures = append(e.traffic[""].Failures, last)
+			}
+		}
+	}
+	sortTimes(e.failEnds)
 	for _, tr := range e.traffic {
-		sort.Slice(tr.Failures, func(i, j int) bool { return tr.Failures[i].Before(tr.Failures[j]) })
+		sortTimes(tr.Failures)
 	}
 }
 
+func sortTimes(ts []time.Time) {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+}
 func f64(v float64) *float64 { return &v }

@@ -99,10 +99,14 @@ func TestEvaluateFailover(t *testing.T) {
 	if whole.Verdict != Info {
 		t.Errorf("whole-run availability decides: %s", whole.Verdict)
 	}
-	// The last refused request was sent at 33.496 s and failed 0.1 ms later.
+	// The last refused request was sent at 33.496 s (RTO counts to its
+	// intended start) and failed 0.1 ms later.
 	f := r.Faults[0]
-	near(t, "RTO overall", f.RTOS.Overall, 3.4961, 1e-9)
-	near(t, "RTO eastus", f.RTOS.ByClientRegion["eastus"], 3.4961, 1e-9)
+	near(t, "RTO overall", f.RTOS.Overall, 3.496, 1e-9)
+	near(t, "RTO eastus", f.RTOS.ByClientRegion["eastus"], 3.496, 1e-9)
+	if f.LastFailure == nil || !f.LastFailure.Equal(at(33.496).Add(100*time.Microsecond)) {
+		t.Errorf("last failure ended %v, want 33.4961 s", f.LastFailure)
+	}
 	near(t, "RTO westeurope", f.RTOS.ByClientRegion["westeurope"], 0, 0)
 	// Half the traffic failed for 3 s, a quarter for 0.5 s: 1.75 failure-seconds.
 	if math.Abs(f.BudgetBurnS-1.75) > 1e-9 || math.Abs(f.BudgetShare-1.75/259.2) > 1e-12 {
