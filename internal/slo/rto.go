@@ -94,13 +94,13 @@ func ComputeRTO(f Fault, p RTOParams, tr Traffic) RTO {
 
 // rtoCase is one ComputeRTO call's state.
 type rtoCase struct {
-	tr              Traffic
-	window          time.Duration
-	heal, cut       time.Time   // the heal, and where stretches are cut (heal + recovery, or the run's end)
-	fails           []time.Time // intended starts of failures in [injection, cut)
-	due             bool        // silence counts: the traffic before the injection left no interval empty
-	spacing         time.Duration
-	lastEmpty       []int // lastEmpty[i]: the last silent interval <= i, or −1
+	tr        Traffic
+	window    time.Duration
+	heal, cut time.Time   // the heal, and where stretches are cut (heal + recovery, or the run's end)
+	fails     []time.Time // intended starts of failures in [injection, cut)
+	due       bool        // silence counts: the traffic before the injection left no interval empty
+	spacing   time.Duration
+	lastEmpty []int // lastEmpty[i]: the last silent interval <= i, or −1
 }
 
 func newRTOCase(f Fault, p RTOParams, tr Traffic) *rtoCase {
