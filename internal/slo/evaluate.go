@@ -87,6 +87,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 		Timeline: e.timeline, Complete: run.Trailer != nil, Faults: []FaultSummary{},
 	}
 	r.Objectives = e.latencyObjectives()
+	r.Objectives = append(r.Objectives, e.latencyWithinObjectives()...)
 	r.Objectives = append(r.Objectives, e.availabilityObjectives()...)
 	var fobj []Objective
 	for _, f := range e.faults {
