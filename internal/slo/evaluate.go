@@ -68,6 +68,7 @@ type evaluation struct {
 	timeline []Point
 	col      map[string]int // a client region's place among a slot's timeline points
 	failEnds []time.Time    // every failed request's end (results.Failure.Time), in time order
+	late     Lateness       // the generator's own lateness (its health records)
 	// failedIn counts the failed requests per client region and slot by the
 	// intervals' counts, which hold every failure even where the stream kept
 	// fewer records (results.MaxFailuresPerInterval).
@@ -99,7 +100,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, worstOf(fobj, "rpo", e.targets.RPO.Std())...)
 	r.Objectives = append(r.Objectives, fobj...)
 	r.Objectives = append(r.Objectives, e.infoObjectives()...)
-	r.Notes = e.notes()
+	r.Notes = append(e.notes(), e.healthNotes()...)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	return r
 }
@@ -126,6 +127,7 @@ func newEvaluation(run *results.Run) *evaluation {
 		e.end = run.Trailer.Ended
 	}
 	e.faults = Faults(run.Events)
+	e.late = GeneratorLateness(run.Health)
 	e.steady = SteadyState(Window{e.start, e.end}, e.steadyExclusions())
 	return e
 }

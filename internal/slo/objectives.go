@@ -49,8 +49,11 @@ func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, 
 	if q.Ranks.High > 0 {
 		o.CIHigh = f64(q.High.Seconds())
 	}
+	if o.Verdict == Fail && excusesQuantile(q.Low, target, e.late.Max) {
+		o.Verdict, o.Reason = Inconclusive, LateReason(e.late.Max)
+	}
 	if !deciding {
-		o.Verdict = Info
+		o.Verdict, o.Reason = Info, ""
 	}
 	return o
 }
