@@ -100,6 +100,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, worstOf(fobj, "rpo", e.targets.RPO.Std())...)
 	r.Objectives = append(r.Objectives, fobj...)
 	r.Objectives = append(r.Objectives, e.infoObjectives()...)
+	fillReasons(r.Objectives)
 	r.Notes = append(e.notes(), e.healthNotes()...)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	return r

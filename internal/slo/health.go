@@ -2,6 +2,7 @@ package slo
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/slocheck/slocheck/internal/results"
@@ -72,7 +73,12 @@ func (e *evaluation) healthNotes() []string {
 	return out
 }
 
-// ms formats a duration in milliseconds, to three significant digits.
+// ms formats a duration in milliseconds: three significant digits below
+// 100 ms, whole milliseconds above.
 func ms(d time.Duration) string {
-	return fmt.Sprintf("%.3g ms", float64(d)/float64(time.Millisecond))
+	v := float64(d) / float64(time.Millisecond)
+	if math.Abs(v) >= 100 {
+		return fmt.Sprintf("%.0f ms", v)
+	}
+	return fmt.Sprintf("%.3g ms", v)
 }
