@@ -116,12 +116,25 @@ func newEvaluation(run *results.Run) *evaluation {
 	if e.start.IsZero() && len(run.Intervals) > 0 {
 		e.start = run.Intervals[0].Start
 	}
-	e.regions, e.steps = run.Header.ClientRegions, run.Header.Steps
+	// Only the client regions and steps that carried requests are scopes:
+	// the header's, in its order, then any others the intervals name.
+	carried := map[[2]string]bool{}
 	for i := range run.Intervals {
 		iv := &run.Intervals[i]
 		e.slots = max(e.slots, e.slot(iv.Start)+1)
-		e.regions = appendNew(e.regions, iv.ClientRegion)
-		e.steps = appendNew(e.steps, iv.Step)
+		if iv.Requests() > 0 {
+			carried[[2]string{"r", iv.ClientRegion}], carried[[2]string{"s", iv.Step}] = true, true
+		}
+	}
+	for _, r := range append(append([]string(nil), run.Header.ClientRegions...), intervalNames(run, true)...) {
+		if carried[[2]string{"r", r}] {
+			e.regions = appendNew(e.regions, r)
+		}
+	}
+	for _, s := range append(append([]string(nil), run.Header.Steps...), intervalNames(run, false)...) {
+		if carried[[2]string{"s", s}] {
+			e.steps = appendNew(e.steps, s)
+		}
 	}
 	e.end = e.start.Add(time.Duration(e.slots) * e.interval)
 	if run.Trailer != nil && run.Trailer.Ended.After(e.end) {
@@ -171,6 +184,20 @@ func withDefaults(t results.Targets) results.Targets {
 		t.Quantile = d.Quantile
 	}
 	return t
+}
+
+// intervalNames lists the client regions (or steps) the intervals name, in
+// order of first appearance.
+func intervalNames(run *results.Run, regions bool) []string {
+	var out []string
+	for i := range run.Intervals {
+		n := run.Intervals[i].Step
+		if regions {
+			n = run.Intervals[i].ClientRegion
+		}
+		out = appendNew(out, n)
+	}
+	return out
 }
 
 func appendNew(list []string, s string) []string {
@@ -249,6 +276,9 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 	}
 	for _, i := range ivs {
 		iv := &e.run.Intervals[i]
+		if iv.Requests() == 0 {
+			continue // a scope without traffic is no scope
+		}
 		e.all.add(iv, true)
 		e.byRegion[iv.ClientRegion].add(iv, true)
 		e.byStep[iv.Step].add(iv, true)
