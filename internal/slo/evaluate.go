@@ -21,8 +21,10 @@ type Options struct {
 // internal/exitcode, which slo may not import: it imports only results).
 const (
 	exitOK           = 0
+	exitRig          = 3
 	exitInconclusive = 98
 	exitFailed       = 99
+	exitInterrupted  = 130
 )
 
 // group accumulates one scope's requests (all, a client region, a step).
@@ -100,9 +102,11 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, worstOf(fobj, "rpo", e.targets.RPO.Std())...)
 	r.Objectives = append(r.Objectives, fobj...)
 	r.Objectives = append(r.Objectives, e.infoObjectives()...)
+	r.Objectives = append(r.Objectives, thresholdObjectives(run.Thresholds)...)
 	fillReasons(r.Objectives)
 	r.Notes = append(e.notes(), e.healthNotes()...)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
+	r.ExitCode = e.processExit(r.ExitCode)
 	return r
 }
 
