@@ -144,7 +144,7 @@ func defaultHeader(h *Header, now func() time.Time) error {
 		h.Schema = Schema
 	}
 	if h.Interval == 0 {
-		h.Interval = Duration(time.Second)
+		h.Interval = Duration(DefaultInterval)
 	}
 	if iv := h.Interval.Std(); iv < MinInterval || iv > MaxInterval {
 		return fmt.Errorf("results recorder: interval %v outside [%v, %v]", iv, MinInterval, MaxInterval)

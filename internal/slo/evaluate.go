@@ -111,7 +111,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 }
 
 func newEvaluation(run *results.Run) *evaluation {
-	e := &evaluation{run: run, targets: withDefaults(run.Header.Targets), start: run.Header.Started,
+	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started,
 		interval: run.Header.Interval.Std(), all: newGroup(), byRegion: map[string]*group{},
 		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
 	if e.interval <= 0 {
@@ -146,28 +146,17 @@ func newEvaluation(run *results.Run) *evaluation {
 	}
 	e.faults = Faults(run.Events)
 	e.late = GeneratorLateness(run.Health)
-	e.steady = SteadyState(Window{e.start, e.end}, e.steadyExclusions())
+	e.steady = SteadySpans(Window{e.start, e.end}, e.faults, e.targets.Timeout.Std(), e.targets.Recovery.Std(), e.interval)
 	return e
-}
-
-// steadyExclusions are the fault windows as steady state must skip them.
-// Requests count in the interval of their intended start, and one intended
-// up to a timeout before an injection can still be in flight when the fault
-// lands and fail because of it; so each window opens one timeout early.
-func (e *evaluation) steadyExclusions() []Window {
-	ws := FaultWindows(e.faults, e.targets.Recovery.Std(), e.end)
-	for i := range ws {
-		ws[i].Start = ws[i].Start.Add(-e.targets.Timeout.Std())
-	}
-	return ws
 }
 
 func (e *evaluation) slot(t time.Time) int {
 	return max(0, int(t.Sub(e.start)/e.interval))
 }
 
-// withDefaults fills the zero fields of t from results.DefaultTargets.
-func withDefaults(t results.Targets) results.Targets {
+// FillDefaults fills the zero fields of t from results.DefaultTargets, as
+// Evaluate judges a run (a planner sizing a run must read its targets so).
+func FillDefaults(t results.Targets) results.Targets {
 	d := results.DefaultTargets()
 	pick := func(v, def results.Duration) results.Duration {
 		if v <= 0 {
