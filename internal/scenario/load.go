@@ -135,7 +135,8 @@ func (s *Scenario) SteadyStateRequests() float64 {
 }
 
 // RequestsToDecide returns the fewest requests, all successful, for which
-// the 95 % Wilson score interval of availability lies at or above target: with
+// the two-sided 95 % Wilson score interval of availability lies at or above
+// target (a PASS judged on its lower side: a one-sided test at 97.5 %): with
 // no failure the interval's lower bound is n/(n+z²), which reaches target when
 // n >= z²·target/(1−target) (about 38,400 for 99.99 %).
 func RequestsToDecide(target float64) int {

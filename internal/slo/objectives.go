@@ -14,7 +14,7 @@ func QuantileName(q float64) string {
 	return "p" + strconv.FormatFloat(q*100, 'g', 6, 64)
 }
 
-// MinSamplesToBound is the smallest n whose 95 % interval for the
+// MinSamplesToBound is the smallest n whose two-sided 95 % interval for the
 // p-quantile has an upper bound: the least n with pⁿ <= 0.05 (299 for p99).
 func MinSamplesToBound(p float64) uint64 {
 	return uint64(math.Ceil(math.Log(0.05) / math.Log(p)))
