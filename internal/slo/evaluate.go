@@ -31,8 +31,34 @@ const (
 type group struct {
 	requests, failures, dropped uint64
 	servedBy                    map[string]uint64
+	kinds                       [results.NumErrorKinds]uint64 // requests by error kind
+	tooSlow                     uint64
 	latency                     *hdrhistogram.Histogram
 }
+
+// failuresByKind is the group's failures by kind name (results.ErrorKind's
+// String, "too-slow" for answers after the timeout); nil when none failed.
+func (g *group) failuresByKind() map[string]uint64 {
+	var out map[string]uint64
+	add := func(name string, n uint64) {
+		if n > 0 {
+			if out == nil {
+				out = map[string]uint64{}
+			}
+			out[name] = n
+		}
+	}
+	for k, n := range g.kinds {
+		if results.ErrorKind(k).Failed() {
+			add(results.ErrorKind(k).String(), n)
+		}
+	}
+	add(TooSlowKind, g.tooSlow)
+	return out
+}
+
+// TooSlowKind names, in FailuresByKind, the answers slower than the timeout.
+const TooSlowKind = "too-slow"
 
 func newGroup() *group {
 	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram()}
@@ -42,6 +68,10 @@ func (g *group) add(iv *results.Interval, latency bool) {
 	g.requests += iv.Requests()
 	g.failures += iv.Failures()
 	g.dropped += iv.Counts[results.ErrDropped]
+	for k, n := range iv.Counts {
+		g.kinds[k] += n
+	}
+	g.tooSlow += min(iv.TooSlow, iv.Counts[results.ErrNone])
 	for r, n := range iv.ServedBy {
 		g.servedBy[r] += n
 	}
@@ -86,7 +116,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 		Schema: Schema, Scenario: run.Header.Scenario, Engine: run.Header.Engine, Target: run.Header.Target,
 		Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
 		Requests: e.all.requests, Failures: e.all.failures, Successes: e.all.requests - e.all.failures,
-		Dropped: e.all.dropped, Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
+		Dropped: e.all.dropped, FailuresByKind: e.all.failuresByKind(), Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
 		Timeline: e.timeline, Complete: run.Trailer != nil, Faults: []FaultSummary{},
 	}
 	r.Objectives = e.latencyObjectives()

@@ -123,7 +123,7 @@ func (e *evaluation) summaries(names []string, groups map[string]*group) map[str
 	out := make(map[string]RegionSummary, len(names))
 	for _, n := range names {
 		g := groups[n]
-		s := RegionSummary{Requests: g.requests, Failures: g.failures}
+		s := RegionSummary{Requests: g.requests, Failures: g.failures, FailuresByKind: g.failuresByKind()}
 		if g.latency.TotalCount() > 0 {
 			s.P99S = f64(ValueAtQuantile(g.latency, e.targets.Quantile).Seconds())
 			s.P50S = f64(ValueAtQuantile(g.latency, 0.5).Seconds())

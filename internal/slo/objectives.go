@@ -7,6 +7,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/slocheck/slocheck/internal/results"
 )
 
 // QuantileName is the objective name of quantile q: "p99" for 0.99.
@@ -65,6 +67,7 @@ func (e *evaluation) availabilityObjectives() []Objective {
 	if n == 0 {
 		o.Detail = "no interval lies wholly in steady state"
 	}
+	e.nameClientErrors(&o)
 	return []Objective{o}
 }
 
@@ -95,6 +98,15 @@ func availabilityObjective(scope string, successes, n uint64, target float64) Ob
 		o.Detail = "the observed availability equals the target: no number of requests can decide"
 	}
 	return o
+}
+
+// nameClientErrors makes a failed availability's reason name the client
+// errors (4xx) among the run's failures: a target answering 404 is broken.
+func (e *evaluation) nameClientErrors(o *Objective) {
+	if n := e.all.kinds[results.Err4xx]; n > 0 && o.Verdict == Fail {
+		o.Reason = fmt.Sprintf("%s; %s of the run's %s failures were client errors (4xx)",
+			reasonFor(o), thousands(n), thousands(e.all.failures))
+	}
 }
 
 // infoObjectives are reported but do not decide: the quantile per step and

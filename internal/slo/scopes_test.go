@@ -3,6 +3,7 @@ package slo
 import (
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,5 +36,25 @@ func TestNoRowsForNoTraffic(t *testing.T) {
 	}
 	if len(r.Regions) != 1 || len(r.Steps) != 1 || r.Regions["shoppers"].Requests != 6000 || r.Steps["request"].Requests != 6000 {
 		t.Errorf("summaries: regions %v, steps %v", r.Regions, r.Steps)
+	}
+}
+
+// TestClientErrorsFail is the 404-everything target of issue 11 (a path typo
+// in --target): every request is a client error, so availability fails, the
+// run exits 99, and the reason names the client errors.
+func TestClientErrorsFail(t *testing.T) {
+	run := spaced(60, map[string]float64{"eu": 0.01}, func(_ string, sent time.Time) (results.ErrorKind, time.Time) {
+		return results.Err4xx, sent.Add(5 * time.Millisecond)
+	})
+	r := Evaluate(run, Options{})
+	av := objective(t, r, "availability", "steady-state")
+	if av.Verdict != Fail || r.Verdict != Fail || r.ExitCode != 99 || r.Successes != 0 {
+		t.Errorf("404 everywhere: availability %s, run %s exit %d, %d successes", av.Verdict, r.Verdict, r.ExitCode, r.Successes)
+	}
+	if want := "6,000 of the run's 6,000 failures were client errors (4xx)"; !strings.Contains(av.Reason, want) {
+		t.Errorf("reason %q lacks %q", av.Reason, want)
+	}
+	if r.FailuresByKind["4xx"] != 6000 || r.Regions["eu"].FailuresByKind["4xx"] != 6000 || len(r.FailuresByKind) != 1 {
+		t.Errorf("failures by kind: %v, eu %v", r.FailuresByKind, r.Regions["eu"].FailuresByKind)
 	}
 }
