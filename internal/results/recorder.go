@@ -201,8 +201,10 @@ func (r *Recorder) index(o *Outcome) int64 {
 
 // Record adds one request outcome: to its interval's counts and, when it
 // succeeded, its latency (End − Intended) to the interval's histogram. A
-// failed request (by DESIGN.md §2: a failing error kind, or slower than
-// Targets.Timeout) is also kept as a Failure. It does not allocate.
+// failed request (by DESIGN.md §2: any error kind, 4xx included, or slower
+// than Targets.Timeout) is also kept as a Failure, up to
+// MaxFailuresPerInterval per interval and client region. It does not
+// allocate (but for the first failure of an interval and client region).
 func (r *Recorder) Record(o *Outcome) {
 	c := r.cellFor(o.ClientRegion, o.Step)
 	kind := o.Err
