@@ -126,6 +126,9 @@ func TestRunSignalMidFaultHeals(t *testing.T) {
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 				t.Fatalf("exit: %v, want 130\n%s", err, log)
 			}
+			if got := printedExit(log.String()); got != 130 {
+				t.Errorf("the console printed exit %d, the process exited 130:\n%s", got, log)
+			}
 			if !exists(healed) {
 				t.Fatalf("the heal command did not run\n%s", log)
 			}
@@ -198,9 +201,12 @@ func TestRunBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, stderr := runCLI(t, nil, tc.args...)
+			code, stdout, stderr := runCLI(t, nil, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.stderr)
+			}
+			if got := printedExit(stdout); got != -1 && got != code {
+				t.Errorf("the console printed exit %d, the process exited %d:\n%s", got, code, stdout)
 			}
 			if exists(marker) != tc.injected {
 				t.Errorf("injected = %v, want %v", exists(marker), tc.injected)
@@ -215,9 +221,12 @@ func TestRunHealFails(t *testing.T) {
 	srv := shopTarget(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "run")
-	code, _, stderr := runCLI(t, nil, execRunArgs(srv.URL, dir, out, "true", "echo cannot heal >&2; exit 1", "4s", "1s", "2s")...)
+	code, stdout, stderr := runCLI(t, nil, execRunArgs(srv.URL, dir, out, "true", "echo cannot heal >&2; exit 1", "4s", "1s", "2s")...)
 	if code != 3 || !strings.Contains(stderr, "heal") {
 		t.Fatalf("exit %d, stderr %q; want 3 and the heal failure", code, stderr)
+	}
+	if got := printedExit(stdout); got != 3 {
+		t.Errorf("the console printed exit %d, the process exited 3:\n%s", got, stdout)
 	}
 	r := readReport(t, out)
 	if r.Verdict != slo.Fail || !strings.Contains(strings.Join(r.Notes, "\n"), "heal") {
