@@ -116,3 +116,23 @@ func TestConsoleFaultLines(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRowsWithoutTraffic checks that a client region or step that carried
+// no request is not listed (issue 11: steps a k6 script never sent were rows).
+func TestNoRowsWithoutTraffic(t *testing.T) {
+	r := fixture()
+	r.Steps["cart"] = slo.RegionSummary{}
+	r.Regions["shoppers"] = slo.RegionSummary{}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"| cart ", "| shoppers "} {
+		if strings.Contains(buf.String(), name) {
+			t.Errorf("report.md lists %q, which carried no traffic", name)
+		}
+	}
+	if !strings.Contains(buf.String(), "| checkout ") {
+		t.Error("report.md lost the checkout step")
+	}
+}

@@ -84,7 +84,8 @@ func objectivesTable(r *slo.Report) table {
 	return t
 }
 
-// summaryTable lists client regions or journey steps.
+// summaryTable lists the client regions or journey steps that carried
+// traffic.
 func summaryTable(title, key string, m map[string]slo.RegionSummary, servedBy bool) table {
 	t := table{Title: title, Header: []string{key, "requests", "failures", "failure ratio", "p50", "p99"}}
 	if servedBy {
@@ -92,6 +93,9 @@ func summaryTable(title, key string, m map[string]slo.RegionSummary, servedBy bo
 	}
 	for _, name := range sortedKeys(m) {
 		s := m[name]
+		if s.Requests == 0 {
+			continue // a client region or step that carried no traffic has nothing to show
+		}
 		row := []string{
 			name, count(s.Requests), count(s.Failures), share(s.Failures, s.Requests),
 			optSeconds(s.P50S, none), optSeconds(s.P99S, none),
