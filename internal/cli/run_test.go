@@ -196,6 +196,9 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{"unknown scenario field", []string{"run", "--scenario", badScenario}, 2, "bad.yaml:4:3", false},
 		{"negative rate", []string{"run", "--rate", "-5"}, 2, "rate", false},
+		{"rate past makeslice", []string{"run", "--rate", "99999999999999999999999"}, 2, "flag --rate: load.rate: must be at most 200000 requests per second", false},
+		{"rate 1e12", []string{"run", "--rate", "1e12"}, 2, "flag --rate: load.rate: must be at most 200000 requests per second", false},
+		{"duration 100000h", []string{"run", "--duration", "100000h"}, 2, "flag --duration: load.duration: must be at most 24h0m0s", false},
 		{"unreachable target", execRunArgs(closedURL, dir, filepath.Join(dir, "r1"), "touch "+marker, "true", "5s", "1s", "2s"), 3, "unreachable", false},
 		{"inject fails", execRunArgs(srv.URL, dir, filepath.Join(dir, "r2"), "exit 7", "true", "5s", "1s", "2s"), 3, "inject", false},
 	}

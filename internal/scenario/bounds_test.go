@@ -42,6 +42,8 @@ func TestBoundsInFile(t *testing.T) {
 		{"exec timeout", "faults:\n  - {at: 1s, for: 9s, " + exec + ", timeout: 11m}}\n", "x.yaml:2:66: faults[0].exec.timeout: must be at most 10m0s (the longest hook command), got 11m0s"},
 		{"http timeout", "faults:\n  - {at: 1s, for: 9s, injector: http, http: {inject_url: 'http://h', heal_url: 'http://h', timeout: 1h}}\n", "faults[0].http.timeout: must be at most 10m0s (the longest hook request), got 1h0m0s"},
 		{"p99", "objectives:\n  p99: 2m\n", "x.yaml:2:3: objectives.p99: must be at most 1m0s"},
+		{"regions", "platform:\n  regions: [" + "a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]\n", "x.yaml:2:3: platform.regions: at most 16 regions, got 17"},
+		{"faults", "load: {duration: 24h}\nfaults: [" + strings.Repeat("{at: 1s, for: 1s, injector: exec, exec: {inject: a, heal: b}}, ", MaxFaults) + "{at: 1s, for: 1s, injector: exec, exec: {inject: a, heal: b}}]\n", "x.yaml:2:1: faults: at most 100 faults, got 101"},
 		{"rto", "objectives:\n  rto: 25h\n", "x.yaml:2:3: objectives.rto: must be at most 24h0m0s (the longest run), got 25h0m0s"},
 		{"rpo", "objectives:\n  rpo: 25h\n", "x.yaml:2:3: objectives.rpo: must be at most 24h0m0s"},
 		{"stability window", "objectives:\n  stability_window: 25h\n", "x.yaml:2:3: objectives.stability_window: must be at most 24h0m0s"},

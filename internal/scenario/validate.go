@@ -99,6 +99,7 @@ func (c *checker) target(t *Target) {
 		}
 	}
 	c.names("target.regions", t.Regions, 1)
+	c.count("target.regions", len(t.Regions), MaxRegions, "regions")
 	c.readback(t)
 	if t.ServedByHeader != "" && !tokenPattern.MatchString(t.ServedByHeader) {
 		c.errorf("target.served_by_header", "%q is not an HTTP header name", t.ServedByHeader)
@@ -133,9 +134,11 @@ func (c *checker) readback(t *Target) {
 
 func (c *checker) platform(p *Platform) {
 	c.names("platform.regions", p.Regions, 1)
+	c.count("platform.regions", len(p.Regions), MaxRegions, "regions")
 	if len(p.ClientRegions) == 0 {
 		c.errorf("platform.client_regions", "want at least one client region")
 	}
+	c.count("platform.client_regions", len(p.ClientRegions), MaxClientRegions, "client regions")
 	for _, client := range sortedKeys(p.ClientRegions, nil) {
 		path := childPath("platform.client_regions", client)
 		c.name(path, client)
@@ -209,6 +212,7 @@ func (c *checker) ramp(l *Traffic) {
 
 func (c *checker) clientWeights(w map[string]float64) {
 	const p = "load.client_regions"
+	c.count(p, len(w), MaxClientRegions, "client regions")
 	var known []string
 	if c.s.Target == nil {
 		known = sortedKeys(c.s.Platform.ClientRegions, nil)

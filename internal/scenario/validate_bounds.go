@@ -20,6 +20,13 @@ const (
 	MaxReplicationLag = 10 * time.Minute
 	// MaxHookTimeout bounds one HTTP hook request or one exec command.
 	MaxHookTimeout = 10 * time.Minute
+	// MaxRegions bounds the regions (each an HTTP service of the embedded
+	// platform, or a read-back target), MaxClientRegions the client regions
+	// (each a front-door edge and a series in every report), MaxFaults the
+	// faults of one run.
+	MaxRegions       = 16
+	MaxClientRegions = 64
+	MaxFaults        = 100
 	// MaxWeight bounds a client region's or a journey's weight (weights are
 	// relative: 1,000,000 to 1 is a finer split than any load can show).
 	MaxWeight = 1e6

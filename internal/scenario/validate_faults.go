@@ -19,6 +19,7 @@ var blockOf = map[string]string{
 }
 
 func (c *checker) faults() {
+	c.count("faults", len(c.s.Faults), MaxFaults, "faults")
 	seen := map[string]int{}
 	for i := range c.s.Faults {
 		f := &c.s.Faults[i]
