@@ -134,11 +134,10 @@ func (c *checker) readback(t *Target) {
 
 func (c *checker) platform(p *Platform) {
 	c.names("platform.regions", p.Regions, 1)
-	c.count("platform.regions", len(p.Regions), MaxRegions, "regions")
+	c.platformBounds(p)
 	if len(p.ClientRegions) == 0 {
 		c.errorf("platform.client_regions", "want at least one client region")
 	}
-	c.count("platform.client_regions", len(p.ClientRegions), MaxClientRegions, "client regions")
 	for _, client := range sortedKeys(p.ClientRegions, nil) {
 		path := childPath("platform.client_regions", client)
 		c.name(path, client)
@@ -146,16 +145,8 @@ func (c *checker) platform(p *Platform) {
 			c.errorf(path, "unknown region %q (want one of %s)", r, strings.Join(p.Regions, ", "))
 		}
 	}
-	c.probe(&p.Probe)
-	c.nonNegative("platform.replication_lag", p.ReplicationLag)
-	c.atMost("platform.replication_lag", p.ReplicationLag, MaxReplicationLag, "the longest lag the platform models")
-}
-
-// probe checks the front door's health probe within Azure Front Door's own
-// limits (interval and sample size 1 to 255).
-func (c *checker) probe(pr *Probe) {
+	pr := p.Probe
 	c.positive("platform.probe.interval", pr.Interval)
-	c.atMost("platform.probe.interval", pr.Interval, MaxProbeInterval, "Front Door's longest probe interval")
 	c.positive("platform.probe.timeout", pr.Timeout)
 	if pr.Timeout > pr.Interval && pr.Interval > 0 {
 		c.errorf("platform.probe.timeout", "%s is longer than the probe interval (%s)", pr.Timeout, pr.Interval)
@@ -166,6 +157,16 @@ func (c *checker) probe(pr *Probe) {
 	if pr.SuccessfulSamples < 1 || pr.SuccessfulSamples > max(pr.SampleSize, 1) {
 		c.errorf("platform.probe.successful_samples", "must be from 1 to sample_size (%d), got %d", pr.SampleSize, pr.SuccessfulSamples)
 	}
+	c.nonNegative("platform.replication_lag", p.ReplicationLag)
+}
+
+// platformBounds checks the embedded platform's sizes and times against
+// their upper bounds (the probe's are Azure Front Door's own limits).
+func (c *checker) platformBounds(p *Platform) {
+	c.count("platform.regions", len(p.Regions), MaxRegions, "regions")
+	c.count("platform.client_regions", len(p.ClientRegions), MaxClientRegions, "client regions")
+	c.atMost("platform.probe.interval", p.Probe.Interval, MaxProbeInterval, "Front Door's longest probe interval")
+	c.atMost("platform.replication_lag", p.ReplicationLag, MaxReplicationLag, "the longest lag the platform models")
 }
 
 func (c *checker) load(l *Traffic) {
