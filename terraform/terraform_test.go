@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/platform"
+	"github.com/slocheck/slocheck/internal/scenario"
 )
 
 // healthProbe is modules/frontdoor's health_probe variable.
@@ -58,8 +59,10 @@ func frontdoorConsole(t *testing.T, expr string, args ...string) (out, diags str
 	return strings.TrimSpace(stdout.String()), stderr.String()
 }
 
-// The Terraform's Front Door probe defaults are the embedded platform's: `slocheck run` on the
-// embedded platform predicts the deployment only if both use the same three numbers.
+// The Terraform's Front Door probe defaults are the ones `slocheck run` uses: the default
+// scenario's probe (what the embedded platform of a run is configured with, not a constant
+// no run reads) and the platform's own defaults (`slocheck platform serve`). The embedded
+// platform predicts the deployment only if all use the same three numbers.
 func TestProbeDefaultsMatchEmbeddedPlatform(t *testing.T) {
 	out, diags := frontdoorConsole(t, "jsonencode(var.health_probe)")
 	if diags != "" {
@@ -73,15 +76,29 @@ func TestProbeDefaultsMatchEmbeddedPlatform(t *testing.T) {
 	if err := json.Unmarshal([]byte(quoted), &hp); err != nil {
 		t.Fatalf("health_probe %q: %v", quoted, err)
 	}
-
-	if got, want := time.Duration(hp.IntervalInSeconds)*time.Second, platform.DefaultProbeInterval; got != want {
-		t.Errorf("interval: terraform %v, embedded platform %v", got, want)
+	def, err := scenario.Default()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := hp.SampleSize, platform.DefaultProbeSampleSize; got != want {
-		t.Errorf("sample size: terraform %d, embedded platform %d", got, want)
-	}
-	if got, want := hp.SuccessfulSamplesRequired, platform.DefaultProbeSuccessfulSamples; got != want {
-		t.Errorf("successful samples: terraform %d, embedded platform %d", got, want)
+	pd := platform.DefaultProbe()
+	for _, c := range []struct {
+		name               string
+		interval           time.Duration
+		sample, successful int
+	}{
+		{"scenario " + def.Name, def.Platform.Probe.Interval, def.Platform.Probe.SampleSize, def.Platform.Probe.SuccessfulSamples},
+		{"scenario default", scenario.DefaultProbe().Interval, scenario.DefaultProbe().SampleSize, scenario.DefaultProbe().SuccessfulSamples},
+		{"platform serve", pd.Interval, pd.SampleSize, pd.SuccessfulSamples},
+	} {
+		if got := time.Duration(hp.IntervalInSeconds) * time.Second; got != c.interval {
+			t.Errorf("interval: terraform %v, %s %v", got, c.name, c.interval)
+		}
+		if hp.SampleSize != c.sample {
+			t.Errorf("sample size: terraform %d, %s %d", hp.SampleSize, c.name, c.sample)
+		}
+		if hp.SuccessfulSamplesRequired != c.successful {
+			t.Errorf("successful samples: terraform %d, %s %d", hp.SuccessfulSamplesRequired, c.name, c.successful)
+		}
 	}
 	if hp.Path != "/health" {
 		t.Errorf("probe path %q, the shop's health endpoint is /health (DESIGN.md §4)", hp.Path)

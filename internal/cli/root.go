@@ -44,7 +44,9 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	}
 	code := exitcode.Code(err)
 	if code == 1 {
-		// cobra's own errors (unknown flag, wrong arguments) are usage errors.
+		// Only cobra's own errors (unknown flag, wrong arguments) reach
+		// here without a code: a command's uncoded errors became rig
+		// failures in rigErrors.
 		code = exitcode.Usage
 	}
 	fmt.Fprintf(stdio.Err, "Error: %v\n", err)
@@ -83,7 +85,29 @@ shows a real failover measured, with no cloud account.`,
 	for _, add := range commands {
 		root.AddCommand(add(stdio))
 	}
+	rigErrors(root)
 	return root
+}
+
+// rigErrors makes every error a command returns without an exit code a rig
+// failure (exit 3: a report file that could not be written, a platform that
+// would not stop), so that exit 2 keeps meaning "the command was wrong". It
+// wraps each command's RunE; cobra's own errors (unknown flag, wrong
+// arguments) arise before RunE and stay usage errors.
+func rigErrors(cmd *cobra.Command) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			err := run(c, args)
+			var quiet *silentError
+			if err == nil || exitcode.Code(err) != 1 || errors.As(err, &quiet) {
+				return err
+			}
+			return exitcode.New(exitcode.Rig, err, "")
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		rigErrors(sub)
+	}
 }
 
 // commands are the constructors that each command's file registers in its

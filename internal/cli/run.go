@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"github.com/slocheck/slocheck/internal/report"
 	"github.com/slocheck/slocheck/internal/runner"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/internal/slo"
 )
 
 func init() { commands = append(commands, newRunCmd, newReportCmd) }
@@ -97,6 +99,11 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		Version:           versionString(),
 		K6:                f.k6,
 	}
+	// Warnings first, quiet or not: a run that cannot decide should say why
+	// before it starts, not only in `slocheck validate`.
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(stdio.Err, "warning: %v\n", w)
+	}
 	if !f.quiet {
 		opts.Progress = stdio.Err
 		opts.Interactive = isTerminal(stdio.Err)
@@ -104,19 +111,39 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 			versionString(), s.Name, targetName(s), s.Load.Rate, s.Load.Duration, f.out)
 	}
 	res, err := runner.Run(cmd.Context(), s, opts)
+	var rep *slo.Report
 	if res != nil && res.Eval != nil {
-		if terr := report.Table(stdio.Out, res.Eval.Report); terr != nil && err == nil {
-			err = terr
+		rep = res.Eval.Report
+	}
+	return finishRun(stdio, rep, err, f.out)
+}
+
+// finishRun prints the console table of a run (or of `slocheck report`) and
+// returns the error that ends the process with one exit code: the one the
+// table's last line prints. An error carrying a code wins over the report's
+// (the run was interrupted or the rig failed after the report was made); an
+// error without one is a rig failure (3), never a usage error.
+func finishRun(stdio IO, rep *slo.Report, err error, dir string) error {
+	if err != nil && exitcode.Code(err) == 1 {
+		err = exitcode.New(exitcode.Rig, err, "")
+	}
+	if rep != nil {
+		shown := *rep
+		if err != nil {
+			shown.ExitCode = exitcode.Code(err)
 		}
-		fmt.Fprintf(stdio.Out, "reports: %s\n", f.out)
+		terr := report.Table(stdio.Out, &shown)
+		if terr == nil && dir != "" {
+			_, terr = fmt.Fprintf(stdio.Out, "reports: %s\n", dir)
+		}
+		if terr != nil && err == nil {
+			return exitcode.New(exitcode.Rig, fmt.Errorf("print the console table: %w", terr), "")
+		}
+		if err == nil && shown.ExitCode != exitcode.OK {
+			return &silentError{code: shown.ExitCode}
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if code := res.Eval.Report.ExitCode; code != exitcode.OK {
-		return &silentError{code: code}
-	}
-	return nil
+	return err
 }
 
 // openScenario opens the named scenario (the default without one) and applies
@@ -178,20 +205,20 @@ report then covers what was recorded. It exits with the run's verdict code.`,
   slocheck report reports/20261124T100000Z --format json,junit`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range formats {
+				if _, ok := report.Formats[name]; !ok {
+					return usageErr(fmt.Errorf("unknown report format %q", name), "--format "+strings.Join(report.Names(), ","))
+				}
+			}
 			ev, err := runner.Evaluate(args[0], formats, false)
-			if err != nil {
+			if ev == nil {
 				return exitcode.New(exitcode.Usage, err, "DIR must be a run directory holding results.stream")
 			}
 			if ev.Cut != nil {
 				fmt.Fprintf(stdio.Err, "warning: %v (the report covers what was recorded)\n", ev.Cut)
 			}
-			if err := report.Table(stdio.Out, ev.Report); err != nil {
-				return err
-			}
-			if ev.Report.ExitCode != exitcode.OK {
-				return &silentError{code: ev.Report.ExitCode}
-			}
-			return nil
+			// A report file that could not be written is a rig failure (3).
+			return finishRun(stdio, ev.Report, err, "")
 		},
 	}
 	cmd.Flags().StringSliceVar(&formats, "format", report.DefaultFormats, "formats to write: "+fmt.Sprint(report.Names()))

@@ -126,6 +126,9 @@ func TestRunSignalMidFaultHeals(t *testing.T) {
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 				t.Fatalf("exit: %v, want 130\n%s", err, log)
 			}
+			if got := printedExit(log.String()); got != 130 {
+				t.Errorf("the console printed exit %d, the process exited 130:\n%s", got, log)
+			}
 			if !exists(healed) {
 				t.Fatalf("the heal command did not run\n%s", log)
 			}
@@ -193,14 +196,20 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{"unknown scenario field", []string{"run", "--scenario", badScenario}, 2, "bad.yaml:4:3", false},
 		{"negative rate", []string{"run", "--rate", "-5"}, 2, "rate", false},
+		{"rate past makeslice", []string{"run", "--rate", "99999999999999999999999"}, 2, "flag --rate: load.rate: must be at most 200000 requests per second", false},
+		{"rate 1e12", []string{"run", "--rate", "1e12"}, 2, "flag --rate: load.rate: must be at most 200000 requests per second", false},
+		{"duration 100000h", []string{"run", "--duration", "100000h"}, 2, "flag --duration: load.duration: must be at most 24h0m0s", false},
 		{"unreachable target", execRunArgs(closedURL, dir, filepath.Join(dir, "r1"), "touch "+marker, "true", "5s", "1s", "2s"), 3, "unreachable", false},
 		{"inject fails", execRunArgs(srv.URL, dir, filepath.Join(dir, "r2"), "exit 7", "true", "5s", "1s", "2s"), 3, "inject", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, stderr := runCLI(t, nil, tc.args...)
+			code, stdout, stderr := runCLI(t, nil, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.stderr)
+			}
+			if got := printedExit(stdout); got != -1 && got != code {
+				t.Errorf("the console printed exit %d, the process exited %d:\n%s", got, code, stdout)
 			}
 			if exists(marker) != tc.injected {
 				t.Errorf("injected = %v, want %v", exists(marker), tc.injected)
@@ -215,9 +224,12 @@ func TestRunHealFails(t *testing.T) {
 	srv := shopTarget(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "run")
-	code, _, stderr := runCLI(t, nil, execRunArgs(srv.URL, dir, out, "true", "echo cannot heal >&2; exit 1", "4s", "1s", "2s")...)
+	code, stdout, stderr := runCLI(t, nil, execRunArgs(srv.URL, dir, out, "true", "echo cannot heal >&2; exit 1", "4s", "1s", "2s")...)
 	if code != 3 || !strings.Contains(stderr, "heal") {
 		t.Fatalf("exit %d, stderr %q; want 3 and the heal failure", code, stderr)
+	}
+	if got := printedExit(stdout); got != 3 {
+		t.Errorf("the console printed exit %d, the process exited 3:\n%s", got, stdout)
 	}
 	r := readReport(t, out)
 	if r.Verdict != slo.Fail || !strings.Contains(strings.Join(r.Notes, "\n"), "heal") {

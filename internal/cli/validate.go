@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,7 +26,8 @@ func newValidateCmd(stdio IO) *cobra.Command {
 		Use:   "validate FILE|NAME...",
 		Short: "Check scenario files, every problem at once",
 		Long: `validate reads each scenario file (or builtin scenario, by name), prints
-"ok FILE" for a good one and every problem of a bad one, each with its file,
+"ok FILE" and the requests its plan sends in steady state for a good one, and
+every problem of a bad one, each with its file,
 line, column and field, then exits 2 if any file had a problem. Warnings (valid
 but probably not meant, such as a steady state too short to decide the
 availability objective) go to standard error and do not fail.
@@ -67,7 +70,7 @@ func (v *validateCmd) one(arg string) error {
 		fmt.Fprintf(v.stdio.Err, "warning: %v\n", w)
 	}
 	if !v.print {
-		_, err = fmt.Fprintf(v.stdio.Out, "ok %s\n", arg)
+		_, err = fmt.Fprintf(v.stdio.Out, "ok %s: %s\n", arg, steadyState(s))
 		return err
 	}
 	out, err := s.YAML()
@@ -75,6 +78,29 @@ func (v *validateCmd) one(arg string) error {
 		return fmt.Errorf("print scenario %s: %w", arg, err)
 	}
 	// A YAML stream: one document per scenario, its status as a comment.
-	_, err = fmt.Fprintf(v.stdio.Out, "---\n# ok %s\n%s", arg, out)
+	_, err = fmt.Fprintf(v.stdio.Out, "---\n# ok %s: %s\n%s", arg, steadyState(s), out)
 	return err
+}
+
+// steadyState says how many requests the scenario's plan sends in steady
+// state (the rule internal/slo judges availability on) and how many
+// failure-free ones decide its availability objective: "steady state about
+// 49,500 requests (38,411 decide availability 99.99 % with no failure)".
+func steadyState(s *scenario.Scenario) string {
+	return fmt.Sprintf("steady state about %s requests (%s decide availability %s with no failure)",
+		thousands(int64(math.Round(s.SteadyStateRequests()))), thousands(int64(scenario.RequestsToDecide(s.Objectives.Availability))),
+		strconv.FormatFloat(s.Objectives.Availability*100, 'f', -1, 64)+" %")
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int64) string {
+	d := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 && d[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

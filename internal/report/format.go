@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slocheck/slocheck/internal/slo"
 )
@@ -77,19 +78,24 @@ func optSeconds(v *float64, missing string) string {
 	return seconds(*v)
 }
 
-// objValue is an objective's value, or its detail (e.g. "not recovered") when
-// it has none.
+// maxDetail is the longest detail shown in a value column: a longer one
+// (a sentence) is shown under the table as the objective's reason instead,
+// so a table never grows 200 characters wide.
+const maxDetail = 16
+
+// objValue is an objective's value, or its short detail (e.g. "not
+// recovered") when it has none.
 func objValue(o *slo.Objective) string {
 	if o.Value != nil {
 		return inUnit(*o.Value, o.Unit)
 	}
-	if o.Detail != "" {
+	if o.Detail != "" && utf8.RuneCountInString(o.Detail) <= maxDetail {
 		return o.Detail
 	}
 	return none
 }
 
-// interval is an objective's 95 % interval, "—" when it has none.
+// interval is an objective's two-sided 95 % interval, "—" when it has none.
 func interval(o *slo.Objective) string {
 	if o.CILow == nil || o.CIHigh == nil {
 		return none

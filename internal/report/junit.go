@@ -102,13 +102,13 @@ func junitCaseFor(r *slo.Report, o *slo.Objective) junitCase {
 	c := junitCase{Name: objName(o), Classname: "slocheck." + r.Scenario, Time: "0", SystemOut: figure(o)}
 	switch o.Verdict {
 	case slo.Fail:
-		c.Failure = &junitMessage{Message: failMessage(o), Type: string(slo.Fail), Text: figure(o)}
+		c.Failure = &junitMessage{Message: withReason(failMessage(o), o), Type: string(slo.Fail), Text: figure(o)}
 	case slo.Inconclusive:
-		msg := "inconclusive: the 95 % interval " + interval(o) + " contains the target " + target(o)
+		msg := "inconclusive: the two-sided 95 % interval " + interval(o) + " contains the target " + target(o)
 		if o.RequestsToDecide > 0 {
 			msg += fmt.Sprintf("; about %d more requests would decide", o.RequestsToDecide)
 		}
-		c.Skipped = &junitMessage{Message: msg}
+		c.Skipped = &junitMessage{Message: withReason(msg, o)}
 	}
 	return c
 }
@@ -122,9 +122,17 @@ func failMessage(o *slo.Objective) string {
 	return fmt.Sprintf("value %s %s target %s", objValue(o), fail, inUnit(o.Target, o.Unit))
 }
 
+// withReason appends the objective's reason, when it has one, to msg.
+func withReason(msg string, o *slo.Objective) string {
+	if o.Reason == "" {
+		return msg
+	}
+	return msg + ": " + o.Reason
+}
+
 // figure is one line with everything known about an objective.
 func figure(o *slo.Objective) string {
-	s := fmt.Sprintf("%s: value %s, 95 %% interval %s, target %s, verdict %s", objName(o), objValue(o), interval(o),
+	s := fmt.Sprintf("%s: value %s, two-sided 95 %% interval %s, target %s, verdict %s", objName(o), objValue(o), interval(o),
 		target(o), o.Verdict)
 	if o.N > 0 {
 		s += fmt.Sprintf(", n=%d", o.N)

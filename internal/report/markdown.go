@@ -13,8 +13,9 @@ import (
 )
 
 // Markdown writes report.md, the final-report figures: a summary line with the
-// verdict, then the objectives (value, 95 % interval, target, verdict,
-// requests to decide), the client regions (requests, failures, p50, p99,
+// verdict, then the objectives (value, two-sided 95 % interval, target,
+// verdict, requests to decide; under them how verdicts read the intervals and
+// why each objective that is not PASS is not), the client regions (requests, failures, p50, p99,
 // served by), the journey steps, the faults (injected, healed, RTO overall
 // and per client region, lost and late writes, RPO, budget burn and share)
 // and the notes.
@@ -26,6 +27,15 @@ func Markdown(w io.Writer, r *slo.Report) error {
 		fmt.Fprintf(bw, "\n## %s\n\n", t.Title)
 		if err := renderTable(bw, renderer.NewMarkdown(), mdTable(t)); err != nil {
 			return err
+		}
+		if t.Note != "" {
+			fmt.Fprintf(bw, "\n%s\n", mdEscape(t.Note))
+		}
+		if len(t.Why) > 0 {
+			fmt.Fprintln(bw)
+		}
+		for _, why := range t.Why {
+			fmt.Fprintf(bw, "- %s\n", mdEscape(why))
 		}
 	}
 	if ns := notes(r); len(ns) > 0 {

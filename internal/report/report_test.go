@@ -174,7 +174,7 @@ func TestJUnitParsesBack(t *testing.T) {
 	if failures != fixtureFailed || skipped != fixtureInconclusive {
 		t.Errorf("cases with <failure>/<skipped> = %d/%d, want %d/%d", failures, skipped, fixtureFailed, fixtureInconclusive)
 	}
-	if got, want := s.Cases[3].Failure.Message, "value 181.0 ms >= target 150.0 ms"; got != want {
+	if got, want := s.Cases[3].Failure.Message, "value 181.0 ms >= target 150.0 ms: the whole 95 % interval lies above the target"; got != want {
 		t.Errorf("p99 step:checkout failure message %q, want %q", got, want)
 	}
 	if got := s.Cases[6].Failure.Message; got != "value not recovered, target < 10.00 s" {

@@ -14,6 +14,42 @@ type table struct {
 	Title  string
 	Header []string
 	Rows   [][]string
+	Note   string   // a line under the table ("" for none)
+	Why    []string // the reasons under the table, one line each
+}
+
+// verdictNote says how the verdicts read the intervals (DESIGN.md §2): an
+// interval on one side of the target is a one-sided test at 97.5 %.
+const verdictNote = "verdicts: one-sided tests at 97.5 % on the 95 % two-sided intervals"
+
+// reasons are the lines saying why each objective that is not PASS is not:
+// "FAIL rto fault:eastus-down: not recovered before the heal", from its
+// Reason or, when it has none, its Detail. They go under the objectives
+// table, never into its value column.
+func reasons(r *slo.Report) []string {
+	var out []string
+	for i := range r.Objectives {
+		o := &r.Objectives[i]
+		why := o.Reason
+		if why == "" {
+			why = o.Detail
+		}
+		if o.Verdict == slo.Pass || why == "" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s: %s", o.Verdict, objName(o), why))
+	}
+	return out
+}
+
+// intervalNote is verdictNote when an objective has an interval, else "".
+func intervalNote(r *slo.Report) string {
+	for _, o := range r.Objectives {
+		if o.CILow != nil && o.CIHigh != nil {
+			return verdictNote
+		}
+	}
+	return ""
 }
 
 // tables are the report's tables, in the order the documents show them.
@@ -44,10 +80,12 @@ func objectivesTable(r *slo.Report) table {
 			o.Name, o.Scope, objValue(o), interval(o), n, target(o), string(o.Verdict), toDecide(o),
 		})
 	}
+	t.Note, t.Why = intervalNote(r), reasons(r)
 	return t
 }
 
-// summaryTable lists client regions or journey steps.
+// summaryTable lists the client regions or journey steps that carried
+// traffic.
 func summaryTable(title, key string, m map[string]slo.RegionSummary, servedBy bool) table {
 	t := table{Title: title, Header: []string{key, "requests", "failures", "failure ratio", "p50", "p99"}}
 	if servedBy {
@@ -55,6 +93,9 @@ func summaryTable(title, key string, m map[string]slo.RegionSummary, servedBy bo
 	}
 	for _, name := range sortedKeys(m) {
 		s := m[name]
+		if s.Requests == 0 {
+			continue // a client region or step that carried no traffic has nothing to show
+		}
 		row := []string{
 			name, count(s.Requests), count(s.Failures), share(s.Failures, s.Requests),
 			optSeconds(s.P50S, none), optSeconds(s.P99S, none),

@@ -62,12 +62,15 @@ func (p *progress) start() {
 	}()
 }
 
+// stop ends the progress lines with one last line: the totals when the
+// traffic stopped, the figures the final table counts.
 func (p *progress) stop() {
 	if p.w == nil {
 		return
 	}
 	close(p.done)
 	p.wg.Wait()
+	p.print(time.Now())
 	if p.interactive {
 		fmt.Fprintln(p.w)
 	}
@@ -91,16 +94,29 @@ func (p *progress) event(e results.Event) {
 
 func (p *progress) print(now time.Time) {
 	live := p.rec.Snapshot()
-	rate := float64(live.Requests-p.last.Requests) / now.Sub(p.at).Seconds()
+	line := progressLine(live, p.last, now.Sub(p.at), p.total) + p.faultState()
 	p.last, p.at = live, now
-	line := fmt.Sprintf("%4.0fs/%.0fs  %6.0f req/s  p99 %s  failures %d (%s)%s",
-		live.Elapsed.Seconds(), p.total.Seconds(), rate, ms(live.P99), live.Failures,
-		pct(live.Failures, live.Requests), p.faultState())
 	if p.interactive {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		return
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// progressLine says what the run has done so far in the words and counts of
+// the final table: requests whose outcome is recorded (done: answered, failed
+// or dropped, by the same count as the table's "requests"), how many of them
+// were done per second since the previous line, the failures among them
+// (dropped ones included, as in the table) and p99 over the successes.
+// Requests still in flight are not counted until they end.
+func progressLine(live, prev results.Live, since, total time.Duration) string {
+	rate := 0.0
+	if since > 0 && live.Requests >= prev.Requests {
+		rate = float64(live.Requests-prev.Requests) / since.Seconds()
+	}
+	return fmt.Sprintf("%4.0fs/%.0fs  %d requests done (%.0f/s)  %d failures (%s), %d dropped  p99 of successes %s",
+		live.Elapsed.Seconds(), total.Seconds(), live.Requests, rate, live.Failures,
+		pct(live.Failures, live.Requests), live.Dropped, ms(live.P99))
 }
 
 func (p *progress) faultState() string {
@@ -122,7 +138,7 @@ func ms(d time.Duration) string {
 
 func pct(n, of uint64) string {
 	if of == 0 {
-		return "0%"
+		return "0 %"
 	}
-	return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(of))
+	return fmt.Sprintf("%.2f %%", 100*float64(n)/float64(of))
 }

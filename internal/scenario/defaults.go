@@ -25,6 +25,19 @@ var (
 	_ defaulter = (*AKS)(nil)
 )
 
+// DefaultProbe returns the front door's default health probe: Azure Front
+// Door's as the Terraform configures it (terraform/modules/frontdoor,
+// variable health_probe: interval_in_seconds 2, sample_size 4,
+// successful_samples_required 3; a test parses that default and pins these),
+// so `slocheck run` on the embedded platform predicts the deployment. An
+// origin leaves rotation after F = 4 − 3 + 1 = 2 failed probes: detection in
+// (2 s, 4 s] for a refused connection, (3 s, 5 s] for a blackhole (whose probe
+// fails only at the 1 s timeout, the embedded platform's default; Front
+// Door's own is not configurable), well under the 10 s RTO.
+func DefaultProbe() Probe {
+	return Probe{Interval: 2 * time.Second, SampleSize: 4, SuccessfulSamples: 3, Timeout: time.Second}
+}
+
 // The embedded platform's default regions and their client regions.
 const (
 	defaultRegionUS = "eastus"
@@ -38,7 +51,7 @@ func (s *Scenario) setDefaults() {
 		Platform: Platform{
 			Regions:        []string{defaultRegionUS, defaultRegionEU},
 			ClientRegions:  map[string]string{"us": defaultRegionUS, "eu": defaultRegionEU},
-			Probe:          Probe{Interval: time.Second, SampleSize: 4, SuccessfulSamples: 3, Timeout: 500 * time.Millisecond},
+			Probe:          DefaultProbe(),
 			ReplicationLag: 300 * time.Millisecond,
 			Seed:           1,
 		},

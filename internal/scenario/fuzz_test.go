@@ -10,8 +10,8 @@ import (
 )
 
 // FuzzParse checks that Parse never panics, that every problem it reports is
-// located in the file it was given, and that what it accepts survives a
-// round trip through YAML unchanged.
+// located in the file it was given, that what it accepts keeps every number
+// within its bound, and that it survives a round trip through YAML unchanged.
 func FuzzParse(f *testing.F) {
 	files, _ := fs.Glob(scenarios.FS, "*.yaml")
 	for _, file := range files {
@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		"", "name: x", "load: {rate: -1}", "a: &a [*a]", "faults: [{<<: {at: 1s}, for: 2s}]",
 		"target: {url: 'http://x', readback_url: 'http://x/o/{id}'}\nfaults: [{at: 1s, for: 9s, injector: exec, exec: {inject: a, heal: b}}]",
 		"load: {ramp: [{duration: 1s, rate: 0}], rate: 0}", "objectives: {availability: .inf}",
+		"load: {rate: 99999999999999999999999, duration: 100000h}", "load: {ramp: [{duration: 1s, rate: 1e12}]}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -42,6 +43,7 @@ func FuzzParse(f *testing.F) {
 		if errs := s.Validate(); len(errs) > 0 {
 			t.Fatalf("Parse accepted a scenario that Validate rejects: %v", errs)
 		}
+		checkBounds(t, s)
 		_ = s.Warnings()
 		out, err := s.YAML()
 		if err != nil {

@@ -14,6 +14,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/slocheck/slocheck/internal/results"
@@ -258,6 +259,22 @@ func (s *Scenario) Regions() []string {
 // ClientRegions returns the client regions that carry weight, sorted.
 func (s *Scenario) ClientRegions() []string {
 	return sortedKeys(s.Load.ClientRegions, func(w float64) bool { return w > 0 })
+}
+
+// StepsUsed returns the steps the scenario's weighted journeys send, in
+// shopping order: the steps reports should list (a step no journey sends
+// has no traffic to judge).
+func (s *Scenario) StepsUsed() []string {
+	var used []string
+	for _, st := range Steps {
+		for _, j := range s.Load.Journeys {
+			if j.Weight > 0 && slices.Contains(j.Steps, st) {
+				used = append(used, st)
+				break
+			}
+		}
+	}
+	return used
 }
 
 // Source returns the file the scenario was read from ("scenarios/NAME.yaml"

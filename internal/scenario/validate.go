@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/driver"
 )
 
 var (
@@ -97,6 +99,7 @@ func (c *checker) target(t *Target) {
 		}
 	}
 	c.names("target.regions", t.Regions, 1)
+	c.count("target.regions", len(t.Regions), MaxRegions, "regions")
 	c.readback(t)
 	if t.ServedByHeader != "" && !tokenPattern.MatchString(t.ServedByHeader) {
 		c.errorf("target.served_by_header", "%q is not an HTTP header name", t.ServedByHeader)
@@ -131,6 +134,7 @@ func (c *checker) readback(t *Target) {
 
 func (c *checker) platform(p *Platform) {
 	c.names("platform.regions", p.Regions, 1)
+	c.platformBounds(p)
 	if len(p.ClientRegions) == 0 {
 		c.errorf("platform.client_regions", "want at least one client region")
 	}
@@ -147,8 +151,8 @@ func (c *checker) platform(p *Platform) {
 	if pr.Timeout > pr.Interval && pr.Interval > 0 {
 		c.errorf("platform.probe.timeout", "%s is longer than the probe interval (%s)", pr.Timeout, pr.Interval)
 	}
-	if pr.SampleSize < 1 {
-		c.errorf("platform.probe.sample_size", "must be at least 1, got %d", pr.SampleSize)
+	if pr.SampleSize < 1 || pr.SampleSize > MaxProbeSamples {
+		c.errorf("platform.probe.sample_size", "must be from 1 to %d (Front Door's range), got %d", MaxProbeSamples, pr.SampleSize)
 	}
 	if pr.SuccessfulSamples < 1 || pr.SuccessfulSamples > max(pr.SampleSize, 1) {
 		c.errorf("platform.probe.successful_samples", "must be from 1 to sample_size (%d), got %d", pr.SampleSize, pr.SuccessfulSamples)
@@ -156,23 +160,47 @@ func (c *checker) platform(p *Platform) {
 	c.nonNegative("platform.replication_lag", p.ReplicationLag)
 }
 
+// platformBounds checks the embedded platform's sizes and times against
+// their upper bounds (the probe's are Azure Front Door's own limits).
+func (c *checker) platformBounds(p *Platform) {
+	c.count("platform.regions", len(p.Regions), MaxRegions, "regions")
+	c.count("platform.client_regions", len(p.ClientRegions), MaxClientRegions, "client regions")
+	c.atMost("platform.probe.interval", p.Probe.Interval, MaxProbeInterval, "Front Door's longest probe interval")
+	c.atMost("platform.replication_lag", p.ReplicationLag, MaxReplicationLag, "the longest lag the platform models")
+}
+
 func (c *checker) load(l *Traffic) {
-	switch {
-	case len(l.Ramp) == 0 && !(l.Rate > 0):
+	if len(l.Ramp) == 0 && !(l.Rate > 0) {
 		c.errorf("load.rate", "must be positive (requests per second), got %g", l.Rate)
-	case l.Rate < 0:
-		c.errorf("load.rate", "must not be negative (requests per second), got %g", l.Rate)
+	} else {
+		c.rate("load.rate", l.Rate)
 	}
 	c.positive("load.duration", l.Duration)
+	c.atMost("load.duration", l.Duration, driver.MaxDuration, whyRun)
+	c.ramp(l)
+	c.positive("load.timeout", l.Timeout)
+	c.atMost("load.timeout", l.Timeout, driver.MaxTimeout, whyRequest)
+	if l.MaxWorkers < 1 || l.MaxWorkers > driver.MaxWorkersCap {
+		c.errorf("load.max_workers", "must be from 1 to %d (requests in flight), got %d", driver.MaxWorkersCap, l.MaxWorkers)
+	}
+	c.clientWeights(l.ClientRegions)
+	c.journeys(l.Journeys)
+}
+
+// ramp checks the ramp's stages: each positive and bounded, together no
+// longer than the run.
+func (c *checker) ramp(l *Traffic) {
+	c.count("load.ramp", len(l.Ramp), driver.MaxStages, "stages")
 	var ramp time.Duration
 	peak := l.Rate
 	for i, st := range l.Ramp {
 		p := indexPath("load.ramp", i)
 		c.positive(p+".duration", st.Duration)
-		if st.Rate < 0 {
-			c.errorf(p+".rate", "must not be negative, got %g", st.Rate)
+		c.atMost(p+".duration", st.Duration, driver.MaxDuration, whyRun)
+		c.rate(p+".rate", st.Rate)
+		if st.Duration > 0 && ramp <= driver.MaxDuration {
+			ramp += st.Duration // stops growing once past the bound: no overflow
 		}
-		ramp += st.Duration
 		peak = max(peak, st.Rate)
 	}
 	if len(l.Ramp) > 0 && !(peak > 0) {
@@ -181,16 +209,11 @@ func (c *checker) load(l *Traffic) {
 	if ramp > l.Duration && l.Duration > 0 {
 		c.errorf("load.ramp", "the stages last %s, longer than load.duration (%s)", ramp, l.Duration)
 	}
-	c.positive("load.timeout", l.Timeout)
-	if l.MaxWorkers < 1 {
-		c.errorf("load.max_workers", "must be at least 1, got %d", l.MaxWorkers)
-	}
-	c.clientWeights(l.ClientRegions)
-	c.journeys(l.Journeys)
 }
 
 func (c *checker) clientWeights(w map[string]float64) {
 	const p = "load.client_regions"
+	c.count(p, len(w), MaxClientRegions, "client regions")
 	var known []string
 	if c.s.Target == nil {
 		known = sortedKeys(c.s.Platform.ClientRegions, nil)
@@ -199,10 +222,8 @@ func (c *checker) clientWeights(w map[string]float64) {
 	for _, client := range sortedKeys(w, nil) {
 		cp := childPath(p, client)
 		c.name(cp, client)
-		if w[client] < 0 {
-			c.errorf(cp, "a weight must not be negative, got %g", w[client])
-		}
-		sum += max(w[client], 0)
+		c.weight(cp, w[client], "a weight ")
+		sum += min(max(w[client], 0), MaxWeight)
 		if known != nil && !slices.Contains(known, client) {
 			c.errorf(cp, "unknown client region (platform.client_regions has %s)", strings.Join(known, ", "))
 		}
@@ -218,6 +239,7 @@ func (c *checker) journeys(js []Journey) {
 		c.errorf(p, "want at least one journey")
 		return
 	}
+	c.count(p, len(js), driver.MaxJourneys, "journeys")
 	var sum float64
 	seen := map[string]int{}
 	for i, j := range js {
@@ -227,14 +249,14 @@ func (c *checker) journeys(js []Journey) {
 			c.errorf(jp+".name", "%q is also the name of %s", j.Name, indexPath(p, prev))
 		}
 		seen[j.Name] = i
-		if j.Weight < 0 {
-			c.errorf(jp+".weight", "must not be negative, got %g", j.Weight)
-		}
-		sum += max(j.Weight, 0)
+		c.weight(jp+".weight", j.Weight, "")
+		sum += min(max(j.Weight, 0), MaxWeight)
 		c.nonNegative(jp+".think_time", j.ThinkTime)
+		c.atMost(jp+".think_time", j.ThinkTime, driver.MaxThinkTime, "the longest pause between two steps")
 		if len(j.Steps) == 0 {
 			c.errorf(jp+".steps", "want at least one step (%s)", strings.Join(Steps, ", "))
 		}
+		c.count(jp+".steps", len(j.Steps), driver.MaxSteps, "steps in one journey")
 		for k, st := range j.Steps {
 			c.oneOf(indexPath(jp+".steps", k), "step", st, Steps)
 		}
@@ -246,16 +268,22 @@ func (c *checker) journeys(js []Journey) {
 
 func (c *checker) objectives(o *Objectives) {
 	c.positive("objectives.p99", o.P99)
+	c.atMost("objectives.p99", o.P99, driver.MaxTimeout, whyRequest+": no success is slower")
 	if !(o.Availability > 0 && o.Availability < 1) {
 		c.errorf("objectives.availability", "must be between 0 and 1 (0.9999 is 99.99 %%), got %g", o.Availability)
 	}
-	c.positive("objectives.rto", o.RTO)
-	c.positive("objectives.rpo", o.RPO)
+	for _, d := range []struct {
+		path string
+		v    time.Duration
+	}{{"objectives.rto", o.RTO}, {"objectives.rpo", o.RPO}, {"objectives.stability_window", o.StabilityWindow}} {
+		c.positive(d.path, d.v)
+		c.atMost(d.path, d.v, driver.MaxDuration, whyRun)
+	}
 	if !(o.BudgetShare > 0 && o.BudgetShare <= 1) {
 		c.errorf("objectives.budget_share", "must be above 0 and at most 1, got %g", o.BudgetShare)
 	}
-	c.positive("objectives.stability_window", o.StabilityWindow)
 	c.nonNegative("objectives.recovery", o.Recovery)
+	c.atMost("objectives.recovery", o.Recovery, driver.MaxDuration, whyRun)
 }
 
 // name checks a name used in reports and file names.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/slocheck/slocheck/internal/driver"
 )
 
 // blockOf names the injector-specific block each injector needs.
@@ -17,6 +19,7 @@ var blockOf = map[string]string{
 }
 
 func (c *checker) faults() {
+	c.count("faults", len(c.s.Faults), MaxFaults, "faults")
 	seen := map[string]int{}
 	for i := range c.s.Faults {
 		f := &c.s.Faults[i]
@@ -39,7 +42,12 @@ func (c *checker) faults() {
 
 func (c *checker) faultTiming(i int, f *Fault) {
 	c.nonNegative(fieldsf(i, "at"), f.At)
+	c.atMost(fieldsf(i, "at"), f.At, driver.MaxDuration, whyRun)
 	c.positive(fieldsf(i, "for"), f.For)
+	c.atMost(fieldsf(i, "for"), f.For, driver.MaxDuration, whyRun)
+	if f.MaxDuration > f.For { // when not, the bound on for holds it
+		c.atMost(fieldsf(i, "max_duration"), f.MaxDuration, driver.MaxDuration, whyRun)
+	}
 	if d := c.s.Load.Duration; f.At >= 0 && f.For > 0 && f.At+f.For > d {
 		hint := ""
 		if flag, ok := c.s.src.flags["load.duration"]; ok {
@@ -56,6 +64,7 @@ func (c *checker) faultTiming(i int, f *Fault) {
 			c.errorf(p+".failure_ratio", "must be above 0 and at most 1, got %g", st.FailureRatio)
 		}
 		c.positive(p+".for", st.For)
+		c.atMost(p+".for", st.For, driver.MaxDuration, whyRun)
 		if st.For >= f.For && f.For > 0 {
 			c.errorf(p+".for", "%s is not shorter than the fault (%s): the condition could never fire", st.For, f.For)
 		}
@@ -94,9 +103,8 @@ func (c *checker) faultMode(i int, f *Fault) {
 		return
 	}
 	c.oneOf(fieldsf(i, "mode"), "mode", f.Mode, modes)
-	if !(f.Ratio >= 0 && f.Ratio <= 1) {
-		c.errorf(fieldsf(i, "ratio"), "must be from 0 to 1, got %g", f.Ratio)
-	}
+	c.ratio(fieldsf(i, "ratio"), f.Ratio)
+	c.atMost(fieldsf(i, "latency"), f.Latency, driver.MaxTimeout, whyRequest+": a longer delay is a blackhole")
 	switch {
 	case f.Mode == ModeSlow && f.Latency <= 0:
 		c.errorf(fieldsf(i, "latency"), "mode slow needs a positive latency, got %s", f.Latency)
@@ -161,6 +169,7 @@ func (c *checker) httpHook(p string, h *HTTPHook) {
 	c.oneOf(p+".inject_method", "method", h.InjectMethod, httpMethods)
 	c.oneOf(p+".heal_method", "method", h.HealMethod, httpMethods)
 	c.positive(p+".timeout", h.Timeout)
+	c.atMost(p+".timeout", h.Timeout, MaxHookTimeout, "the longest hook request")
 	for _, name := range sortedKeys(h.Headers, nil) {
 		hp := childPath(p+".headers", name)
 		if !tokenPattern.MatchString(name) {
@@ -192,6 +201,7 @@ func (c *checker) execHook(p string, e *ExecHook) {
 		c.errorf(p+".heal", "want the command that heals the fault")
 	}
 	c.positive(p+".timeout", e.Timeout)
+	c.atMost(p+".timeout", e.Timeout, MaxHookTimeout, "the longest hook command")
 }
 
 // azure checks the subscription and resource group every Azure block has.

@@ -194,3 +194,10 @@ faults: [{at: 10s, for: 3s, injector: exec, exec: {inject: 'true', heal: 'true'}
 		}
 	}
 }
+
+func TestStepsUsed(t *testing.T) {
+	s := mustParse(t, "load:\n  journeys:\n    - {steps: [cart, browse]}\n    - {steps: [checkout], weight: 0}\n")
+	if got := strings.Join(s.StepsUsed(), ","); got != "browse,cart" {
+		t.Errorf("StepsUsed = %s, want browse,cart (shopping order; a journey of weight 0 sends nothing)", got)
+	}
+}
