@@ -167,6 +167,9 @@ func (c Config) Validate() []error {
 	if c.Timeout < 0 {
 		add("timeout %s is negative", c.Timeout)
 	}
+	if c.HoldSends < 0 || c.HoldSends > MaxTimeout {
+		add("hold sends %s: want 0 to %s (MaxTimeout)", c.HoldSends, MaxTimeout)
+	}
 	if c.MaxWorkers < 0 {
 		add("max workers %d is negative", c.MaxWorkers)
 	}

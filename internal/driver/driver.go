@@ -182,7 +182,7 @@ func (r *runner) run(ctx context.Context) Stats {
 	return r.stats(end)
 }
 
-// pace dispatches each arrival when it is due. It returns the offset at which
+// pace dispatches each arrival when it is due (plus HoldSends). It returns the offset at which
 // sending ended: the schedule's length, or the cancel.
 func (r *runner) pace(ctx context.Context) time.Duration {
 	timer := time.NewTimer(time.Hour)
@@ -193,7 +193,7 @@ func (r *runner) pace(ctx context.Context) time.Duration {
 		if !ok {
 			return r.pacer.length()
 		}
-		if wait := off - time.Since(r.start); wait > 0 {
+		if wait := off + r.cfg.HoldSends - time.Since(r.start); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:

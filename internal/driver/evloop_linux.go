@@ -288,7 +288,7 @@ func (l *evloop) run() {
 			l.stop()
 		}
 		now := l.now()
-		for l.hasNext && !l.stopped && l.upcoming.due <= now {
+		for l.hasNext && !l.stopped && l.upcoming.due+l.r.cfg.HoldSends <= now {
 			l.arrive(l.upcoming)
 			l.take()
 		}
@@ -351,7 +351,7 @@ var pwait2Missing atomic.Bool
 func (l *evloop) waitFor() time.Duration {
 	next := time.Duration(-1)
 	if l.hasNext && !l.stopped {
-		next = l.upcoming.due
+		next = l.upcoming.due + l.r.cfg.HoldSends
 	}
 	if len(l.timers) > 0 && (next < 0 || l.timers[0].at < next) {
 		next = l.timers[0].at
@@ -682,7 +682,8 @@ func (l *evloop) reportKind(t *evTask, rg *region, s int, kind results.ErrorKind
 	l.r.sink.Outcome(out)
 }
 
-// next moves t to its next step (after the think time), or ends it.
+// next moves t to its next step (after the think time and HoldSends), or
+// ends it.
 func (l *evloop) next(t *evTask) {
 	j := &l.r.journeys[t.a.journey]
 	t.step++
@@ -691,8 +692,8 @@ func (l *evloop) next(t *evTask) {
 		return
 	}
 	t.intended = l.out.End.Add(j.think)
-	if j.think > 0 {
-		heap.Push(&l.timers, evTimer{at: t.intended.Sub(l.r.start), task: t})
+	if hold := l.r.cfg.HoldSends; j.think > 0 || hold > 0 {
+		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)

@@ -50,7 +50,8 @@ func (w *worker) loop() {
 }
 
 // journey runs a's steps. Step 1 is intended at a's due time; step k at step
-// k−1's end plus the think time (the user's next click). An arrival that
+// k−1's end plus the think time (the user's next click); each is sent
+// HoldSends after it is intended. An arrival that
 // comes to a worker more than the timeout after its due time, or after the
 // run was cancelled, is dropped whole.
 func (w *worker) journey(a arrival) {
@@ -62,14 +63,13 @@ func (w *worker) journey(a arrival) {
 	j := &r.journeys[a.journey]
 	rg := r.regions[a.region]
 	intended := r.start.Add(a.due)
+	hold := r.cfg.HoldSends
 	for i, s := range j.steps {
-		if i > 0 {
-			if j.think > 0 && !w.sleepUntil(intended) {
-				return
-			}
-			if r.stopped.Load() {
-				return
-			}
+		if (i > 0 && j.think > 0 || hold > 0) && !w.sleepUntil(intended.Add(hold)) {
+			return
+		}
+		if i > 0 && r.stopped.Load() {
+			return
 		}
 		end := w.step(rg, s, productIndex(a.rnd, i), intended)
 		intended = end.Add(j.think)
