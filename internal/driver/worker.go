@@ -2,6 +2,7 @@ package driver
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -19,24 +20,28 @@ type worker struct {
 	out          results.Outcome
 	lastServedBy string
 	timer        *time.Timer
+	id           int
 
 	tally
 }
 
 // spawn starts one more worker. Only the dispatcher calls it.
 func (r *runner) spawn() {
-	w := &worker{r: r}
+	w := &worker{r: r, id: len(r.workers)}
 	r.workers = append(r.workers, w)
 	r.wg.Add(1)
 	go w.loop()
 }
 
+// loop runs the journeys handed to w. A panic ends w and cancels the run
+// (panic.go); the other workers drain the jobs left.
 func (w *worker) loop() {
 	defer w.r.wg.Done()
 	defer func() {
 		if w.timer != nil {
 			w.timer.Stop()
 		}
+		w.r.recovered(recover(), fmt.Sprintf("worker %d", w.id))
 	}()
 	for {
 		w.r.idle.Add(1)
@@ -56,6 +61,7 @@ func (w *worker) loop() {
 // run was cancelled, is dropped whole.
 func (w *worker) journey(a arrival) {
 	r := w.r
+	r.hook("worker", a.due)
 	if r.stopped.Load() || time.Since(r.start)-a.due > r.cfg.Timeout {
 		w.dropped += r.dropArrival(&w.out, a)
 		return
