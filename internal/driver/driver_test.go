@@ -528,6 +528,28 @@ func TestConfigErrors(t *testing.T) {
 		}, "think time -1ns is negative"},
 		{"negative timeout", func(c *Config) { c.Timeout = -1 }, "timeout -1ns is negative"},
 		{"negative workers", func(c *Config) { c.MaxWorkers = -1 }, "max workers -1"},
+		// The bounds (issue 11): each message names its limit.
+		{"rate above MaxRate", func(c *Config) { c.Rate = 1e12 }, "rate 1e+12 is above the limit MaxRate"},
+		{"rate far above MaxRate", func(c *Config) { c.Rate = 99999999999999999999999 }, "above the limit MaxRate"},
+		{"stage rate above MaxRate", func(c *Config) { c.Stages = []Stage{{time.Second, MaxRate + 1}} }, "stage 1: rate 200001 is above the limit MaxRate"},
+		{"duration above MaxDuration", func(c *Config) { c.Duration = 100000 * time.Hour }, "duration 100000h0m0s is above the limit MaxDuration"},
+		{"stages above MaxDuration", func(c *Config) {
+			c.Duration, c.Stages = 0, []Stage{{MaxDuration, 10}, {time.Hour, 10}}
+		}, "stages last 25h0m0s in all: above the limit MaxDuration"},
+		{"too many stages", func(c *Config) { c.Stages = make([]Stage, MaxStages+1) }, "1001 stages: above the limit MaxStages"},
+		{"timeout above MaxTimeout", func(c *Config) { c.Timeout = time.Hour }, "timeout 1h0m0s is above the limit MaxTimeout"},
+		{"workers above MaxWorkersCap", func(c *Config) { c.MaxWorkers = MaxWorkersCap + 1 }, "max workers 100001 is above the limit MaxWorkersCap"},
+		{"think above MaxThinkTime", func(c *Config) {
+			c.Journeys = []Journey{{Name: "j", ThinkTime: time.Hour, Steps: []string{StepBrowse}}}
+		}, "think time 1h0m0s is above the limit MaxThinkTime"},
+		{"too many steps", func(c *Config) {
+			c.Journeys = []Journey{{Name: "j", Steps: make([]string, MaxSteps+1)}}
+		}, "journey j: 101 steps: above the limit MaxSteps"},
+		{"too many journeys", func(c *Config) { c.Journeys = make([]Journey, MaxJourneys+1) }, "101 journeys: above the limit MaxJourneys"},
+		{"products above MaxProducts", func(c *Config) { c.Products = 1e9 }, "products 1000000000 is above the limit MaxProducts"},
+		{"body above MaxBodyBytes", func(c *Config) { c.CheckoutBody = make([]byte, MaxBodyBytes+1) }, "above the limit MaxBodyBytes"},
+		{"negative hold", func(c *Config) { c.HoldSends = -1 }, "hold sends -1ns is negative"},
+		{"hold past the timeout", func(c *Config) { c.HoldSends = 2 * time.Second }, "hold sends 2s: want less than the timeout 2s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -547,6 +569,16 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if errs := good().Validate(); errs != nil {
 		t.Fatalf("a good config: %v", errs)
+	}
+	// The limits themselves are allowed.
+	at := good()
+	at.Rate, at.Duration, at.Timeout, at.MaxWorkers, at.Products = MaxRate, MaxDuration, MaxTimeout, MaxWorkersCap, MaxProducts
+	at.Journeys = []Journey{{Name: "j", ThinkTime: MaxThinkTime, Steps: make([]string, MaxSteps)}}
+	for i := range at.Journeys[0].Steps {
+		at.Journeys[0].Steps[i] = StepBrowse
+	}
+	if errs := at.Validate(); errs != nil {
+		t.Fatalf("a config at the limits: %v", errs)
 	}
 }
 
