@@ -334,6 +334,9 @@ func TestJourneyOrderThinkTimeAndAcks(t *testing.T) {
 	})
 }
 
+// ackBody is a whole acknowledgement, as the shop's 201 carries.
+const ackBody = `{"id":"x","region":"eastus","acked":"2026-11-24T10:00:00Z"}`
+
 func TestAcksNeedA201WithAnAck(t *testing.T) {
 	bothTransports(t, func(t *testing.T) {
 		for _, tt := range []struct {
@@ -343,11 +346,21 @@ func TestAcksNeedA201WithAnAck(t *testing.T) {
 			acked, bad   uint64
 			wantOutcomes results.ErrorKind
 		}{
-			{"201 with an ack", 201, `{"id":"x","region":"eastus","acked":"2026-11-24T10:00:00Z"}`, 3, 0, results.ErrNone},
+			{"201 with an ack", 201, ackBody, 3, 0, results.ErrNone},
 			{"200 is no ack", 200, `{"id":"x"}`, 0, 0, results.ErrNone},
 			{"201 without an id", 201, `{"region":"eastus"}`, 0, 3, results.ErrNone},
 			{"201 not JSON", 201, `ok`, 0, 3, results.ErrNone},
 			{"503", 503, `{"error":"down"}`, 0, 0, results.Err5xx},
+			// Only a 201 acknowledges a write, whatever the body says: a
+			// client error or a redirect with an ack-shaped body is none.
+			{"200 with an ack body", 200, ackBody, 0, 0, results.ErrNone},
+			{"202 with an ack body", 202, ackBody, 0, 0, results.ErrNone},
+			{"302 with an ack body", 302, ackBody, 0, 0, results.ErrNone},
+			{"400 with an ack body", 400, ackBody, 0, 0, results.Err4xx},
+			{"404 with an ack body", 404, ackBody, 0, 0, results.Err4xx},
+			{"409 with an ack body", 409, ackBody, 0, 0, results.Err4xx},
+			{"429 with an ack body", 429, ackBody, 0, 0, results.Err5xx},
+			{"500 with an ack body", 500, ackBody, 0, 0, results.Err5xx},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				srv := server(t, func(w http.ResponseWriter, _ *http.Request) {
