@@ -163,6 +163,24 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// MaxRunTime is the longest a valid run of c can take from its start to
+// Run's return, before scheduling slack: the schedule's length, then the
+// longest journey the last arrival may still run. An arrival starts at
+// the latest a timeout after its due time (else it is dropped), each step
+// ends by its deadline (its intended start plus the timeout, HoldSends
+// included) and think time separates the steps. A watchdog adds its own
+// slack on top.
+func (c Config) MaxRunTime() time.Duration {
+	c = c.withDefaults()
+	length := newPacer(c.Rate, c.Stages, c.Duration, 1).length()
+	var longest time.Duration
+	for _, j := range c.Journeys {
+		n := time.Duration(len(j.Steps))
+		longest = max(longest, n*c.Timeout+max(n-1, 0)*j.ThinkTime)
+	}
+	return length + longest
+}
+
 // Validate returns every problem of c at once (nil when c is usable).
 // Zero values that have defaults are not problems.
 func (c Config) Validate() []error {

@@ -126,8 +126,12 @@ func testOverload(t *testing.T, bulk bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	start := time.Now()
-	st, err := Run(ctx, Config{Targets: map[string]string{"us": srv.URL}, Rate: MaxRate, Duration: duration,
-		Timeout: timeout, MaxWorkers: maxWorkers, Journeys: single(StepBrowse), noEventLoop: useWorkers}, sink)
+	cfg := Config{Targets: map[string]string{"us": srv.URL}, Rate: MaxRate, Duration: duration,
+		Timeout: timeout, MaxWorkers: maxWorkers, Journeys: single(StepBrowse), noEventLoop: useWorkers}
+	if cfg.MaxRunTime() != duration+timeout {
+		t.Fatalf("MaxRunTime %s, want the duration plus the timeout of the one step", cfg.MaxRunTime())
+	}
+	st, err := Run(ctx, cfg, sink)
 	took := time.Since(start)
 	pk.end()
 	if err != nil {
@@ -139,7 +143,7 @@ func testOverload(t *testing.T, bulk bool) {
 	// deadline (due + timeout). The drain: the individual drops handled
 	// between two looks at the clock (lateCheck of them at sinkCost), and a
 	// second of slack for a busy 2-core machine (the scheduler, the GC).
-	if limit := duration + timeout + lateCheck*sinkCost + time.Second; took > limit {
+	if limit := cfg.MaxRunTime() + lateCheck*sinkCost + time.Second; took > limit {
 		t.Fatalf("the run took %s, more than duration + timeout + drain = %s", took, limit)
 	}
 	// The schedule's arrivals, every one sent or dropped.

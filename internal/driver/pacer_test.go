@@ -157,3 +157,12 @@ func TestPacerSkipTo(t *testing.T) {
 		t.Fatalf("skipTo went back to %d", n)
 	}
 }
+
+func TestMaxRunTime(t *testing.T) {
+	cfg := Config{Rate: 10, Stages: []Stage{{time.Second, 20}, {2 * time.Second, 5}}, Timeout: time.Second,
+		Journeys: []Journey{{Steps: []string{StepBrowse}}, {ThinkTime: 3 * time.Second, Steps: Steps}}}
+	// 3 s of stages; the 4-step journey: 4 timeouts and 3 think times.
+	if got, want := cfg.MaxRunTime(), 3*time.Second+4*time.Second+9*time.Second; got != want {
+		t.Fatalf("MaxRunTime %s, want %s", got, want)
+	}
+}
