@@ -23,7 +23,8 @@ import (
 
 // Sink receives what the driver measured. Both methods are called from many
 // goroutines at once and must not block for long: the calling worker is not
-// free meanwhile. The Outcome pointer is valid only during the call.
+// free meanwhile. The Outcome pointer is valid only during the call. A sink
+// that also implements DropSink is told of bulk drops (drop.go).
 type Sink interface {
 	Outcome(*results.Outcome)
 	Write(results.AckedWrite)
@@ -43,7 +44,7 @@ type Stats struct {
 	Workers     int           // high-water mark of workers
 	Elapsed     time.Duration // from the start to the last send, at least the schedule (or to the cancel)
 	Rate        float64       // achieved rate: Sent / Elapsed, requests per second
-	Cancelled   bool          // ctx ended the run before its schedule did
+	Cancelled   bool          // ctx (or a panic, see ErrPanic) ended the run before its schedule did
 	Transport   string        // TransportEventLoops or TransportWorkers
 }
 
