@@ -6,6 +6,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
@@ -109,18 +110,24 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	}
 
 	r.start = time.Now()
-	done := make(chan struct{})
+	r.onCancel = func() {
+		for _, l := range loops {
+			l.wakeUp()
+		}
+	}
 	finished := make(chan struct{}, n)
 	for _, l := range loops {
-		go func() { l.run(); finished <- struct{}{} }()
+		go func() {
+			defer func() { finished <- struct{}{} }()
+			l.runSafe()
+		}()
 	}
+	done, watched := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(watched)
 		select {
 		case <-ctx.Done():
 			r.cancel()
-			for _, l := range loops {
-				l.wakeUp()
-			}
 		case <-done:
 		}
 	}()
@@ -128,6 +135,7 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 		<-finished
 	}
 	close(done)
+	<-watched // no wake-up can reach a closed (or reused) eventfd
 
 	end := r.pacer.length()
 	if r.stopped.Load() {
@@ -136,6 +144,7 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	var last time.Duration
 	for _, l := range loops {
 		st.Arrivals += l.arrivals
+		st.BulkDropped += l.bulk
 		st.Workers += l.peak
 		l.addTo(&st, &last)
 	}
@@ -222,6 +231,7 @@ type evloop struct {
 
 	tally
 	arrivals uint64
+	bulk     uint64 // requests dropped in bulk (in tally.dropped too)
 	peak     int
 }
 
@@ -280,6 +290,27 @@ func (l *evloop) take() {
 
 func (l *evloop) now() time.Duration { return time.Since(l.r.start) }
 
+// runSafe is run with its panic recovered: the run is cancelled and what
+// the loop had in progress ends.
+func (l *evloop) runSafe() {
+	defer func() {
+		if l.r.recovered(recover(), fmt.Sprintf("event loop %d", l.id)) {
+			l.abandon()
+		}
+	}()
+	l.run()
+}
+
+// abandon ends what a loop that panicked had in progress, as a failed wait
+// does: queued arrivals are dropped, requests in flight fail (ErrOther). The
+// loop's state may be what panicked: a second panic gives up on it (the
+// first is already the run's error).
+func (l *evloop) abandon() {
+	defer func() { _ = recover() }()
+	l.stop()
+	l.failAll(l.r.err())
+}
+
 // run turns until the schedule is over (or cancelled) and every journey has
 // ended.
 func (l *evloop) run() {
@@ -288,10 +319,7 @@ func (l *evloop) run() {
 			l.stop()
 		}
 		now := l.now()
-		for l.hasNext && !l.stopped && l.upcoming.due <= now {
-			l.arrive(l.upcoming)
-			l.take()
-		}
+		l.arriveDue(now)
 		l.fire(now)
 		if (!l.hasNext || l.stopped) && l.active == 0 && len(l.backlog) == 0 {
 			return
@@ -317,6 +345,42 @@ func (l *evloop) run() {
 			}
 		}
 	}
+}
+
+// arriveDue takes up the arrivals due by now. The clock is read again every
+// lateCheck arrivals: when the loop has fallen further behind than the
+// timeout (a slow sink, a starved process), the arrivals it can no longer
+// serve are skipped in bulk rather than generated and dropped one by one;
+// and after a tick's worth of arrivals it returns to its sockets (answers
+// must not wait behind a flood of arrivals) and comes back at once.
+func (l *evloop) arriveDue(now time.Duration) {
+	late := now
+	for i := 0; l.hasNext && !l.stopped && l.upcoming.due+l.r.cfg.HoldSends <= now; i++ {
+		if i > 0 && i%lateCheck == 0 {
+			if late = l.now(); late-now > evloopTick {
+				return
+			}
+		}
+		if l.r.overdue(l.upcoming.due, late) {
+			l.skip(late - l.r.cfg.Timeout)
+			continue
+		}
+		l.arrive(l.upcoming)
+		l.take()
+	}
+}
+
+// skip drops in bulk the loop's arrivals due before cut, the upcoming one
+// (number l.n-1) included, and moves to the next one after them.
+func (l *evloop) skip(cut time.Duration) {
+	first := l.n - 1
+	l.n = l.pacer.skipTo(cut)
+	k := countMod(first, l.n, l.of, l.id)
+	n := l.r.bulkDrop(k, l.upcoming.due, cut)
+	l.arrivals += k
+	l.dropped += n
+	l.bulk += n
+	l.take()
 }
 
 // wait waits for events until the next arrival or timer: with epoll_pwait2
@@ -351,7 +415,7 @@ var pwait2Missing atomic.Bool
 func (l *evloop) waitFor() time.Duration {
 	next := time.Duration(-1)
 	if l.hasNext && !l.stopped {
-		next = l.upcoming.due
+		next = l.upcoming.due + l.r.cfg.HoldSends
 	}
 	if len(l.timers) > 0 && (next < 0 || l.timers[0].at < next) {
 		next = l.timers[0].at
@@ -372,6 +436,7 @@ func (l *evloop) waitFor() time.Duration {
 // drops it when the backlog is full too.
 func (l *evloop) arrive(a arrival) {
 	l.arrivals++
+	l.r.hook("event loop", a.due)
 	switch {
 	case l.active < l.max:
 		l.begin(a)
@@ -682,7 +747,8 @@ func (l *evloop) reportKind(t *evTask, rg *region, s int, kind results.ErrorKind
 	l.r.sink.Outcome(out)
 }
 
-// next moves t to its next step (after the think time), or ends it.
+// next moves t to its next step (after the think time and HoldSends), or
+// ends it.
 func (l *evloop) next(t *evTask) {
 	j := &l.r.journeys[t.a.journey]
 	t.step++
@@ -691,8 +757,8 @@ func (l *evloop) next(t *evTask) {
 		return
 	}
 	t.intended = l.out.End.Add(j.think)
-	if j.think > 0 {
-		heap.Push(&l.timers, evTimer{at: t.intended.Sub(l.r.start), task: t})
+	if hold := l.r.cfg.HoldSends; j.think > 0 || hold > 0 {
+		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)
