@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -47,7 +46,7 @@ func newRegion(name, base string, cfg Config) (*region, error) {
 	rg.urls[stepCart] = base + "/cart"
 	rg.urls[stepCheckout] = base + "/checkout"
 	for id := 1; id <= cfg.Products; id++ {
-		rg.products = append(rg.products, base+"/products/"+strconv.Itoa(id))
+		rg.products = append(rg.products, fmt.Sprintf("%s/products/p-%03d", base, id))
 	}
 	bodies := [numSteps][]byte{stepCart: cfg.CartBody, stepCheckout: cfg.CheckoutBody}
 	for s, uri := range rg.urls {

@@ -33,7 +33,7 @@ const (
 const (
 	DefaultTimeout        = 2 * time.Second
 	DefaultMaxWorkers     = 10000
-	DefaultProducts       = 100
+	DefaultProducts       = 20
 	DefaultServedByHeader = "X-Served-By"
 )
 
@@ -57,8 +57,8 @@ const (
 
 // Default request bodies of the cart and checkout steps.
 var (
-	DefaultCartBody     = []byte(`{"product_id":"1","quantity":1}`)
-	DefaultCheckoutBody = []byte(`{"items":[{"product_id":"1","quantity":1}]}`)
+	DefaultCartBody     = []byte(`{"product_id":"p-001","quantity":1}`)
+	DefaultCheckoutBody = []byte(`{"items":[{"product_id":"p-001","quantity":1}]}`)
 )
 
 // DefaultJourneys is the shopping journey used when Config.Journeys is empty:
@@ -114,8 +114,8 @@ type Config struct {
 	Seed int64
 	// ServedByHeader names the response header that tells the serving region.
 	ServedByHeader string
-	// Products is the number of product ids (1..Products) the product step
-	// draws from.
+	// Products is the number of product ids the product step draws from:
+	// p-001 … p-<Products>, the reference shop's catalog ids (it holds 20).
 	Products int
 	// CartBody and CheckoutBody are the JSON bodies of the POST steps.
 	CartBody, CheckoutBody []byte

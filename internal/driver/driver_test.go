@@ -319,8 +319,8 @@ func TestJourneyOrderThinkTimeAndAcks(t *testing.T) {
 				t.Fatalf("request %d came %s after the previous answer, less than the think time", k, ev.recv.Sub(events[k-1].ans))
 			}
 		}
-		if id, err := strconv.Atoi(strings.TrimPrefix(events[1].path, "/products/")); err != nil || id < 1 || id > 5 {
-			t.Fatalf("product path %s: want an id in 1..5", events[1].path)
+		if id, err := strconv.Atoi(strings.TrimPrefix(events[1].path, "/products/p-")); err != nil || id < 1 || id > 5 {
+			t.Fatalf("product path %s: want an id in p-001..p-005", events[1].path)
 		}
 		wantBodies := []string{"application/json " + string(DefaultCartBody), "application/json " + string(DefaultCheckoutBody)}
 		if fmt.Sprint(bodies) != fmt.Sprint(wantBodies) {
