@@ -39,6 +39,7 @@ type Shop struct {
 	svc    *sampler
 	mux    *http.ServeMux
 	fault  atomic.Pointer[activeFault]
+	timers *timerGauge // the platform's; nil for a shop served alone
 }
 
 // activeFault is a fault as a shop's request path applies it.
@@ -103,13 +104,13 @@ func (s *Shop) applyFault(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 	case ModeSlow:
-		return sleepCtx(r.Context(), time.Duration(f.LatencyMS)*time.Millisecond)
+		return s.timers.sleep(r.Context(), time.Duration(f.LatencyMS)*time.Millisecond)
 	}
 	return true
 }
 
 func (s *Shop) serviceTime(r *http.Request, endpoint string) bool {
-	return sleepCtx(r.Context(), s.svc.draw(endpoint))
+	return s.timers.sleep(r.Context(), s.svc.draw(endpoint))
 }
 
 // Product is one catalog entry.
