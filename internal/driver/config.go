@@ -126,6 +126,10 @@ type Config struct {
 	// noEventLoop makes the run use the workers even where the event
 	// loops could run it (tests run both transports).
 	noEventLoop bool
+	// panicAt, when set, is called with the kind of goroutine ("worker",
+	// "event loop", "pacer") and the due time of each arrival it takes up:
+	// tests make it panic to check that the run survives.
+	panicAt func(where string, due time.Duration)
 	// evloops, when above zero, is the number of event loops (by default
 	// one per 10,000 req/s of peak rate, at most GOMAXPROCS).
 	evloops int
@@ -166,6 +170,9 @@ func (c Config) Validate() []error {
 	errs = append(errs, validateSchedule(c.Rate, c.Stages, c.Duration)...)
 	if c.Timeout < 0 {
 		add("timeout %s is negative", c.Timeout)
+	}
+	if c.HoldSends < 0 || c.HoldSends > MaxTimeout {
+		add("hold sends %s: want 0 to %s (MaxTimeout)", c.HoldSends, MaxTimeout)
 	}
 	if c.MaxWorkers < 0 {
 		add("max workers %d is negative", c.MaxWorkers)

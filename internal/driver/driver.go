@@ -62,7 +62,8 @@ func Run(ctx context.Context, cfg Config, sink Sink) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	return r.run(ctx), nil
+	st := r.run(ctx)
+	return st, r.err()
 }
 
 // arrival is one journey that came due.
@@ -91,17 +92,21 @@ type runner struct {
 	steps    float64 // mean steps per arrival
 	seed     uint64
 
-	start    time.Time
-	jobs     chan arrival
-	stop     chan struct{} // closed when ctx is cancelled
-	stopped  atomic.Bool   // set once cancelAt is
-	cancelAt time.Duration // offset of the cancel
-	idle     atomic.Int64  // workers waiting for a job
-	wg       sync.WaitGroup
-	workers  []*worker // appended by the dispatcher only
-	max      int
-	servedBy []byte           // response header naming the serving region
-	bodies   [numSteps][]byte // request bodies by step, shared read-only
+	start      time.Time
+	jobs       chan arrival
+	stop       chan struct{} // closed when ctx is cancelled (or a goroutine panicked)
+	stopped    atomic.Bool   // set once cancelAt is
+	cancelAt   time.Duration // offset of the cancel
+	cancelOnce sync.Once
+	onCancel   func() // wakes the event loops at the cancel
+	panicMu    sync.Mutex
+	panicErr   *PanicError  // the run's first panic
+	idle       atomic.Int64 // workers waiting for a job
+	wg         sync.WaitGroup
+	workers    []*worker // appended by the dispatcher only
+	max        int
+	servedBy   []byte           // response header naming the serving region
+	bodies     [numSteps][]byte // request bodies by step, shared read-only
 
 	arrivals, dropped uint64 // dispatcher-owned
 	scratch           results.Outcome
@@ -173,16 +178,28 @@ func (r *runner) run(ctx context.Context) Stats {
 		return st
 	}
 	r.start = time.Now()
-	end := r.pace(ctx)
+	end := r.paceSafe(ctx)
 	close(r.jobs)
 	r.wg.Wait()
+	r.dropLeft()
 	for _, rg := range r.regions {
 		rg.client.CloseIdleConnections()
 	}
 	return r.stats(end)
 }
 
-// pace dispatches each arrival when it is due. It returns the offset at which
+// paceSafe is pace with its panic recovered: the run is cancelled and
+// sending ends at the cancel.
+func (r *runner) paceSafe(ctx context.Context) (end time.Duration) {
+	defer func() {
+		if r.recovered(recover(), "pacer") {
+			end = r.cancelAt
+		}
+	}()
+	return r.pace(ctx)
+}
+
+// pace dispatches each arrival when it is due (plus HoldSends). It returns the offset at which
 // sending ended: the schedule's length, or the cancel.
 func (r *runner) pace(ctx context.Context) time.Duration {
 	timer := time.NewTimer(time.Hour)
@@ -193,25 +210,44 @@ func (r *runner) pace(ctx context.Context) time.Duration {
 		if !ok {
 			return r.pacer.length()
 		}
-		if wait := off - time.Since(r.start); wait > 0 {
+		if wait := off + r.cfg.HoldSends - time.Since(r.start); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
 			case <-done:
 				return r.cancel()
+			case <-r.stop: // a worker panicked
+				return r.cancelAt
 			}
-		} else if ctx.Err() != nil {
+		} else if ctx.Err() != nil || r.stopped.Load() {
 			return r.cancel()
 		}
+		r.hook("pacer", off)
 		r.dispatch(r.newArrival(r.arrivals, off))
 		r.arrivals++
 	}
 }
 
+// dropLeft drops the arrivals no worker took up (the workers that were to
+// take them panicked), so that every arrival is accounted for.
+func (r *runner) dropLeft() {
+	defer func() { r.recovered(recover(), "pacer") }()
+	for a := range r.jobs {
+		r.dropped += r.dropArrival(&r.scratch, a)
+	}
+}
+
+// cancel ends sending (once: a context's cancel and a panic may both come)
+// and returns the offset at which it did.
 func (r *runner) cancel() time.Duration {
-	r.cancelAt = time.Since(r.start)
-	r.stopped.Store(true)
-	close(r.stop)
+	r.cancelOnce.Do(func() {
+		r.cancelAt = time.Since(r.start)
+		r.stopped.Store(true)
+		close(r.stop)
+		if r.onCancel != nil {
+			r.onCancel()
+		}
+	})
 	return r.cancelAt
 }
 

@@ -6,6 +6,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
@@ -109,18 +110,24 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	}
 
 	r.start = time.Now()
-	done := make(chan struct{})
+	r.onCancel = func() {
+		for _, l := range loops {
+			l.wakeUp()
+		}
+	}
 	finished := make(chan struct{}, n)
 	for _, l := range loops {
-		go func() { l.run(); finished <- struct{}{} }()
+		go func() {
+			defer func() { finished <- struct{}{} }()
+			l.runSafe()
+		}()
 	}
+	done, watched := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(watched)
 		select {
 		case <-ctx.Done():
 			r.cancel()
-			for _, l := range loops {
-				l.wakeUp()
-			}
 		case <-done:
 		}
 	}()
@@ -128,6 +135,7 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 		<-finished
 	}
 	close(done)
+	<-watched // no wake-up can reach a closed (or reused) eventfd
 
 	end := r.pacer.length()
 	if r.stopped.Load() {
@@ -280,6 +288,27 @@ func (l *evloop) take() {
 
 func (l *evloop) now() time.Duration { return time.Since(l.r.start) }
 
+// runSafe is run with its panic recovered: the run is cancelled and what
+// the loop had in progress ends.
+func (l *evloop) runSafe() {
+	defer func() {
+		if l.r.recovered(recover(), fmt.Sprintf("event loop %d", l.id)) {
+			l.abandon()
+		}
+	}()
+	l.run()
+}
+
+// abandon ends what a loop that panicked had in progress, as a failed wait
+// does: queued arrivals are dropped, requests in flight fail (ErrOther). The
+// loop's state may be what panicked: a second panic gives up on it (the
+// first is already the run's error).
+func (l *evloop) abandon() {
+	defer func() { _ = recover() }()
+	l.stop()
+	l.failAll(l.r.err())
+}
+
 // run turns until the schedule is over (or cancelled) and every journey has
 // ended.
 func (l *evloop) run() {
@@ -288,7 +317,7 @@ func (l *evloop) run() {
 			l.stop()
 		}
 		now := l.now()
-		for l.hasNext && !l.stopped && l.upcoming.due <= now {
+		for l.hasNext && !l.stopped && l.upcoming.due+l.r.cfg.HoldSends <= now {
 			l.arrive(l.upcoming)
 			l.take()
 		}
@@ -351,7 +380,7 @@ var pwait2Missing atomic.Bool
 func (l *evloop) waitFor() time.Duration {
 	next := time.Duration(-1)
 	if l.hasNext && !l.stopped {
-		next = l.upcoming.due
+		next = l.upcoming.due + l.r.cfg.HoldSends
 	}
 	if len(l.timers) > 0 && (next < 0 || l.timers[0].at < next) {
 		next = l.timers[0].at
@@ -372,6 +401,7 @@ func (l *evloop) waitFor() time.Duration {
 // drops it when the backlog is full too.
 func (l *evloop) arrive(a arrival) {
 	l.arrivals++
+	l.r.hook("event loop", a.due)
 	switch {
 	case l.active < l.max:
 		l.begin(a)
@@ -682,7 +712,8 @@ func (l *evloop) reportKind(t *evTask, rg *region, s int, kind results.ErrorKind
 	l.r.sink.Outcome(out)
 }
 
-// next moves t to its next step (after the think time), or ends it.
+// next moves t to its next step (after the think time and HoldSends), or
+// ends it.
 func (l *evloop) next(t *evTask) {
 	j := &l.r.journeys[t.a.journey]
 	t.step++
@@ -691,8 +722,8 @@ func (l *evloop) next(t *evTask) {
 		return
 	}
 	t.intended = l.out.End.Add(j.think)
-	if j.think > 0 {
-		heap.Push(&l.timers, evTimer{at: t.intended.Sub(l.r.start), task: t})
+	if hold := l.r.cfg.HoldSends; j.think > 0 || hold > 0 {
+		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -19,24 +20,28 @@ type worker struct {
 	out          results.Outcome
 	lastServedBy string
 	timer        *time.Timer
+	id           int
 
 	tally
 }
 
 // spawn starts one more worker. Only the dispatcher calls it.
 func (r *runner) spawn() {
-	w := &worker{r: r}
+	w := &worker{r: r, id: len(r.workers)}
 	r.workers = append(r.workers, w)
 	r.wg.Add(1)
 	go w.loop()
 }
 
+// loop runs the journeys handed to w. A panic ends w and cancels the run
+// (panic.go); the other workers drain the jobs left.
 func (w *worker) loop() {
 	defer w.r.wg.Done()
 	defer func() {
 		if w.timer != nil {
 			w.timer.Stop()
 		}
+		w.r.recovered(recover(), fmt.Sprintf("worker %d", w.id))
 	}()
 	for {
 		w.r.idle.Add(1)
@@ -50,11 +55,13 @@ func (w *worker) loop() {
 }
 
 // journey runs a's steps. Step 1 is intended at a's due time; step k at step
-// k−1's end plus the think time (the user's next click). An arrival that
+// k−1's end plus the think time (the user's next click); each is sent
+// HoldSends after it is intended. An arrival that
 // comes to a worker more than the timeout after its due time, or after the
 // run was cancelled, is dropped whole.
 func (w *worker) journey(a arrival) {
 	r := w.r
+	r.hook("worker", a.due)
 	if r.stopped.Load() || time.Since(r.start)-a.due > r.cfg.Timeout {
 		w.dropped += r.dropArrival(&w.out, a)
 		return
@@ -62,14 +69,13 @@ func (w *worker) journey(a arrival) {
 	j := &r.journeys[a.journey]
 	rg := r.regions[a.region]
 	intended := r.start.Add(a.due)
+	hold := r.cfg.HoldSends
 	for i, s := range j.steps {
-		if i > 0 {
-			if j.think > 0 && !w.sleepUntil(intended) {
-				return
-			}
-			if r.stopped.Load() {
-				return
-			}
+		if (i > 0 && j.think > 0 || hold > 0) && !w.sleepUntil(intended.Add(hold)) {
+			return
+		}
+		if i > 0 && r.stopped.Load() {
+			return
 		}
 		end := w.step(rg, s, productIndex(a.rnd, i), intended)
 		intended = end.Add(j.think)
