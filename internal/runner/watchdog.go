@@ -103,7 +103,7 @@ func (t *traffic) await(driverDone <-chan driven, chaosDone <-chan error) (d dri
 			if gotDriver {
 				return d, chaosErr
 			}
-			timer.Reset(min(time.Until(t.deadline), t.grace))
+			timer.Reset(t.grace)
 		case <-timer.C:
 			if t.ctx.Err() == nil {
 				t.g.fail(exitcode.New(exitcode.Rig, fmt.Errorf("watchdog: the run outlived its traffic's bound (%s) and was stopped", t.bound),
