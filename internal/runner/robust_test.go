@@ -19,7 +19,9 @@ import (
 
 // faulted is the embedded platform of a run, seen by the tests' hooks, which
 // act only while the platform itself says a fault is in place.
-type faulted struct{ p atomic.Pointer[platform.Platform] }
+type faulted struct {
+	p atomic.Pointer[platform.Platform]
+}
 
 func (f *faulted) onPlatform(p *platform.Platform) { f.p.Store(p) }
 
@@ -215,4 +217,3 @@ func TestTrafficBound(t *testing.T) {
 		t.Errorf("bound %v, want %v", got, want)
 	}
 }
-
