@@ -51,6 +51,8 @@ const (
 	MaxSteps      = 100     // steps in one journey
 	MaxJourneys   = 100
 	MaxStages     = 1_000
+	MaxProducts   = 10_000  // product ids of the product step (each a request built per region)
+	MaxBodyBytes  = 1 << 20 // a cart or checkout request body
 )
 
 // Default request bodies of the cart and checkout steps.
@@ -161,26 +163,69 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// MaxRunTime is the longest a valid run of c can take from its start to
+// Run's return, before scheduling slack: the schedule's length, then the
+// longest journey the last arrival may still run. An arrival starts at
+// the latest a timeout after its due time (else it is dropped), each step
+// ends by its deadline (its intended start plus the timeout, HoldSends
+// included) and think time separates the steps. A watchdog adds its own
+// slack on top.
+func (c Config) MaxRunTime() time.Duration {
+	c = c.withDefaults()
+	length := newPacer(c.Rate, c.Stages, c.Duration, 1).length()
+	var longest time.Duration
+	for _, j := range c.Journeys {
+		n := time.Duration(len(j.Steps))
+		longest = max(longest, n*c.Timeout+max(n-1, 0)*j.ThinkTime)
+	}
+	return length + longest
+}
+
 // Validate returns every problem of c at once (nil when c is usable).
 // Zero values that have defaults are not problems.
 func (c Config) Validate() []error {
 	var errs []error
-	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	errs = append(errs, validateTargets(c.Targets, c.Weights)...)
 	errs = append(errs, validateSchedule(c.Rate, c.Stages, c.Duration)...)
-	if c.Timeout < 0 {
-		add("timeout %s is negative", c.Timeout)
-	}
-	if c.HoldSends < 0 || c.HoldSends > MaxTimeout {
-		add("hold sends %s: want 0 to %s (MaxTimeout)", c.HoldSends, MaxTimeout)
-	}
-	if c.MaxWorkers < 0 {
-		add("max workers %d is negative", c.MaxWorkers)
-	}
-	if c.Products < 0 {
-		add("products %d is negative", c.Products)
-	}
+	errs = append(errs, validateSizes(c)...)
 	errs = append(errs, validateJourneys(c.Journeys)...)
+	return errs
+}
+
+// validateSizes checks the timeout, the hold, the workers, the products and
+// the bodies against their bounds.
+func validateSizes(c Config) []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	switch {
+	case c.Timeout < 0:
+		add("timeout %s is negative", c.Timeout)
+	case c.Timeout > MaxTimeout:
+		add("timeout %s is above the limit MaxTimeout (%s)", c.Timeout, MaxTimeout)
+	}
+	timeout := c.withDefaults().Timeout
+	switch {
+	case c.HoldSends < 0:
+		add("hold sends %s is negative", c.HoldSends)
+	case c.HoldSends >= timeout && timeout > 0:
+		add("hold sends %s: want less than the timeout %s (every arrival would be dropped)", c.HoldSends, timeout)
+	}
+	switch {
+	case c.MaxWorkers < 0:
+		add("max workers %d is negative", c.MaxWorkers)
+	case c.MaxWorkers > MaxWorkersCap:
+		add("max workers %d is above the limit MaxWorkersCap (%d)", c.MaxWorkers, MaxWorkersCap)
+	}
+	switch {
+	case c.Products < 0:
+		add("products %d is negative", c.Products)
+	case c.Products > MaxProducts:
+		add("products %d is above the limit MaxProducts (%d)", c.Products, MaxProducts)
+	}
+	if len(c.CartBody) > MaxBodyBytes || len(c.CheckoutBody) > MaxBodyBytes {
+		add("cart body %d bytes, checkout body %d bytes: above the limit MaxBodyBytes (%d)",
+			len(c.CartBody), len(c.CheckoutBody), MaxBodyBytes)
+	}
 	return errs
 }
 
@@ -223,19 +268,39 @@ func validateSchedule(rate float64, stages []Stage, d time.Duration) []error {
 	badRate := func(r float64) bool { return r < 0 || math.IsNaN(r) || math.IsInf(r, 0) }
 	if badRate(rate) {
 		errs = append(errs, fmt.Errorf("rate %v: want a finite number of requests per second >= 0", rate))
+	} else if rate > MaxRate {
+		errs = append(errs, fmt.Errorf("rate %v is above the limit MaxRate (%v requests per second)", rate, MaxRate))
 	}
-	if d < 0 {
+	switch {
+	case d < 0:
 		errs = append(errs, fmt.Errorf("duration %s is negative", d))
+	case d > MaxDuration:
+		errs = append(errs, fmt.Errorf("duration %s is above the limit MaxDuration (%s)", d, MaxDuration))
+	}
+	if len(stages) > MaxStages {
+		errs = append(errs, fmt.Errorf("%d stages: above the limit MaxStages (%d)", len(stages), MaxStages))
+		return errs
 	}
 	peak := rate
+	var total time.Duration
 	for i, s := range stages {
-		if s.Duration <= 0 {
+		switch {
+		case s.Duration <= 0:
 			errs = append(errs, fmt.Errorf("stage %d: duration %s: want > 0", i+1, s.Duration))
+		case s.Duration > MaxDuration:
+			errs = append(errs, fmt.Errorf("stage %d: duration %s is above the limit MaxDuration (%s)", i+1, s.Duration, MaxDuration))
+		default:
+			total += s.Duration
 		}
 		if badRate(s.Rate) {
 			errs = append(errs, fmt.Errorf("stage %d: rate %v: want a finite number >= 0", i+1, s.Rate))
+		} else if s.Rate > MaxRate {
+			errs = append(errs, fmt.Errorf("stage %d: rate %v is above the limit MaxRate (%v requests per second)", i+1, s.Rate, MaxRate))
 		}
 		peak = math.Max(peak, s.Rate)
+	}
+	if d == 0 && total > MaxDuration {
+		errs = append(errs, fmt.Errorf("stages last %s in all: above the limit MaxDuration (%s)", total, MaxDuration))
 	}
 	if len(stages) == 0 && d == 0 {
 		errs = append(errs, errors.New("duration is zero: want how long to send (or stages)"))
@@ -248,21 +313,31 @@ func validateSchedule(rate float64, stages []Stage, d time.Duration) []error {
 
 func validateJourneys(journeys []Journey) []error {
 	var errs []error
+	if len(journeys) > MaxJourneys {
+		return []error{fmt.Errorf("%d journeys: above the limit MaxJourneys (%d)", len(journeys), MaxJourneys)}
+	}
 	for i, j := range journeys {
 		name := j.Name
 		if name == "" {
 			name = fmt.Sprintf("#%d", i+1)
 		}
-		if len(j.Steps) == 0 {
+		switch {
+		case len(j.Steps) == 0:
 			errs = append(errs, fmt.Errorf("journey %s has no steps", name))
+		case len(j.Steps) > MaxSteps:
+			errs = append(errs, fmt.Errorf("journey %s: %d steps: above the limit MaxSteps (%d)", name, len(j.Steps), MaxSteps))
+			continue
 		}
 		for _, s := range j.Steps {
 			if stepIndex(s) < 0 {
 				errs = append(errs, fmt.Errorf("journey %s: unknown step %q (known: %v)", name, s, Steps))
 			}
 		}
-		if j.ThinkTime < 0 {
+		switch {
+		case j.ThinkTime < 0:
 			errs = append(errs, fmt.Errorf("journey %s: think time %s is negative", name, j.ThinkTime))
+		case j.ThinkTime > MaxThinkTime:
+			errs = append(errs, fmt.Errorf("journey %s: think time %s is above the limit MaxThinkTime (%s)", name, j.ThinkTime, MaxThinkTime))
 		}
 		if j.Weight < 0 || math.IsNaN(j.Weight) || math.IsInf(j.Weight, 0) {
 			errs = append(errs, fmt.Errorf("journey %s: weight %v: want a finite number >= 0", name, j.Weight))

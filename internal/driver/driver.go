@@ -23,7 +23,8 @@ import (
 
 // Sink receives what the driver measured. Both methods are called from many
 // goroutines at once and must not block for long: the calling worker is not
-// free meanwhile. The Outcome pointer is valid only during the call.
+// free meanwhile. The Outcome pointer is valid only during the call. A sink
+// that also implements DropSink is told of bulk drops (drop.go).
 type Sink interface {
 	Outcome(*results.Outcome)
 	Write(results.AckedWrite)
@@ -31,16 +32,20 @@ type Sink interface {
 
 // Stats sums up a run.
 type Stats struct {
-	Arrivals  uint64        // journeys that came due
-	Sent      uint64        // requests sent
-	Dropped   uint64        // requests never sent (counted as results.ErrDropped)
-	Acked     uint64        // checkouts acknowledged and recorded
-	BadAcks   uint64        // 201 checkout answers whose body could not be read as an ack
-	Workers   int           // high-water mark of workers
-	Elapsed   time.Duration // from the start to the last send, at least the schedule (or to the cancel)
-	Rate      float64       // achieved rate: Sent / Elapsed, requests per second
-	Cancelled bool          // ctx ended the run before its schedule did
-	Transport string        // TransportEventLoops or TransportWorkers
+	Arrivals uint64 // journeys that came due
+	Sent     uint64 // requests sent
+	Dropped  uint64 // requests never sent (counted as results.ErrDropped)
+	// BulkDropped is the part of Dropped skipped in bulk when the generator
+	// was further behind than the timeout: told to a DropSink in batches,
+	// not to Sink.Outcome one by one.
+	BulkDropped uint64
+	Acked       uint64        // checkouts acknowledged and recorded
+	BadAcks     uint64        // 201 checkout answers whose body could not be read as an ack
+	Workers     int           // high-water mark of workers
+	Elapsed     time.Duration // from the start to the last send, at least the schedule (or to the cancel)
+	Rate        float64       // achieved rate: Sent / Elapsed, requests per second
+	Cancelled   bool          // ctx (or a panic, see ErrPanic) ended the run before its schedule did
+	Transport   string        // TransportEventLoops or TransportWorkers
 }
 
 // The transports a run can use (Stats.Transport): event loops for http://
@@ -84,6 +89,7 @@ type journey struct {
 type runner struct {
 	cfg      Config
 	sink     Sink
+	drops    DropSink // sink, when it takes bulk drops
 	regions  []*region
 	journeys []journey
 	pickReg  picker
@@ -108,14 +114,15 @@ type runner struct {
 	servedBy   []byte           // response header naming the serving region
 	bodies     [numSteps][]byte // request bodies by step, shared read-only
 
-	arrivals, dropped uint64 // dispatcher-owned
-	scratch           results.Outcome
+	arrivals, dropped, bulk uint64 // dispatcher-owned
+	scratch                 results.Outcome
 }
 
 func newRunner(cfg Config, sink Sink) (*runner, error) {
 	r := &runner{cfg: cfg, sink: sink, max: cfg.MaxWorkers, stop: make(chan struct{}),
 		servedBy: []byte(cfg.ServedByHeader)}
 	r.bodies[stepCart], r.bodies[stepCheckout] = cfg.CartBody, cfg.CheckoutBody
+	r.drops, _ = sink.(DropSink)
 	if err := r.initRegions(); err != nil {
 		return nil, err
 	}
@@ -210,7 +217,12 @@ func (r *runner) pace(ctx context.Context) time.Duration {
 		if !ok {
 			return r.pacer.length()
 		}
-		if wait := off + r.cfg.HoldSends - time.Since(r.start); wait > 0 {
+		now := time.Since(r.start)
+		if r.overdue(off, now) && !r.stopped.Load() {
+			r.skip(off, now)
+			continue
+		}
+		if wait := off + r.cfg.HoldSends - now; wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
@@ -249,6 +261,17 @@ func (r *runner) cancel() time.Duration {
 		}
 	})
 	return r.cancelAt
+}
+
+// skip drops in bulk the arrivals the pacer has due more than the timeout
+// before now, from the one just taken (due at off, number r.arrivals) on.
+func (r *runner) skip(off, now time.Duration) {
+	cut := now - r.cfg.Timeout
+	next := r.pacer.skipTo(cut)
+	n := r.bulkDrop(next-r.arrivals, off, cut)
+	r.arrivals = next
+	r.dropped += n
+	r.bulk += n
 }
 
 // newArrival draws arrival n's region, journey and product seed. The draws
@@ -317,7 +340,7 @@ func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
 }
 
 func (r *runner) stats(end time.Duration) Stats {
-	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, Workers: len(r.workers)}
+	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, BulkDropped: r.bulk, Workers: len(r.workers)}
 	var last time.Duration
 	for _, w := range r.workers {
 		w.addTo(&st, &last)

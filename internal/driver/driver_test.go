@@ -334,6 +334,9 @@ func TestJourneyOrderThinkTimeAndAcks(t *testing.T) {
 	})
 }
 
+// ackBody is a whole acknowledgement, as the shop's 201 carries.
+const ackBody = `{"id":"x","region":"eastus","acked":"2026-11-24T10:00:00Z"}`
+
 func TestAcksNeedA201WithAnAck(t *testing.T) {
 	bothTransports(t, func(t *testing.T) {
 		for _, tt := range []struct {
@@ -343,11 +346,21 @@ func TestAcksNeedA201WithAnAck(t *testing.T) {
 			acked, bad   uint64
 			wantOutcomes results.ErrorKind
 		}{
-			{"201 with an ack", 201, `{"id":"x","region":"eastus","acked":"2026-11-24T10:00:00Z"}`, 3, 0, results.ErrNone},
+			{"201 with an ack", 201, ackBody, 3, 0, results.ErrNone},
 			{"200 is no ack", 200, `{"id":"x"}`, 0, 0, results.ErrNone},
 			{"201 without an id", 201, `{"region":"eastus"}`, 0, 3, results.ErrNone},
 			{"201 not JSON", 201, `ok`, 0, 3, results.ErrNone},
 			{"503", 503, `{"error":"down"}`, 0, 0, results.Err5xx},
+			// Only a 201 acknowledges a write, whatever the body says: a
+			// client error or a redirect with an ack-shaped body is none.
+			{"200 with an ack body", 200, ackBody, 0, 0, results.ErrNone},
+			{"202 with an ack body", 202, ackBody, 0, 0, results.ErrNone},
+			{"302 with an ack body", 302, ackBody, 0, 0, results.ErrNone},
+			{"400 with an ack body", 400, ackBody, 0, 0, results.Err4xx},
+			{"404 with an ack body", 404, ackBody, 0, 0, results.Err4xx},
+			{"409 with an ack body", 409, ackBody, 0, 0, results.Err4xx},
+			{"429 with an ack body", 429, ackBody, 0, 0, results.Err5xx},
+			{"500 with an ack body", 500, ackBody, 0, 0, results.Err5xx},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				srv := server(t, func(w http.ResponseWriter, _ *http.Request) {
@@ -528,6 +541,28 @@ func TestConfigErrors(t *testing.T) {
 		}, "think time -1ns is negative"},
 		{"negative timeout", func(c *Config) { c.Timeout = -1 }, "timeout -1ns is negative"},
 		{"negative workers", func(c *Config) { c.MaxWorkers = -1 }, "max workers -1"},
+		// The bounds (issue 11): each message names its limit.
+		{"rate above MaxRate", func(c *Config) { c.Rate = 1e12 }, "rate 1e+12 is above the limit MaxRate"},
+		{"rate far above MaxRate", func(c *Config) { c.Rate = 99999999999999999999999 }, "above the limit MaxRate"},
+		{"stage rate above MaxRate", func(c *Config) { c.Stages = []Stage{{time.Second, MaxRate + 1}} }, "stage 1: rate 200001 is above the limit MaxRate"},
+		{"duration above MaxDuration", func(c *Config) { c.Duration = 100000 * time.Hour }, "duration 100000h0m0s is above the limit MaxDuration"},
+		{"stages above MaxDuration", func(c *Config) {
+			c.Duration, c.Stages = 0, []Stage{{MaxDuration, 10}, {time.Hour, 10}}
+		}, "stages last 25h0m0s in all: above the limit MaxDuration"},
+		{"too many stages", func(c *Config) { c.Stages = make([]Stage, MaxStages+1) }, "1001 stages: above the limit MaxStages"},
+		{"timeout above MaxTimeout", func(c *Config) { c.Timeout = time.Hour }, "timeout 1h0m0s is above the limit MaxTimeout"},
+		{"workers above MaxWorkersCap", func(c *Config) { c.MaxWorkers = MaxWorkersCap + 1 }, "max workers 100001 is above the limit MaxWorkersCap"},
+		{"think above MaxThinkTime", func(c *Config) {
+			c.Journeys = []Journey{{Name: "j", ThinkTime: time.Hour, Steps: []string{StepBrowse}}}
+		}, "think time 1h0m0s is above the limit MaxThinkTime"},
+		{"too many steps", func(c *Config) {
+			c.Journeys = []Journey{{Name: "j", Steps: make([]string, MaxSteps+1)}}
+		}, "journey j: 101 steps: above the limit MaxSteps"},
+		{"too many journeys", func(c *Config) { c.Journeys = make([]Journey, MaxJourneys+1) }, "101 journeys: above the limit MaxJourneys"},
+		{"products above MaxProducts", func(c *Config) { c.Products = 1e9 }, "products 1000000000 is above the limit MaxProducts"},
+		{"body above MaxBodyBytes", func(c *Config) { c.CheckoutBody = make([]byte, MaxBodyBytes+1) }, "above the limit MaxBodyBytes"},
+		{"negative hold", func(c *Config) { c.HoldSends = -1 }, "hold sends -1ns is negative"},
+		{"hold past the timeout", func(c *Config) { c.HoldSends = 2 * time.Second }, "hold sends 2s: want less than the timeout 2s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -547,6 +582,16 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if errs := good().Validate(); errs != nil {
 		t.Fatalf("a good config: %v", errs)
+	}
+	// The limits themselves are allowed.
+	at := good()
+	at.Rate, at.Duration, at.Timeout, at.MaxWorkers, at.Products = MaxRate, MaxDuration, MaxTimeout, MaxWorkersCap, MaxProducts
+	at.Journeys = []Journey{{Name: "j", ThinkTime: MaxThinkTime, Steps: make([]string, MaxSteps)}}
+	for i := range at.Journeys[0].Steps {
+		at.Journeys[0].Steps[i] = StepBrowse
+	}
+	if errs := at.Validate(); errs != nil {
+		t.Fatalf("a config at the limits: %v", errs)
 	}
 }
 

@@ -144,6 +144,7 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	var last time.Duration
 	for _, l := range loops {
 		st.Arrivals += l.arrivals
+		st.BulkDropped += l.bulk
 		st.Workers += l.peak
 		l.addTo(&st, &last)
 	}
@@ -230,6 +231,7 @@ type evloop struct {
 
 	tally
 	arrivals uint64
+	bulk     uint64 // requests dropped in bulk (in tally.dropped too)
 	peak     int
 }
 
@@ -317,10 +319,7 @@ func (l *evloop) run() {
 			l.stop()
 		}
 		now := l.now()
-		for l.hasNext && !l.stopped && l.upcoming.due+l.r.cfg.HoldSends <= now {
-			l.arrive(l.upcoming)
-			l.take()
-		}
+		l.arriveDue(now)
 		l.fire(now)
 		if (!l.hasNext || l.stopped) && l.active == 0 && len(l.backlog) == 0 {
 			return
@@ -346,6 +345,42 @@ func (l *evloop) run() {
 			}
 		}
 	}
+}
+
+// arriveDue takes up the arrivals due by now. The clock is read again every
+// lateCheck arrivals: when the loop has fallen further behind than the
+// timeout (a slow sink, a starved process), the arrivals it can no longer
+// serve are skipped in bulk rather than generated and dropped one by one;
+// and after a tick's worth of arrivals it returns to its sockets (answers
+// must not wait behind a flood of arrivals) and comes back at once.
+func (l *evloop) arriveDue(now time.Duration) {
+	late := now
+	for i := 0; l.hasNext && !l.stopped && l.upcoming.due+l.r.cfg.HoldSends <= now; i++ {
+		if i > 0 && i%lateCheck == 0 {
+			if late = l.now(); late-now > evloopTick {
+				return
+			}
+		}
+		if l.r.overdue(l.upcoming.due, late) {
+			l.skip(late - l.r.cfg.Timeout)
+			continue
+		}
+		l.arrive(l.upcoming)
+		l.take()
+	}
+}
+
+// skip drops in bulk the loop's arrivals due before cut, the upcoming one
+// (number l.n-1) included, and moves to the next one after them.
+func (l *evloop) skip(cut time.Duration) {
+	first := l.n - 1
+	l.n = l.pacer.skipTo(cut)
+	k := countMod(first, l.n, l.of, l.id)
+	n := l.r.bulkDrop(k, l.upcoming.due, cut)
+	l.arrivals += k
+	l.dropped += n
+	l.bulk += n
+	l.take()
 }
 
 // wait waits for events until the next arrival or timer: with epoll_pwait2

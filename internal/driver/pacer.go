@@ -108,3 +108,21 @@ func (p *pacer) length() time.Duration {
 	last := p.segs[len(p.segs)-1]
 	return last.start + time.Duration(last.length*1e9)
 }
+
+// skipTo moves the schedule on to the first arrival due at or after cut
+// (never back), in closed form, and returns its index: the arrivals before
+// it are skipped without being generated one by one.
+func (p *pacer) skipTo(cut time.Duration) uint64 {
+	h := p.total()
+	for _, s := range p.segs {
+		if end := s.start + time.Duration(s.length*1e9); cut < end {
+			tau := max(cut-s.start, 0).Seconds()
+			h = s.n0 + s.r0*tau + (s.r1-s.r0)*tau*tau/(2*s.length)
+			break
+		}
+	}
+	if n := uint64(math.Ceil(h)); n > p.n {
+		p.n = n
+	}
+	return p.n
+}

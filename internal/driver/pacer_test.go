@@ -124,3 +124,45 @@ func BenchmarkPacerNext(b *testing.B) {
 		}
 	}
 }
+
+// TestPacerSkipTo: skipping to an instant lands on the first arrival due at
+// or after it, as drawing every arrival would, on constant and ramping
+// stretches, and at the schedule's end.
+func TestPacerSkipTo(t *testing.T) {
+	mk := func() *pacer {
+		return newPacer(100, []Stage{{time.Second, 1000}, {time.Second, 1000}, {500 * time.Millisecond, 0}}, 0, 1)
+	}
+	all := drain(mk())
+	for _, cut := range []time.Duration{0, 1, 333 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2400 * time.Millisecond, 10 * time.Second} {
+		p := mk()
+		n := p.skipTo(cut)
+		want := uint64(len(all))
+		for i, d := range all {
+			if d >= cut {
+				want = uint64(i)
+				break
+			}
+		}
+		// Float rounding may land one either side of an arrival due exactly at cut.
+		if n+1 < want || n > want+1 {
+			t.Fatalf("skipTo(%s) = %d, want %d", cut, n, want)
+		}
+		if rest := uint64(len(drain(p))); n+rest != uint64(len(all)) {
+			t.Fatalf("skipTo(%s) = %d then %d more, want %d in all", cut, n, rest, len(all))
+		}
+	}
+	p := mk()
+	p.skipTo(time.Second)
+	if n := p.skipTo(time.Millisecond); n < 500 {
+		t.Fatalf("skipTo went back to %d", n)
+	}
+}
+
+func TestMaxRunTime(t *testing.T) {
+	cfg := Config{Rate: 10, Stages: []Stage{{time.Second, 20}, {2 * time.Second, 5}}, Timeout: time.Second,
+		Journeys: []Journey{{Steps: []string{StepBrowse}}, {ThinkTime: 3 * time.Second, Steps: Steps}}}
+	// 3 s of stages; the 4-step journey: 4 timeouts and 3 think times.
+	if got, want := cfg.MaxRunTime(), 3*time.Second+4*time.Second+9*time.Second; got != want {
+		t.Fatalf("MaxRunTime %s, want %s", got, want)
+	}
+}
