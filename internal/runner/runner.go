@@ -219,6 +219,7 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 func driverConfig(s *scenario.Scenario, tgt *target, o Options) driver.Config {
 	c := driver.Config{
 		HoldSends:      o.holdSends,
+		Products:       platform.CatalogSize, // the reference shop's: every product step finds its product
 		Targets:        tgt.edges,
 		Weights:        s.Load.ClientRegions,
 		Rate:           s.Load.Rate,
