@@ -201,19 +201,3 @@ func TestWatchdogEndsAStalledRun(t *testing.T) {
 	}
 	t.Logf("stalled run ended after %v (trailer at %v): %v", r.at.Sub(begin), run.Trailer.Ended.Sub(begin), r.err)
 }
-
-// TestTrafficBound: the duration plus the longest journey's steps, each a
-// timeout, and its think times.
-func TestTrafficBound(t *testing.T) {
-	s := &scenario.Scenario{Load: scenario.Traffic{Duration: time.Minute, Timeout: 2 * time.Second, Journeys: []scenario.Journey{
-		{Name: "a", Weight: 1, Steps: []string{"browse", "product"}, ThinkTime: 3 * time.Second},
-		{Name: "b", Weight: 1, Steps: []string{"browse", "product", "cart", "checkout"}},
-	}}}
-	if got, want := trafficBound(s), time.Minute+8*time.Second; got != want {
-		t.Errorf("bound %v, want %v (journey b: 4 × 2 s)", got, want)
-	}
-	s.Load.Journeys[0].ThinkTime = 10 * time.Second // a: 2 × 2 s + 10 s
-	if got, want := trafficBound(s), time.Minute+14*time.Second; got != want {
-		t.Errorf("bound %v, want %v", got, want)
-	}
-}

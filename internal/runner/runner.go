@@ -115,7 +115,8 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	start := time.Now()
 	h := header(s, tgt, start, o.Version)
 	h.Targets.InconclusiveFails = o.InconclusiveFails
-	tr := newTraffic(ctx, s, start, o)
+	dcfg := driverConfig(s, tgt, o)
+	tr := newTraffic(ctx, dcfg, start, o)
 	defer tr.stop()
 	hk := o.hooks
 	if hk == nil {
@@ -186,7 +187,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		}
 	}()
 	prog.start()
-	res.Stats, err = drive(ctx, tr, driverConfig(s, tgt, o), sk, cr, start)
+	res.Stats, err = drive(ctx, tr, dcfg, sk, cr, start)
 	stopWatching()
 	reason := "completed"
 	switch {

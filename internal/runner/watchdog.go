@@ -9,17 +9,16 @@ import (
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/driver"
 	"github.com/slocheck/slocheck/internal/exitcode"
-	"github.com/slocheck/slocheck/internal/scenario"
 )
 
 // A run's life is bounded (the watchdog). Its traffic ends by
 //
-//	start + duration + the longest journey + watchdogSlack
+//	start + driver.Config.MaxRunTime + watchdogSlack
 //
-// where the longest journey is steps × timeout + (steps − 1) × think time:
-// the last arrival is due at the duration and each of its steps ends within
-// the timeout of its intended start (faults end by the duration: the
-// scenario says so). If the traffic runs on past that, the watchdog stops it
+// MaxRunTime is the schedule's length plus the longest journey (steps ×
+// timeout + (steps − 1) × think time): the last arrival is due at the end
+// of the schedule and each of its steps ends within the timeout of its
+// intended start (faults end by the duration: the scenario says so). If the traffic runs on past that, the watchdog stops it
 // as a panic would; if the driver then does not return within the timeout
 // plus stopGrace (a stall), it is left behind. Then comes the drain, bounded
 // by its own clocks: the heal (chaos.HealPolicy, 2 min by default), the
@@ -29,32 +28,6 @@ const (
 	watchdogSlack = 10 * time.Second // a busy machine's scheduling, the driver's teardown
 	stopGrace     = 2 * time.Second  // after a cancel, beyond the timeout, for the driver to return
 )
-
-// trafficBound is how long after its start s's traffic ends at the latest
-// (before the slack).
-func trafficBound(s *scenario.Scenario) time.Duration {
-	timeout := s.Load.Timeout
-	if timeout <= 0 {
-		timeout = driver.DefaultTimeout
-	}
-	var longest time.Duration
-	for _, j := range journeysOf(s) {
-		n := time.Duration(len(j.Steps))
-		longest = max(longest, n*timeout+max(n-1, 0)*j.ThinkTime)
-	}
-	return s.Load.Duration + longest
-}
-
-func journeysOf(s *scenario.Scenario) []driver.Journey {
-	if len(s.Load.Journeys) == 0 {
-		return driver.DefaultJourneys()
-	}
-	js := make([]driver.Journey, len(s.Load.Journeys))
-	for i, j := range s.Load.Journeys {
-		js[i] = driver.Journey{Name: j.Name, Weight: j.Weight, ThinkTime: j.ThinkTime, Steps: j.Steps}
-	}
-	return js
-}
 
 // traffic is a run's traffic phase: the driver and the fault schedule side
 // by side, under the guard and the watchdog.
@@ -155,23 +128,23 @@ func drive(ctx context.Context, t *traffic, cfg driver.Config, sk *sink, cr *cha
 	return d.stats, nil
 }
 
-// newTraffic sets up the traffic phase of a run of s from start: its
+// newTraffic sets up the traffic phase of a run of cfg from start: its
 // context (a child of ctx), its guard and the watchdog's deadline.
-func newTraffic(ctx context.Context, s *scenario.Scenario, start time.Time, o Options) *traffic {
+func newTraffic(ctx context.Context, cfg driver.Config, start time.Time, o Options) *traffic {
 	tctx, stop := context.WithCancel(ctx)
 	slack := o.slack
 	if slack <= 0 {
 		slack = watchdogSlack
 	}
-	timeout := s.Load.Timeout
+	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = driver.DefaultTimeout
 	}
-	bound := trafficBound(s)
+	bound := cfg.MaxRunTime()
 	return &traffic{
 		ctx: tctx, stop: stop, g: newGuard(stop, o.Log),
 		deadline: start.Add(bound + slack),
-		bound:    fmt.Sprintf("%s: the duration %s, its longest journey, and %s of slack", bound+slack, s.Load.Duration, slack),
+		bound:    fmt.Sprintf("%s: the schedule and its longest journey, %s, and %s of slack", bound+slack, bound, slack),
 		grace:    timeout + stopGrace,
 	}
 }
