@@ -201,3 +201,25 @@ func TestWatchdogEndsAStalledRun(t *testing.T) {
 	}
 	t.Logf("stalled run ended after %v (trailer at %v): %v", r.at.Sub(begin), run.Trailer.Ended.Sub(begin), r.err)
 }
+
+// TestInterruptHealsAndExits130 cancels the run (SIGINT) while a fault is in
+// place: the traffic stops at once, the platform is healed, the stream says
+// "interrupted" and the error carries 130, not the watchdog's or a panic's 3.
+func TestInterruptHealsAndExits130(t *testing.T) {
+	const dur = 30 * time.Second
+	s := shortScenario(t, "default-failover", 100, dur, 300*time.Millisecond, 25*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &faulted{}
+	dir := t.TempDir()
+	interrupt := f.once(cancel)
+	_, err := Run(ctx, s, Options{OutDir: dir, onPlatform: f.onPlatform, hooks: &hooks{sample: interrupt}})
+	if exitcode.Code(err) != exitcode.Interrupted {
+		t.Fatalf("Run: %v (exit %d); want 130", err, exitcode.Code(err))
+	}
+	healedOnPlatform(t, f.p.Load())
+	run := readRun(t, dir, "interrupted")
+	if ran := run.Trailer.Ended.Sub(run.Header.Started); ran >= dur {
+		t.Errorf("the run went on for %v after the interrupt", ran)
+	}
+}
