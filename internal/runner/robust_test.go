@@ -102,7 +102,7 @@ func TestPanicAnywhereHealsAndReports(t *testing.T) {
 		name, where string
 		set         func(o *Options, f *faulted)
 	}{
-		{"driver", "the driver's event loop", func(o *Options, f *faulted) {
+		{"driver", "the driver's ", func(o *Options, f *faulted) {
 			hit := f.once(boom)
 			o.hooks.outcome = func(*results.Outcome) { hit() }
 		}},
