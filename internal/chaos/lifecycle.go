@@ -196,8 +196,11 @@ func (r *Runner) emit(f *fault, kind results.EventKind, at time.Time, detail str
 	r.emitMu.Lock()
 	defer r.emitMu.Unlock()
 	defer func() {
-		if v := recover(); v != nil && r.emitErr == nil {
-			r.emitErr = fmt.Errorf("event sink panicked: %v", v)
+		if v := recover(); v != nil {
+			if r.emitErr == nil {
+				r.emitErr = fmt.Errorf("event sink panicked: %v", v)
+			}
+			r.panicked(v)
 		}
 	}()
 	r.opts.Emit(ev)

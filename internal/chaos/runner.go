@@ -27,6 +27,12 @@ type Options struct {
 	FailureRatio func(window time.Duration) float64
 	// Heal is how hard to try each heal.
 	Heal HealPolicy
+	// OnPanic, when set, is told at once of every panic the runner recovers
+	// in its own goroutines or in Emit (from the goroutine that recovered
+	// it), so the caller can stop its traffic without waiting for Run. The
+	// runner goes on to heal either way, and Run returns the panic as an
+	// error too.
+	OnPanic func(v any)
 }
 
 // Record is what happened to one fault of a run.
@@ -150,6 +156,7 @@ func (r *Runner) run(ctx context.Context, start time.Time) error {
 				if v := recover(); v != nil {
 					errs[i] = fmt.Errorf("fault %q: panic: %v", f.entry.Spec.Name, v)
 					r.close()
+					r.panicked(v)
 				}
 			}()
 			errs[i] = r.runFault(ctx, start, f)
@@ -160,6 +167,16 @@ func (r *Runner) run(ctx context.Context, start time.Time) error {
 	// a fault may still be in place.
 	errs = append(errs, r.healAll(ctx), r.emitError())
 	return rigError(errors.Join(errs...))
+}
+
+// panicked tells Options.OnPanic of a recovered panic; a panicking handler
+// cannot skip a heal.
+func (r *Runner) panicked(v any) {
+	if r.opts.OnPanic == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	r.opts.OnPanic(v)
 }
 
 // rigError gives err exit code 3 and a hint.

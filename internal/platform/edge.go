@@ -90,7 +90,7 @@ type edge struct {
 
 type originKey struct{}
 
-func newEdge(name string, cfg *Config, regionURLs map[string]*url.URL, record func(results.Event)) *edge {
+func newEdge(name string, cfg *Config, regionURLs map[string]*url.URL, record func(results.Event), timers *timerGauge) *edge {
 	e := &edge{name: name, probe: cfg.Probe, record: record}
 	for _, r := range cfg.Regions {
 		window := make([]bool, cfg.Probe.SampleSize)
@@ -124,7 +124,7 @@ func newEdge(name string, cfg *Config, regionURLs map[string]*url.URL, record fu
 			pr.SetURL(o.url)
 			pr.SetXForwarded()
 		},
-		Transport:    wanTransport{traffic},
+		Transport:    wanTransport{traffic, timers},
 		ErrorHandler: e.proxyError,
 		ErrorLog:     discardLog,
 		BufferPool:   bufferPool{},
@@ -132,7 +132,7 @@ func newEdge(name string, cfg *Config, regionURLs map[string]*url.URL, record fu
 	e.prober = &http.Client{Transport: wanTransport{&http.Transport{
 		DialContext:         (&net.Dialer{Timeout: cfg.Probe.Timeout}).DialContext,
 		MaxIdleConnsPerHost: 2,
-	}}}
+	}, timers}}
 	return e
 }
 
@@ -241,19 +241,22 @@ func (bufferPool) Put(b []byte) { buffers.Put(b) }
 // wanTransport adds the WAN delay to each direction of a round trip: the
 // request reaches the origin one delay after it is sent, and the answer (or
 // the refusal) the edge one delay after the origin gave it.
-type wanTransport struct{ next http.RoundTripper }
+type wanTransport struct {
+	next   http.RoundTripper
+	timers *timerGauge
+}
 
 // RoundTrip implements http.RoundTripper.
 func (t wanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	d := req.Context().Value(originKey{}).(*origin).delay
-	if !sleepCtx(req.Context(), d) {
+	if !t.timers.sleep(req.Context(), d) {
 		if req.Body != nil {
 			req.Body.Close() // a RoundTripper always closes the body
 		}
 		return nil, req.Context().Err()
 	}
 	resp, err := t.next.RoundTrip(req)
-	if !sleepCtx(req.Context(), d) && err == nil {
+	if !t.timers.sleep(req.Context(), d) && err == nil {
 		resp.Body.Close()
 		return nil, req.Context().Err()
 	}

@@ -41,6 +41,7 @@ type Platform struct {
 	edges   map[string]*edge
 	admin   *http.Server
 	adminU  string
+	timers  *timerGauge // how late the simulated delays fired (TimerOvershoot)
 
 	mu     sync.Mutex // serialises Inject and Heal
 	faults map[string]Fault
@@ -79,6 +80,7 @@ func Start(ctx context.Context, cfg Config) (*Platform, error) {
 		edges:   map[string]*edge{},
 		faults:  map[string]Fault{},
 		cancel:  cancel,
+		timers:  &timerGauge{},
 	}
 	if err := p.startAll(ctx); err != nil {
 		p.Close()
@@ -97,6 +99,7 @@ func (p *Platform) startAll(ctx context.Context) error {
 	urls := map[string]*url.URL{}
 	for _, name := range p.cfg.Regions {
 		r := &region{shop: newShop(name, p.store, newSampler(p.cfg.Seed, name, p.cfg.Service))}
+		r.shop.timers = p.timers
 		if err := r.listen(listenAddr(p.cfg.RegionAddrs[name])); err != nil {
 			return fmt.Errorf("region %s: %w", name, err)
 		}
@@ -105,7 +108,7 @@ func (p *Platform) startAll(ctx context.Context) error {
 	}
 	phases := rand.New(rand.NewPCG(p.cfg.Seed, 0x9e3779b97f4a7c15))
 	for _, name := range sortedKeys(p.cfg.ClientRegions) {
-		e := newEdge(name, &p.cfg, urls, p.record)
+		e := newEdge(name, &p.cfg, urls, p.record, p.timers)
 		l, err := net.Listen("tcp", listenAddr(p.cfg.EdgeAddrs[name]))
 		if err != nil {
 			return fmt.Errorf("edge %s: %w", name, err)

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,7 @@ type Shop struct {
 	svc    *sampler
 	mux    *http.ServeMux
 	fault  atomic.Pointer[activeFault]
+	timers *timerGauge // the platform's; nil for a shop served alone
 }
 
 // activeFault is a fault as a shop's request path applies it.
@@ -103,13 +105,13 @@ func (s *Shop) applyFault(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 	case ModeSlow:
-		return sleepCtx(r.Context(), time.Duration(f.LatencyMS)*time.Millisecond)
+		return s.timers.sleep(r.Context(), time.Duration(f.LatencyMS)*time.Millisecond)
 	}
 	return true
 }
 
 func (s *Shop) serviceTime(r *http.Request, endpoint string) bool {
-	return sleepCtx(r.Context(), s.svc.draw(endpoint))
+	return s.timers.sleep(r.Context(), s.svc.draw(endpoint))
 }
 
 // Product is one catalog entry.
@@ -119,9 +121,13 @@ type Product struct {
 	Price float64 `json:"price"`
 }
 
+// CatalogSize is how many products the shop's fixed catalog holds: ids
+// p-001 to p-020, also found by their number (GET /products/7).
+const CatalogSize = 20
+
 // catalog is the shop's fixed catalog.
 var catalog = func() []Product {
-	ps := make([]Product, 20)
+	ps := make([]Product, CatalogSize)
 	for i := range ps {
 		ps[i] = Product{ID: fmt.Sprintf("p-%03d", i+1), Name: fmt.Sprintf("Product %d", i+1), Price: 9.99 + float64(i)*5}
 	}
@@ -139,6 +145,9 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	if n, err := strconv.Atoi(id); err == nil && n >= 1 && n <= len(catalog) {
+		id = catalog[n-1].ID // the driver's product step asks by number
+	}
 	for _, p := range catalog {
 		if p.ID == id {
 			writeJSON(w, http.StatusOK, p)

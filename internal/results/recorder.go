@@ -23,6 +23,7 @@ type config struct {
 	ticker  bool
 	lag     time.Duration
 	stripes int
+	onPanic func(any)
 }
 
 // WithClock sets the clock that decides which intervals are complete and
@@ -46,6 +47,12 @@ func WithFlushLag(d time.Duration) Option { return func(c *config) { c.lag = max
 // contention between workers, more memory (a dense histogram per stripe in
 // use and open interval: 98 KB for the default 2 s timeout).
 func WithStripes(n int) Option { return func(c *config) { c.stripes = min(max(n, 1), 64) } }
+
+// WithPanicHandler hands a panic of the recorder's own ticker goroutine to h
+// instead of crashing the process (a run must heal its faults first). The
+// ticker then stops; Close still writes everything held. Without it, a panic
+// there ends the process as any unrecovered panic does.
+func WithPanicHandler(h func(any)) Option { return func(c *config) { c.onPanic = h } }
 
 // Recorder is the results stream's writer, shared by every worker of an
 // engine. Record, RecordInterval, RecordWrite, RecordReadback, RecordEvent
@@ -173,6 +180,13 @@ func (r *Recorder) loop() {
 	defer close(r.done)
 	t := time.NewTimer(r.untilNextFlush())
 	defer t.Stop()
+	if r.cfg.onPanic != nil {
+		defer func() {
+			if v := recover(); v != nil {
+				r.cfg.onPanic(v)
+			}
+		}()
+	}
 	for {
 		select {
 		case <-r.stop:

@@ -26,6 +26,8 @@ type progress struct {
 	wg   sync.WaitGroup
 	last results.Live
 	at   time.Time
+
+	onPanic func(any) // the printer's panics go here (the run's guard); nil: they end the process
 }
 
 const (
@@ -49,6 +51,13 @@ func (p *progress) start() {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
+		if p.onPanic != nil {
+			defer func() {
+				if v := recover(); v != nil {
+					p.onPanic(v)
+				}
+			}()
+		}
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {

@@ -15,6 +15,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
@@ -39,6 +41,9 @@ type Options struct {
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
 	k6Args     []string                 // tests: more `k6 run` arguments (another --out)
+	hooks      *hooks                   // tests: code run inside the run's goroutines
+	holdSends  time.Duration            // tests: driver.Config.HoldSends, the generator late on purpose
+	slack      time.Duration            // tests: the watchdog's slack; 0 means watchdogSlack
 }
 
 // Result is what a run produced.
@@ -110,14 +115,26 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	start := time.Now()
 	h := header(s, tgt, start, o.Version)
 	h.Targets.InconclusiveFails = o.InconclusiveFails
-	rec, err := results.NewRecorder(h, f)
+	dcfg := driverConfig(s, tgt, o)
+	tr := newTraffic(ctx, dcfg, start, o)
+	defer tr.stop()
+	hk := o.hooks
+	if hk == nil {
+		hk = &hooks{}
+	}
+	rec, err := results.NewRecorder(h, streamWriter(f, hk), results.WithPanicHandler(tr.g.handler("the results recorder's ticker")))
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("start results stream: %w", err), "")
 	}
-	sk := newSink(rec)
+	hs := startHealth(rec, healthConfig{Start: start, Interval: h.Interval.Std(), Timeout: s.Load.Timeout, Generator: h.Generator,
+		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health})
+	defer hs.stop()
+	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk))
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
+	prog.onPanic = tr.g.handler("the progress printer")
+	stopWatching := sync.OnceFunc(func() { prog.stop(); hs.stop() })
 	sched, err := schedule(s, tgt, rb, chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log})
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
@@ -127,10 +144,14 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		RunDir: o.OutDir,
 		Env:    chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
 		Emit: func(e results.Event) {
+			if hk.emit != nil {
+				hk.emit(e)
+			}
 			rec.RecordEvent(e)
 			prog.event(e)
 		},
 		FailureRatio: sk.failureRatio,
+		OnPanic:      tr.g.handler("the fault schedule"),
 	})
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
@@ -158,14 +179,16 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		}
 	}
 	defer func() {
-		if p := recover(); p != nil {
-			finish(fmt.Sprintf("error: panic: %v", p))
-			panic(p)
+		if p := recover(); p != nil { // the run's own goroutine: heal, keep the results, exit 3
+			tr.g.panicked("the run", p, debug.Stack())
+			stopWatching()
+			err = tr.g.Err()
+			finish("error: " + err.Error())
 		}
 	}()
 	prog.start()
-	res.Stats, err = drive(ctx, s, tgt, sk, cr, start)
-	prog.stop()
+	res.Stats, err = drive(ctx, tr, dcfg, sk, cr, start)
+	stopWatching()
 	reason := "completed"
 	switch {
 	case err != nil:
@@ -176,30 +199,6 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	}
 	finish(reason)
 	return err
-}
-
-// drive runs the driver and the fault schedule side by side. A fault that
-// fails to inject stops the traffic: the run cannot say what it set out to.
-func drive(ctx context.Context, s *scenario.Scenario, tgt *target, sk *sink, cr *chaos.Runner, start time.Time) (driver.Stats, error) {
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chaosDone := make(chan error, 1)
-	go func() {
-		err := cr.Run(runCtx, start)
-		if err != nil {
-			cancel()
-		}
-		chaosDone <- err
-	}()
-	stats, derr := driver.Run(runCtx, driverConfig(s, tgt), sk)
-	chaosErr := <-chaosDone
-	if chaosErr != nil {
-		return stats, chaosErr
-	}
-	if derr != nil && ctx.Err() == nil {
-		return stats, exitcode.New(exitcode.Rig, fmt.Errorf("driver: %w", derr), "")
-	}
-	return stats, nil
 }
 
 func header(s *scenario.Scenario, tgt *target, start time.Time, version string) results.Header {
@@ -218,8 +217,10 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 	}
 }
 
-func driverConfig(s *scenario.Scenario, tgt *target) driver.Config {
+func driverConfig(s *scenario.Scenario, tgt *target, o Options) driver.Config {
 	c := driver.Config{
+		HoldSends:      o.holdSends,
+		Products:       platform.CatalogSize, // the reference shop's: every product step finds its product
 		Targets:        tgt.edges,
 		Weights:        s.Load.ClientRegions,
 		Rate:           s.Load.Rate,

@@ -12,7 +12,10 @@ import (
 // writes for the read-back, and samples the live totals so that a fault's stop
 // condition can ask for the failure ratio over a recent window.
 type sink struct {
-	rec *results.Recorder
+	rec     *results.Recorder
+	health  *healthSampler // takes each send's lag; nil for none
+	onPanic func(any)      // the sample loop's panics go here; nil: they end the process
+	hooks   *hooks         // tests
 
 	mu     sync.Mutex
 	writes []results.AckedWrite
@@ -35,14 +38,41 @@ const (
 	maxSamples  = 3000 // five minutes of history: longer than any stop window we accept
 )
 
-func newSink(rec *results.Recorder) *sink {
-	s := &sink{rec: rec, done: make(chan struct{})}
+// sinkOption configures a sink.
+type sinkOption func(*sink)
+
+// withHealth hands every request's send lag to h.
+func withHealth(h *healthSampler) sinkOption { return func(s *sink) { s.health = h } }
+
+// withPanicHandler hands a panic of the sample loop to h (the run's guard).
+func withPanicHandler(h func(any)) sinkOption { return func(s *sink) { s.onPanic = h } }
+
+// withHooks sets the tests' hooks (nil: none).
+func withHooks(h *hooks) sinkOption {
+	return func(s *sink) {
+		if h != nil {
+			s.hooks = h
+		}
+	}
+}
+
+func newSink(rec *results.Recorder, opts ...sinkOption) *sink {
+	s := &sink{rec: rec, done: make(chan struct{}), hooks: &hooks{}}
+	for _, o := range opts {
+		o(s)
+	}
 	go s.sampleLoop()
 	return s
 }
 
-// Outcome records one request.
-func (s *sink) Outcome(o *results.Outcome) { s.rec.Record(o) }
+// Outcome records one request, and its send lag for the generator's health.
+func (s *sink) Outcome(o *results.Outcome) {
+	if s.hooks.outcome != nil {
+		s.hooks.outcome(o)
+	}
+	s.health.observe(o)
+	s.rec.Record(o)
+}
 
 // Write records an acknowledged write.
 func (s *sink) Write(w results.AckedWrite) {
@@ -69,6 +99,13 @@ func (s *sink) ackedBetween(region string, from, to time.Time) []results.AckedWr
 func (s *sink) sampleLoop() {
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
+	if s.onPanic != nil {
+		defer func() {
+			if v := recover(); v != nil {
+				s.onPanic(v)
+			}
+		}()
+	}
 	for {
 		select {
 		case <-s.done:
@@ -80,6 +117,9 @@ func (s *sink) sampleLoop() {
 }
 
 func (s *sink) takeSample(now time.Time) {
+	if s.hooks.sample != nil {
+		s.hooks.sample()
+	}
 	live := s.rec.Snapshot()
 	sm := sample{at: now, requests: map[string]uint64{}, failures: map[string]uint64{}}
 	for _, r := range live.Regions {
