@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,7 +121,7 @@ type Product struct {
 }
 
 // CatalogSize is how many products the shop's fixed catalog holds: ids
-// p-001 to p-020, also found by their number (GET /products/7).
+// p-001 to p-020 (the ids the driver's reference product step asks for).
 const CatalogSize = 20
 
 // catalog is the shop's fixed catalog.
@@ -145,9 +144,6 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if n, err := strconv.Atoi(id); err == nil && n >= 1 && n <= len(catalog) {
-		id = catalog[n-1].ID // the driver's product step asks by number
-	}
 	for _, p := range catalog {
 		if p.ID == id {
 			writeJSON(w, http.StatusOK, p)
