@@ -37,7 +37,8 @@ func benchWorker(b *testing.B) (*worker, *region) {
 	}}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Shutdown() })
-	cfg := Config{Targets: map[string]string{"us": "http://" + ln.Addr().String()}, Rate: 1, Duration: time.Second}
+	cfg := Config{Targets: map[string]string{"us": "http://" + ln.Addr().String()}, Rate: 1, Duration: time.Second,
+		Journeys: []Journey{single(StepBrowse)[0], single(StepProduct)[0], single(StepCart)[0], single(StepCheckout)[0]}}
 	r, err := newRunner(cfg.withDefaults(), discardSink{})
 	if err != nil {
 		b.Fatal(err)
@@ -56,7 +57,9 @@ func BenchmarkRequest(b *testing.B) {
 			var i uint64
 			for b.Loop() {
 				i++
-				w.step(rg, step, i, time.Now())
+				w.r.begin(&w.st, arrival{n: i, rnd: i, journey: int32(step)})
+				w.st.intended = time.Now()
+				w.step(rg)
 			}
 			if w.badAcks != 0 {
 				b.Fatalf("%d bad acks", w.badAcks)
