@@ -169,9 +169,9 @@ func peakRate(cfg Config) float64 {
 // evTask is one journey in progress.
 type evTask struct {
 	jstate
-	sent     time.Time
-	conn     *evConn // while a request is in flight
-	gen      uint32  // bumped at every send; timers carry it
+	sent time.Time
+	conn *evConn // while a request is in flight
+	gen  uint32  // bumped at every send; timers carry it
 }
 
 // evConn is one keep-alive connection of a region.

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
 )
 
 // Step is one request a journey can send (Config.Steps): any shop's API.
