@@ -104,14 +104,14 @@ function median(list,   a, n, i, j, t) {
 	if (dev <= 0.01 && dev >= -0.01 && f["errors"] <= f["requests"] / 1000) { kept[k]++; cpuok[k] = cpuok[k] " " cpu100k }
 }
 END {
-	printf "%-9s %6s %10s %8s %11s %12s %8s %16s\n", "generator", "target", "achieved", "off by", "CPU-s/100k", "peak RSS MB", "kept up", "CPU-s/100k kept"
+	printf "%-19s %6s %10s %8s %11s %12s %8s %16s\n", "generator", "target", "achieved", "off by", "CPU-s/100k", "peak RSS MB", "kept up", "CPU-s/100k kept"
 	nr = split(rates, rl, " ")
 	ng = split("slocheck slocheck-post slocheck-templated vegeta", gl, " ")
 	for (i = 1; i <= nr; i++) for (g = 1; g <= ng; g++) {
 		gen = gl[g]; k = gen SUBSEP rl[i]
 		if (!(k in keys)) continue
 		ach = median(rate[k]); c = median(cpu[k]); ck = median(cpuok[k])
-		printf "%-9s %6d %10.1f %7.2f%% %11.2f %12.1f %5d/%-2d %16s\n", gen, rl[i], ach, (ach - rl[i]) / rl[i] * 100, c, median(mem[k]), \
+		printf "%-19s %6d %10.1f %7.2f%% %11.2f %12.1f %5d/%-2d %16s\n", gen, rl[i], ach, (ach - rl[i]) / rl[i] * 100, c, median(mem[k]), \
 			kept[k], runs[k], (ck < 0) ? "-" : sprintf("%.2f", ck)
 		med_rate[gen, rl[i]] = ach; med_cpu[gen, rl[i]] = c; med_ok[gen, rl[i]] = ck
 	}
