@@ -526,7 +526,7 @@ func (l *evloop) send(t *evTask) {
 	cs, s := r.current(&t.jstate)
 	wire := rg.wire[s]
 	var kind results.ErrorKind
-	if wire == nil || len(t.jar) > 0 {
+	if wire == nil || t.sendsCookies() {
 		// Rendered for this journey: into the scratch first, then into
 		// the connection's buffer (below).
 		if l.scratch, l.body, kind = appendRequest(l.scratch[:0], l.body, &t.jstate, rg, cs); kind != results.ErrNone {
@@ -549,7 +549,7 @@ func (l *evloop) send(t *evTask) {
 	}
 	c.task, t.conn = t, c
 	switch {
-	case wire == nil || len(t.jar) > 0:
+	case wire == nil || t.sendsCookies():
 		c.rbuf = append(c.rbuf[:0], l.scratch...)
 		c.wbuf = c.rbuf
 	case len(wire) == 1:

@@ -26,6 +26,7 @@ type jstate struct {
 	vals     []string  // by variable slot
 	set      []bool    // vals[i] has been extracted
 	jar      []cookie
+	noSend   bool // the jar is kept (for extraction) but not sent: Config.NoCookies
 
 	fixProduct int // when > 0, the product every step draws (to serialise a request once per product)
 }
@@ -57,8 +58,11 @@ func (r *runner) begin(st *jstate, a arrival) {
 		clear(st.vals)
 		clear(st.set)
 	}
-	st.jar = st.jar[:0]
+	st.jar, st.noSend = st.jar[:0], r.cfg.NoCookies
 }
+
+// sendsCookies reports whether st's requests carry a Cookie header.
+func (st *jstate) sendsCookies() bool { return len(st.jar) > 0 && !st.noSend }
 
 // current returns the step st is at.
 func (r *runner) current(st *jstate) (*cstep, int) {
@@ -124,9 +128,7 @@ func (r *runner) answer(t *tally, st *jstate, rg *region, cs *cstep, out *result
 	out.Status = resp.StatusCode()
 	out.ServedBy = t.servedBy(resp.Header.PeekBytes(r.servedBy))
 	out.Err = classifyStatus(cs, out.Status)
-	if !r.cfg.NoCookies {
-		st.keepCookies(resp)
-	}
+	st.keepCookies(resp)
 	if out.Err == results.ErrNone && !st.extract(cs, resp) {
 		out.Err = results.ErrExtract
 	}
@@ -165,7 +167,8 @@ func (r *runner) unsent(st *jstate, rg *region, cs *cstep, out *results.Outcome,
 
 // keepCookies puts the answer's Set-Cookie cookies into the jar (one
 // shopper at one shop: domains and paths are not matched); an expired one
-// leaves it.
+// leaves it. With Config.NoCookies the jar is only read by {cookie: …}
+// extractions, never sent.
 func (st *jstate) keepCookies(resp *fasthttp.Response) {
 	resp.Header.VisitAllCookie(func(_, value []byte) {
 		c := fasthttp.AcquireCookie()
@@ -173,7 +176,7 @@ func (st *jstate) keepCookies(resp *fasthttp.Response) {
 		if c.ParseBytes(value) != nil || len(c.Key()) == 0 {
 			return
 		}
-		gone := c.MaxAge() < 0 || (!c.Expire().Equal(fasthttp.CookieExpireUnlimited) && c.Expire().Before(time.Now()))
+		gone := len(c.Value()) == 0 || expired(c, value)
 		for i := range st.jar {
 			if bytes.Equal(st.jar[i].name, c.Key()) {
 				if gone {
@@ -188,6 +191,18 @@ func (st *jstate) keepCookies(resp *fasthttp.Response) {
 			st.jar = append(st.jar, cookie{name: append([]byte(nil), c.Key()...), value: append([]byte(nil), c.Value()...)})
 		}
 	})
+}
+
+// expired reports whether a Set-Cookie header (raw, parsed into c) ends
+// its cookie: an Expires in the past or a Max-Age of zero or less (which
+// fasthttp's Cookie reads as no Max-Age).
+func expired(c *fasthttp.Cookie, raw []byte) bool {
+	if !c.Expire().Equal(fasthttp.CookieExpireUnlimited) && c.Expire().Before(time.Now()) {
+		return true
+	}
+	lower := bytes.ToLower(raw)
+	i := bytes.Index(lower, []byte("max-age="))
+	return i >= 0 && i+8 < len(lower) && (lower[i+8] == '0' || lower[i+8] == '-')
 }
 
 // extract takes cs's values from resp into st; false when one is missing.

@@ -150,6 +150,9 @@ func (n *names) compileStep(s Step, timeout time.Duration) (cstep, error) {
 			errs = append(errs, err)
 		}
 	}
+	if m := string(cs.method); m == http.MethodHead || m == http.MethodConnect || m == http.MethodTrace {
+		add(fmt.Errorf("method %s is not supported (its answer has no body to frame)", m))
+	}
 	rest := s.URL
 	if !strings.HasPrefix(s.URL, "/") {
 		cs.origin, rest = splitOrigin(s.URL)

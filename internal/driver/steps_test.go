@@ -257,3 +257,41 @@ func TestStepsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestNoCookies checks that with NoCookies no Cookie header is sent, while
+// a {cookie: …} extraction still reads the answer's cookie; and that a
+// cookie the server expires leaves the jar.
+func TestNoCookies(t *testing.T) {
+	bothTransports(t, func(t *testing.T) {
+		for _, off := range []bool{false, true} {
+			var mu sync.Mutex
+			var got []string
+			srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.URL.Path+" cookie="+r.Header.Get("Cookie")+" x="+r.Header.Get("X-S"))
+				mu.Unlock()
+				switch r.URL.Path {
+				case "/a":
+					http.SetCookie(w, &http.Cookie{Name: "s", Value: "v1"})
+					http.SetCookie(w, &http.Cookie{Name: "gone", Value: "x"})
+				case "/b":
+					http.SetCookie(w, &http.Cookie{Name: "gone", MaxAge: -1})
+				}
+			})
+			cfg := Config{Targets: map[string]string{"us": srv.URL}, Rate: 30, Duration: 100 * time.Millisecond, NoCookies: off,
+				Steps: []Step{{Name: "a", URL: "/a", Extract: map[string]Extract{"s": {Cookie: "s"}}},
+					{Name: "b", URL: "/b", Headers: map[string]string{"X-S": "{{s}}"}}, {Name: "c", URL: "/c"}}}
+			var sink memSink
+			run(t, cfg, &sink)
+			want := "[/a cookie= x= /b cookie=s=v1; gone=x x=v1 /c cookie=s=v1 x=]"
+			if off {
+				want = "[/a cookie= x= /b cookie= x=v1 /c cookie= x=]"
+			}
+			mu.Lock()
+			if len(got) != 3 || fmt.Sprint(got) != want {
+				t.Errorf("NoCookies %v: server saw %q, want %s", off, got, want)
+			}
+			mu.Unlock()
+		}
+	})
+}

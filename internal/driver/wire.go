@@ -58,7 +58,7 @@ func appendRequest(dst, scratch []byte, st *jstate, rg *region, cs *cstep) ([]by
 		}
 		dst = append(dst, "\r\n"...)
 	}
-	if len(st.jar) > 0 {
+	if st.sendsCookies() {
 		dst = append(dst, "Cookie: "...)
 		dst = append(st.appendCookies(dst), "\r\n"...)
 	}

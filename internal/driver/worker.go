@@ -142,7 +142,7 @@ func (w *worker) build(rg *region, cs *cstep) results.ErrorKind {
 		}
 		req.Header.SetBytesKV(h.name, w.buf)
 	}
-	if len(st.jar) > 0 {
+	if st.sendsCookies() {
 		w.buf = st.appendCookies(w.buf[:0])
 		req.Header.SetBytesKV([]byte("Cookie"), w.buf)
 	}

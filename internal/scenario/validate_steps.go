@@ -75,7 +75,7 @@ func (c *checker) knownNames(l *Traffic) map[string]bool {
 }
 
 func (c *checker) step(p string, st *Step, known map[string]bool) {
-	c.oneOf(p+".method", "method", st.Method, append(httpMethods, "HEAD", "OPTIONS"))
+	c.oneOf(p+".method", "method", st.Method, append(slices.Clone(httpMethods), "OPTIONS"))
 	c.stepURL(p+".url", st.URL, known)
 	for _, h := range sortedKeys(st.Headers, nil) {
 		c.header(childPath(p+".headers", h), h)
