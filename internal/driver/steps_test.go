@@ -3,6 +3,7 @@ package driver
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -172,7 +173,9 @@ func TestDataOrder(t *testing.T) {
 		cfg := Config{Targets: map[string]string{"us": srv.URL}, Rate: 100, Duration: 400 * time.Millisecond, Seed: seed,
 			Steps: []Step{{Name: "get", URL: "/?u={{data.u}}&j={{journey}}"}}, Data: &Data{Columns: []string{"u"}, Rows: rows, Random: random}}
 		run(t, cfg, &memSink{})
-		return users
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(users)
 	}
 	seq := seen(false, 1)
 	if len(seq) != 40 {
