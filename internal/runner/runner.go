@@ -69,6 +69,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
+	if err := s.CheckEnv(o.Getenv); err != nil { // the steps' secret headers, before anything starts
+		return nil, exitcode.New(exitcode.Usage, err, "")
+	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}

@@ -156,3 +156,22 @@ func (s *Scenario) resolve() {
 		s.Target.ReadbackURL = s.Load.stepReadback()
 	}
 }
+
+// CheckEnv returns an error naming each step header whose environment
+// variable (header_env) getenv gives no value: a run checks it before it
+// starts anything. The values themselves are never in the message.
+func (s *Scenario) CheckEnv(getenv func(string) string) error {
+	var errs []error
+	for i, st := range s.Load.Steps {
+		for _, h := range sortedKeys(st.HeaderEnv, nil) {
+			if getenv(st.HeaderEnv[h]) == "" {
+				errs = append(errs, s.src.errorAt(childPath(indexPath("load.steps", i)+".header_env", h),
+					"environment variable %s is not set (it holds the header's value)", st.HeaderEnv[h]))
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return Errors(errs)
+}

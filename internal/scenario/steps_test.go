@@ -228,3 +228,16 @@ func TestDataColumns(t *testing.T) {
 		t.Errorf("no data: %v", errs)
 	}
 }
+
+// TestCheckEnv checks that a step header's unset environment variable is an
+// error at its field that never holds a value.
+func TestCheckEnv(t *testing.T) {
+	s := mustParse(t, "name: x\nload:\n  steps: [{name: a, url: /a, header_env: {X-Api-Key: SHOP_KEY}}]\n")
+	err := s.CheckEnv(func(string) string { return "" })
+	if err == nil || err.Error() != "x.yaml:3:43: load.steps[0].header_env.X-Api-Key: environment variable SHOP_KEY is not set (it holds the header's value)" {
+		t.Errorf("unset: %v", err)
+	}
+	if err := s.CheckEnv(func(string) string { return "secret" }); err != nil {
+		t.Errorf("set: %v", err)
+	}
+}
