@@ -107,6 +107,17 @@ func TestOwnShopScenario(t *testing.T) {
 			if s.Target.ReadbackURL != "http://127.0.0.1:9/api/orders/{id}?region={region}" {
 				t.Fatalf("read-back template %q", s.Target.ReadbackURL)
 			}
+			y, err := s.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Parse(s.Source(), y)
+			if err != nil {
+				t.Fatalf("validate --print of it does not parse: %v\n%s", err, y)
+			}
+			if a, _ := again.YAML(); string(a) != string(y) {
+				t.Fatalf("printed twice differs:\n%s\n%s", y, a)
+			}
 			t.Setenv("SHOP_API_KEY", "k")
 			cfg := driver.Config{Targets: map[string]string{"us": "http://127.0.0.1:9"}, Rate: 1, Duration: s.Load.Duration,
 				Steps: steps, Data: d, Journeys: []driver.Journey{{Weight: 1, Steps: s.Load.Journeys[0].Steps}}}
