@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -297,4 +298,40 @@ func TestNoCookies(t *testing.T) {
 			mu.Unlock()
 		}
 	})
+}
+
+// TestAbsoluteURLStep checks that a step with an absolute URL goes to its
+// own host (with its own client: the run uses the workers), the others to
+// the client region's base URL, with the values percent-escaped in the URL.
+func TestAbsoluteURLStep(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	logTo := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			got = append(got, name+" "+r.URL.EscapedPath())
+			mu.Unlock()
+		}
+	}
+	base, other := server(t, logTo("base")), server(t, logTo("other"))
+	cfg := Config{Targets: map[string]string{"us": base.URL + "/shop/"}, Rate: 20, Duration: 50 * time.Millisecond,
+		Steps: []Step{{Name: "a", URL: "/x/{{data.v}}"}, {Name: "b", URL: other.URL + "/y/{{client_region}}"}},
+		Data:  &Data{Columns: []string{"v"}, Rows: [][]string{{"a b/c"}}}}
+	st, err := Run(context.Background(), cfg, &memSink{})
+	if err != nil || st.Transport != TransportWorkers {
+		t.Fatalf("Run: %v on %s, want the workers", err, st.Transport)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(got) != "[base /shop/x/a%20b%2Fc other /y/us]" {
+		t.Fatalf("requests %q", got)
+	}
+	got = nil
+	mu.Unlock()
+	cfg.Steps = cfg.Steps[:1] // a path only: the event loops, under the base URL's path
+	st, err = Run(context.Background(), cfg, &memSink{})
+	mu.Lock()
+	if err != nil || st.Transport != TransportEventLoops || fmt.Sprint(got) != "[base /shop/x/a%20b%2Fc]" {
+		t.Fatalf("Run: %v on %s, requests %q", err, st.Transport, got)
+	}
 }
