@@ -85,6 +85,11 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	if r.cfg.noEventLoop {
 		return Stats{}, false
 	}
+	for i := range r.steps {
+		if r.steps[i].origin != "" {
+			return Stats{}, false // a host of its own: the workers' clients
+		}
+	}
 	n := min(runtime.GOMAXPROCS(0), 1+int(peakRate(r.cfg)/evloopRate))
 	if r.cfg.evloops > 0 {
 		n = r.cfg.evloops
@@ -163,24 +168,10 @@ func peakRate(cfg Config) float64 {
 
 // evTask is one journey in progress.
 type evTask struct {
-	a        arrival
-	step     int       // index into the journey's steps
-	intended time.Time // of the current step
-	sent     time.Time
-	conn     *evConn // while a request is in flight
-	gen      uint32  // bumped at every send; timers carry it
-}
-
-// evConn is one keep-alive connection of a region.
-type evConn struct {
-	fd         int
-	region     int
-	task       *evTask
-	buf        []byte // answer bytes read so far
-	wbuf       []byte // request bytes not yet written
-	seq        int32  // tells a reused fd's events from its predecessor's
-	connecting bool
-	closed     bool
+	jstate
+	sent time.Time
+	conn *evConn // while a request is in flight
+	gen  uint32  // bumped at every send; timers carry it
 }
 
 // evTimer is a step whose think time ends, or a request's deadline.
@@ -225,9 +216,10 @@ type evloop struct {
 	active   int // journeys in progress
 	stopped  bool
 
-	parser       *answerParser
-	out          results.Outcome
-	lastServedBy string
+	parser  *answerParser
+	out     results.Outcome
+	scratch []byte // a request being rendered
+	body    []byte // its body being rendered
 
 	tally
 	arrivals uint64
@@ -450,13 +442,15 @@ func (l *evloop) arrive(a arrival) {
 // begin starts a's journey, or drops it whole when it comes more than the
 // timeout after its due time or after a cancel.
 func (l *evloop) begin(a arrival) {
-	if l.stopped || l.r.stopped.Load() || l.now()-a.due > l.r.cfg.Timeout {
+	if l.stopped || l.r.late(a) {
 		l.dropped += l.r.dropArrival(&l.out, a)
 		return
 	}
 	l.active++
 	l.peak = max(l.peak, l.active)
-	l.send(&evTask{a: a, intended: l.r.start.Add(a.due)})
+	t := &evTask{}
+	l.r.begin(&t.jstate, a)
+	l.send(t)
 }
 
 // end ends a journey and starts queued arrivals in its place.
@@ -516,258 +510,69 @@ func (l *evloop) fire(now time.Duration) {
 func (l *evloop) send(t *evTask) {
 	r := l.r
 	rg := r.regions[t.a.region]
-	s := r.journeys[t.a.journey].steps[t.step]
+	cs, s := r.current(&t.jstate)
+	wire := rg.wire[s]
+	var kind results.ErrorKind
+	if wire == nil || t.sendsCookies() {
+		// Rendered for this journey: into the scratch first, then into
+		// the connection's buffer (below).
+		if l.scratch, l.body, kind = appendRequest(l.scratch[:0], l.body, &t.jstate, rg, cs); kind != results.ErrNone {
+			r.unsent(&t.jstate, rg, cs, &l.out, kind)
+			l.next(t)
+			return
+		}
+	}
 	t.gen++
 	t.sent = time.Now()
 	l.sent++
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
-	heap.Push(&l.timers, evTimer{at: t.intended.Add(r.cfg.Timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
+	heap.Push(&l.timers, evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
 
 	c, err := l.conn(int(t.a.region))
 	if err != nil {
-		l.report(t, rg, s, err, nil)
+		l.report(t, rg, cs, err, nil)
 		l.next(t)
 		return
 	}
 	c.task, t.conn = t, c
-	req := rg.wire[s]
-	if s == stepProduct {
-		req = rg.wireProducts[productIndex(t.a.rnd, t.step)%uint64(len(rg.wireProducts))]
+	switch {
+	case wire == nil || t.sendsCookies():
+		c.rbuf = append(c.rbuf[:0], l.scratch...)
+		c.wbuf = c.rbuf
+	case len(wire) == 1:
+		c.wbuf = wire[0]
+	default:
+		c.wbuf = wire[t.product(rg)-1]
 	}
-	c.wbuf = req
 	if !c.connecting {
 		l.flush(c)
 	}
 }
 
-// conn returns an idle connection of region rg, or dials a new one.
-func (l *evloop) conn(rg int) (*evConn, error) {
-	for idle := l.idle[rg]; len(idle) > 0; idle = l.idle[rg] {
-		c := idle[len(idle)-1]
-		l.idle[rg] = idle[:len(idle)-1]
-		if !c.closed {
-			return c, nil
-		}
-	}
-	sa := l.addrs[rg]
-	family := unix.AF_INET
-	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
-		family = unix.AF_INET6
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	l.seq++
-	c := &evConn{fd: fd, region: rg, seq: l.seq}
-	switch err := unix.Connect(fd, sa); {
-	case errors.Is(err, unix.EINPROGRESS):
-		c.connecting = true
-	case err != nil:
-		unix.Close(fd)
-		return nil, err
-	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: c.seq}
-	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	l.conns[int32(fd)] = c
-	return c, nil
-}
-
-// handle is one epoll event of c.
-func (l *evloop) handle(c *evConn, events uint32) {
-	if c.connecting {
-		if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
-			return
-		}
-		c.connecting = false
-		if errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || errno != 0 {
-			if err == nil {
-				err = unix.Errno(errno)
-			}
-			l.failErr(c, err)
-			return
-		}
-	}
-	if len(c.wbuf) > 0 && c.task != nil {
-		l.flush(c)
-		if c.closed {
-			return
-		}
-	}
-	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		l.readable(c)
-	}
-}
-
-// flush writes what is left of c's request.
-func (l *evloop) flush(c *evConn) {
-	for len(c.wbuf) > 0 {
-		n, err := unix.Write(c.fd, c.wbuf)
-		switch {
-		case errors.Is(err, unix.EAGAIN):
-			return // EPOLLOUT will come
-		case errors.Is(err, unix.EINTR):
-			continue
-		case err != nil:
-			l.failErr(c, err)
-			return
-		}
-		c.wbuf = c.wbuf[n:]
-	}
-}
-
-// readable reads what c has and finishes its request when the answer is
-// whole. Bytes or a close on an idle connection retire it.
-func (l *evloop) readable(c *evConn) {
-	eof := false
-	for {
-		if len(c.buf) == cap(c.buf) {
-			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
-		}
-		n, err := unix.Read(c.fd, c.buf[len(c.buf):cap(c.buf)])
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if errors.Is(err, unix.EAGAIN) {
-			break
-		}
-		if err != nil {
-			if c.task == nil {
-				l.retire(c)
-			} else {
-				l.failErr(c, err)
-			}
-			return
-		}
-		if n == 0 {
-			eof = true
-			break
-		}
-		c.buf = c.buf[:len(c.buf)+n]
-		if len(c.buf) > maxAnswerBytes {
-			break
-		}
-	}
-	if c.task == nil {
-		if eof || len(c.buf) > 0 {
-			l.retire(c)
-		}
-		return
-	}
-	resp, err := l.parser.parse(c.buf, eof)
-	switch {
-	case err != nil:
-		l.fail(c, results.ErrOther)
-	case resp != nil:
-		l.answer(c, resp, eof || resp.ConnectionClose() || l.parser.extra() > 0)
-	case eof:
-		l.fail(c, results.ErrReset) // closed before a whole answer
-	}
-}
-
-// answer reports c's request as answered by resp and frees c (or retires
-// it when it cannot carry another request).
-func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
-	t := c.task
-	rg := l.r.regions[c.region]
-	s := l.r.journeys[t.a.journey].steps[t.step]
-	c.task, t.conn = nil, nil
-	c.buf = c.buf[:0]
-	if retire {
-		l.retire(c)
-	} else {
-		l.idle[c.region] = append(l.idle[c.region], c)
-	}
-	l.report(t, rg, s, nil, resp)
-	l.next(t)
-}
-
-// fail ends c's request with kind and retires c.
-func (l *evloop) fail(c *evConn, kind results.ErrorKind) {
-	t := c.task
-	c.task, t.conn = nil, nil
-	l.retire(c)
-	l.reportKind(t, l.r.regions[c.region], l.r.journeys[t.a.journey].steps[t.step], kind)
-	l.next(t)
-}
-
-func (l *evloop) failErr(c *evConn, err error) {
-	if c.task == nil {
-		l.retire(c)
-		return
-	}
-	l.fail(c, classifyErr(err))
-}
-
-// retire closes c; an idle list drops it when it comes to it.
-func (l *evloop) retire(c *evConn) {
-	if c.closed {
-		return
-	}
-	c.closed = true
-	delete(l.conns, int32(c.fd))
-	unix.Close(c.fd) // also removes it from the epoll set
-}
-
-// failAll ends every request in flight with err (the loop cannot go on).
-func (l *evloop) failAll(err error) {
-	for _, c := range l.conns {
-		if c.task != nil {
-			l.failErr(c, err)
-		}
-	}
-}
-
 // report reports t's current step: err is a dial error, else resp answered.
-func (l *evloop) report(t *evTask, rg *region, s int, err error, resp *fasthttp.Response) {
+func (l *evloop) report(t *evTask, rg *region, cs *cstep, err error, resp *fasthttp.Response) {
 	out := &l.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: t.intended, Sent: t.sent, End: time.Now()}
-	if err == nil {
-		out.Status = resp.StatusCode()
-		out.ServedBy = l.servedBy(resp.Header.PeekBytes(l.r.servedBy))
-	}
-	out.Err = classify(err, out.Status)
-	if err == nil && s == stepCheckout && out.Status == fasthttp.StatusCreated {
-		if l.r.recordAck(rg, resp.Body()) {
-			l.acked++
-		} else {
-			l.badAcks++
-		}
-	}
-	l.r.sink.Outcome(out)
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: time.Now()}
+	l.r.answer(&l.tally, &t.jstate, rg, cs, out, resp, err)
 }
 
-func (l *evloop) reportKind(t *evTask, rg *region, s int, kind results.ErrorKind) {
+func (l *evloop) reportKind(t *evTask, rg *region, cs *cstep, kind results.ErrorKind) {
 	out := &l.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: t.intended, Sent: t.sent, End: time.Now(), Err: kind}
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: time.Now(), Err: kind}
 	l.r.sink.Outcome(out)
 }
 
 // next moves t to its next step (after the think time and HoldSends), or
 // ends it.
 func (l *evloop) next(t *evTask) {
-	j := &l.r.journeys[t.a.journey]
-	t.step++
-	if t.step >= len(j.steps) || l.stopped || l.r.stopped.Load() {
+	if l.stopped || !l.r.advance(&t.jstate, l.out.End) {
 		l.end()
 		return
 	}
-	t.intended = l.out.End.Add(j.think)
-	if hold := l.r.cfg.HoldSends; j.think > 0 || hold > 0 {
+	think := l.r.journeys[t.a.journey].think
+	if hold := l.r.cfg.HoldSends; think > 0 || hold > 0 {
 		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)
-}
-
-// servedBy returns b as a string, reusing the previous one when equal.
-func (l *evloop) servedBy(b []byte) string {
-	if string(b) != l.lastServedBy {
-		l.lastServedBy = string(b)
-	}
-	return l.lastServedBy
 }

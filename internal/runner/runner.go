@@ -74,6 +74,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
+	if err := s.CheckEnv(o.Getenv); err != nil { // the steps' secret headers, before anything starts
+		return nil, exitcode.New(exitcode.Usage, err, "")
+	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -211,7 +214,8 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 		Interval:      results.Duration(time.Second),
 		Regions:       tgt.regions,
 		ClientRegions: s.ClientRegions(),
-		Steps:         scenario.Steps,
+		Steps:         s.StepsUsed(),
+		WriteSteps:    s.WriteSteps(),
 		Targets:       s.Targets(),
 		Versions:      map[string]string{"slocheck": version},
 	}
@@ -229,7 +233,9 @@ func driverConfig(s *scenario.Scenario, tgt *target, o Options) driver.Config {
 		MaxWorkers:     s.Load.MaxWorkers,
 		Seed:           s.Platform.Seed,
 		ServedByHeader: tgt.servedBy,
+		NoCookies:      !s.Load.Cookies,
 	}
+	c.Steps, c.Data = s.DriverSteps()
 	for _, st := range s.Load.Ramp {
 		c.Stages = append(c.Stages, driver.Stage{Duration: st.Duration, Rate: st.Rate})
 	}

@@ -1,0 +1,213 @@
+//go:build linux
+
+package driver
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// The event loops' connections (evloop_linux.go has the loop): dialing,
+// writing a request, reading and framing its answer, and ending a request
+// that failed.
+
+// evConn is one keep-alive connection of a region.
+type evConn struct {
+	fd         int
+	region     int
+	task       *evTask
+	buf        []byte // answer bytes read so far
+	wbuf       []byte // request bytes not yet written
+	rbuf       []byte // a request rendered for this connection (wbuf points into it)
+	seq        int32  // tells a reused fd's events from its predecessor's
+	connecting bool
+	closed     bool
+}
+
+// conn returns an idle connection of region rg, or dials a new one.
+func (l *evloop) conn(rg int) (*evConn, error) {
+	for idle := l.idle[rg]; len(idle) > 0; idle = l.idle[rg] {
+		c := idle[len(idle)-1]
+		l.idle[rg] = idle[:len(idle)-1]
+		if !c.closed {
+			return c, nil
+		}
+	}
+	sa := l.addrs[rg]
+	family := unix.AF_INET
+	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	l.seq++
+	c := &evConn{fd: fd, region: rg, seq: l.seq}
+	switch err := unix.Connect(fd, sa); {
+	case errors.Is(err, unix.EINPROGRESS):
+		c.connecting = true
+	case err != nil:
+		unix.Close(fd)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: c.seq}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	l.conns[int32(fd)] = c
+	return c, nil
+}
+
+// handle is one epoll event of c.
+func (l *evloop) handle(c *evConn, events uint32) {
+	if c.connecting {
+		if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+			return
+		}
+		c.connecting = false
+		if errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || errno != 0 {
+			if err == nil {
+				err = unix.Errno(errno)
+			}
+			l.failErr(c, err)
+			return
+		}
+	}
+	if len(c.wbuf) > 0 && c.task != nil {
+		l.flush(c)
+		if c.closed {
+			return
+		}
+	}
+	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		l.readable(c)
+	}
+}
+
+// flush writes what is left of c's request.
+func (l *evloop) flush(c *evConn) {
+	for len(c.wbuf) > 0 {
+		n, err := unix.Write(c.fd, c.wbuf)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			return // EPOLLOUT will come
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			l.failErr(c, err)
+			return
+		}
+		c.wbuf = c.wbuf[n:]
+	}
+}
+
+// readable reads what c has and finishes its request when the answer is
+// whole. Bytes or a close on an idle connection retire it.
+func (l *evloop) readable(c *evConn) {
+	eof := false
+	for {
+		if len(c.buf) == cap(c.buf) {
+			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
+		}
+		n, err := unix.Read(c.fd, c.buf[len(c.buf):cap(c.buf)])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if errors.Is(err, unix.EAGAIN) {
+			break
+		}
+		if err != nil {
+			if c.task == nil {
+				l.retire(c)
+			} else {
+				l.failErr(c, err)
+			}
+			return
+		}
+		if n == 0 {
+			eof = true
+			break
+		}
+		c.buf = c.buf[:len(c.buf)+n]
+		if len(c.buf) > maxAnswerBytes {
+			break
+		}
+	}
+	if c.task == nil {
+		if eof || len(c.buf) > 0 {
+			l.retire(c)
+		}
+		return
+	}
+	resp, err := l.parser.parse(c.buf, eof)
+	switch {
+	case err != nil:
+		l.fail(c, results.ErrOther)
+	case resp != nil:
+		l.answer(c, resp, eof || resp.ConnectionClose() || l.parser.extra() > 0)
+	case eof:
+		l.fail(c, results.ErrReset) // closed before a whole answer
+	}
+}
+
+// answer reports c's request as answered by resp and frees c (or retires
+// it when it cannot carry another request).
+func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
+	t := c.task
+	rg := l.r.regions[c.region]
+	cs, _ := l.r.current(&t.jstate)
+	c.task, t.conn = nil, nil
+	if retire {
+		l.retire(c)
+	} else {
+		l.idle[c.region] = append(l.idle[c.region], c)
+	}
+	l.report(t, rg, cs, nil, resp)
+	c.buf = c.buf[:0] // after the report: resp's bytes are read from it
+	l.next(t)
+}
+
+// fail ends c's request with kind and retires c.
+func (l *evloop) fail(c *evConn, kind results.ErrorKind) {
+	t := c.task
+	c.task, t.conn = nil, nil
+	l.retire(c)
+	cs, _ := l.r.current(&t.jstate)
+	l.reportKind(t, l.r.regions[c.region], cs, kind)
+	l.next(t)
+}
+
+func (l *evloop) failErr(c *evConn, err error) {
+	if c.task == nil {
+		l.retire(c)
+		return
+	}
+	l.fail(c, classifyErr(err))
+}
+
+// retire closes c; an idle list drops it when it comes to it.
+func (l *evloop) retire(c *evConn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	delete(l.conns, int32(c.fd))
+	unix.Close(c.fd) // also removes it from the epoll set
+}
+
+// failAll ends every request in flight with err (the loop cannot go on).
+func (l *evloop) failAll(err error) {
+	for _, c := range l.conns {
+		if c.task != nil {
+			l.failErr(c, err)
+		}
+	}
+}
