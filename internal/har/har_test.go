@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,54 +240,82 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestShopRecording converts the committed recording (a loopback shop page
-// as Chrome's network panel exports it) and compares the scenario with the
-// golden file; go test -run TestShopRecording -update rewrites it.
-func TestShopRecording(t *testing.T) {
-	data, err := os.ReadFile("testdata/shop.har")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Convert(l, "shop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"GET /", "GET /api/products?category=shoes&page=1", "POST /api/login", "POST /api/cart/items",
-		"POST https://events.shop-analytics.example/v1/collect", "GET /api/cart", "POST /checkout"}
-	if got := stepURLs(s); !slices.Equal(got, want) {
-		t.Errorf("steps %q\nwant %q", got, want)
-	}
-	if s.Target != "http://127.0.0.1:8080" || s.ThinkTime != 2500*time.Millisecond {
-		t.Errorf("target %q think time %s", s.Target, s.ThinkTime)
-	}
-	if s.Dropped[dropStatic] != 7 || s.Dropped[dropScheme] != 3 || s.Dropped[dropCORS] != 1 {
-		t.Errorf("dropped %v", s.Dropped)
-	}
-	y, err := s.YAML("shop.har")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "shop.golden.yaml")
-	if *update {
-		if err := os.WriteFile(golden, y, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	g, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(y, g) {
-		t.Errorf("scenario differs from %s (rerun with -update to accept):\n%s", golden, y)
-	}
-	for _, secret := range []string{"s3cr3t-session", "eyJhbGciOiJIUzI1NiJ9", "c5rf-70k3n"} {
-		if bytes.Contains(y, []byte(secret)) {
-			t.Errorf("the scenario holds the recording's secret %q", secret)
-		}
+// TestRecordings converts the committed recordings and compares each
+// scenario with its golden file (go test ./internal/har -run TestRecordings
+// -update rewrites them): chromium.har, recorded from a loopback shop page in
+// headless Chromium through the DevTools protocol (tools/harrecord), and
+// shop.har, written as Chrome's network panel exports (HTTP/2 pseudo-headers,
+// a third-party origin, a preflight, a websocket, data: and extension URLs).
+func TestRecordings(t *testing.T) {
+	for _, tc := range []struct {
+		file, target string
+		steps        []string
+		think        time.Duration // the median of the gaps between kept requests
+		dropped      map[string]int
+		secrets      []string
+	}{
+		{
+			file: "chromium.har", target: "http://127.0.0.1:44295",
+			steps: []string{"GET /", "GET /api/products?category=shoes&page=1", "POST /api/login", "POST /api/cart/items", "GET /api/cart", "POST /api/checkout"},
+			// gaps 1.055 s, 712 ms, 626 ms, 521 ms, 826 ms
+			think: 700 * time.Millisecond, dropped: map[string]int{dropStatic: 5},
+			secrets: []string{"FAKE-session", "FAKE-jwt"},
+		},
+		{
+			file: "shop.har", target: "http://127.0.0.1:8080",
+			steps: []string{"GET /", "GET /api/products?category=shoes&page=1", "POST /api/login", "POST /api/cart/items",
+				"POST https://events.shop-analytics.example/v1/collect", "GET /api/cart", "POST /checkout"},
+			think: 2500 * time.Millisecond, dropped: map[string]int{dropStatic: 7, dropScheme: 3, dropCORS: 1},
+			secrets: []string{"s3cr3t-session", "eyJhbGciOiJIUzI1NiJ9", "c5rf-70k3n"},
+		},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range tc.secrets { // the test means something only if the recording has them
+				if !bytes.Contains(data, []byte(secret)) {
+					t.Fatalf("%s does not hold %q", tc.file, secret)
+				}
+			}
+			l, err := Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := Convert(l, strings.TrimSuffix(tc.file, ".har"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stepURLs(s); !slices.Equal(got, tc.steps) {
+				t.Errorf("steps %q\nwant %q", got, tc.steps)
+			}
+			if s.Target != tc.target || s.ThinkTime != tc.think || !maps.Equal(s.Dropped, tc.dropped) {
+				t.Errorf("target %q think time %s dropped %v; want %q %s %v", s.Target, s.ThinkTime, s.Dropped, tc.target, tc.think, tc.dropped)
+			}
+			y, err := s.YAML(tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range tc.secrets {
+				if bytes.Contains(y, []byte(secret)) {
+					t.Errorf("the scenario holds the recording's secret %q", secret)
+				}
+			}
+			golden := filepath.Join("testdata", strings.TrimSuffix(tc.file, ".har")+".golden.yaml")
+			if *update {
+				if err := os.WriteFile(golden, y, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(y, g) {
+				t.Errorf("scenario differs from %s (rerun with -update to accept):\n%s", golden, y)
+			}
+		})
 	}
 }
 
