@@ -5,8 +5,11 @@
 #
 #   bash bench/driver-vs-vegeta.sh            # quick: about 2.5 minutes
 #   LONG=1 bash bench/driver-vs-vegeta.sh     # adds a 5 min run at 5,000 req/s (memory)
+#   STEPS="post templated" bash bench/driver-vs-vegeta.sh   # the driver with a fixed POST and the
+#                                             # same POST templated (a path variable, a header and a
+#                                             # 20-byte JSON body rendered per request), beside vegeta
 #
-# Knobs (environment): RATES="2000 5000", DURATION=10s per run, ROUNDS=3 runs per
+# Knobs (environment): STEPS="reference" (the driver's modes: reference, post, templated), RATES="2000 5000", DURATION=10s per run, ROUNDS=3 runs per
 # generator and rate (interleaved, medians reported), MEMRATE=5000, SHORT=30s, LONG=1.
 #
 # Each generator reports its own getrusage (user + system CPU, peak RSS) at exit,
@@ -22,6 +25,7 @@ ROUNDS=${ROUNDS:-3}
 MEMRATE=${MEMRATE:-5000}
 SHORT=${SHORT:-30s}
 LONG=${LONG:-0}
+STEPS=${STEPS:-reference}
 
 work=$(mktemp -d)
 server_pid=""
@@ -51,24 +55,25 @@ results=$work/results.txt
 
 # measure GEN RATE DURATION LABEL: one run; appends a key=value line.
 measure() {
-	local gen=$1 rate=$2 dur=$3 label=$4 line
-	line=$("$work/$gen-load" -target "$target" -rate "$rate" -duration "$dur" 2>"$work/$gen.err")
+	local gen=$1 rate=$2 dur=$3 label=$4 steps=${5:-} line
+	line=$("$work/$gen-load" -target "$target" -rate "$rate" -duration "$dur" ${steps:+-steps "$steps"} 2>"$work/$gen.err")
 	echo "label=$label target_rate=$rate duration=$dur $line" | tee -a "$results"
 	grep -h "errors\|outcomes by kind" "$work/$gen.err" | sed 's/^/    /' || true
 }
 
 for rate in $RATES; do
 	for round in $(seq "$ROUNDS"); do
-		for gen in slocheck vegeta; do
-			measure "$gen" "$rate" "$DURATION" "fixed"
+		for steps in $STEPS; do
+			measure slocheck "$rate" "$DURATION" "fixed" "$steps"
 		done
+		measure vegeta "$rate" "$DURATION" "fixed"
 	done
 done
 
 echo "# memory: the driver at $MEMRATE req/s for $SHORT$([[ $LONG == 1 ]] && echo " and 5m")"
-measure slocheck "$MEMRATE" "$SHORT" "memory"
+measure slocheck "$MEMRATE" "$SHORT" "memory" "${STEPS%% *}"
 if [[ $LONG == 1 ]]; then
-	measure slocheck "$MEMRATE" 5m "memory"
+	measure slocheck "$MEMRATE" 5m "memory" "${STEPS%% *}"
 fi
 
 echo
@@ -101,13 +106,22 @@ function median(list,   a, n, i, j, t) {
 END {
 	printf "%-9s %6s %10s %8s %11s %12s %8s %16s\n", "generator", "target", "achieved", "off by", "CPU-s/100k", "peak RSS MB", "kept up", "CPU-s/100k kept"
 	nr = split(rates, rl, " ")
-	for (i = 1; i <= nr; i++) for (g = 1; g <= 2; g++) {
-		gen = (g == 1) ? "slocheck" : "vegeta"; k = gen SUBSEP rl[i]
+	ng = split("slocheck slocheck-post slocheck-templated vegeta", gl, " ")
+	for (i = 1; i <= nr; i++) for (g = 1; g <= ng; g++) {
+		gen = gl[g]; k = gen SUBSEP rl[i]
 		if (!(k in keys)) continue
 		ach = median(rate[k]); c = median(cpu[k]); ck = median(cpuok[k])
 		printf "%-9s %6d %10.1f %7.2f%% %11.2f %12.1f %5d/%-2d %16s\n", gen, rl[i], ach, (ach - rl[i]) / rl[i] * 100, c, median(mem[k]), \
 			kept[k], runs[k], (ck < 0) ? "-" : sprintf("%.2f", ck)
 		med_rate[gen, rl[i]] = ach; med_cpu[gen, rl[i]] = c; med_ok[gen, rl[i]] = ck
+	}
+	if (("slocheck-post", memrate) in med_cpu && ("slocheck-templated", memrate) in med_cpu) {
+		ratio = med_cpu["slocheck-templated", memrate] / med_cpu["slocheck-post", memrate]
+		printf "\nat %d req/s: templated POST CPU per request = %.3f x the fixed POST (target: <= 1.10): %s\n", memrate, ratio, (ratio <= 1.10) ? "PASS" : "FAIL"
+		if (("vegeta", memrate) in med_cpu) {
+			ratio = med_cpu["slocheck-templated", memrate] / med_cpu["vegeta", memrate]
+			printf "at %d req/s: templated POST CPU per request = %.2f x vegeta (target: <= 0.6): %s\n", memrate, ratio, (ratio <= 0.6) ? "PASS" : "FAIL"
+		}
 	}
 	if (("slocheck", memrate) in med_cpu && ("vegeta", memrate) in med_cpu) {
 		dev = (med_rate["slocheck", memrate] - memrate) / memrate * 100

@@ -32,6 +32,7 @@ func run() error {
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	timeout := flag.Duration("timeout", 2*time.Second, "per-request timeout")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	steps := flag.String("steps", "reference", "reference (GET /catalog), post (one fixed POST) or templated (the same POST with a path variable, a header and a 20-byte JSON body rendered per request)")
 	flag.Parse()
 	if *target == "" {
 		return fmt.Errorf("-target is required")
@@ -51,15 +52,35 @@ func run() error {
 		Timeout:  *timeout,
 		Journeys: []driver.Journey{{Name: "browse", Weight: 1, Steps: []string{driver.StepBrowse}}},
 	}
+	gen := "slocheck"
+	switch *steps {
+	case "reference":
+	case "post", "templated":
+		cfg.Steps, cfg.Journeys, gen = benchSteps(*steps == "templated"), nil, "slocheck-"+*steps
+	default:
+		return fmt.Errorf("-steps %q: want reference, post or templated", *steps)
+	}
 	heap := sampleLiveHeap()
 	st, err := driver.Run(context.Background(), cfg, &sink)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
-	return loadstat.Print(os.Stdout, "slocheck", sink.n.Load(), sink.errs.Load(),
+	return loadstat.Print(os.Stdout, gen, sink.n.Load(), sink.errs.Load(),
 		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
 		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d", st.Dropped, st.Workers, heap.maxKB()))
+}
+
+// benchSteps is one POST step, fixed (serialised once) or templated (the
+// same request shape, rendered per request); internal/driver's
+// BenchmarkRunTemplated uses the same pair.
+func benchSteps(templated bool) []driver.Step {
+	if templated {
+		return []driver.Step{{Name: "post", Method: "POST", URL: "/items/{{journey}}",
+			Headers: map[string]string{"X-Request-Id": "{{random_id}}"}, Body: `{"n":"{{journey}}"}`}}
+	}
+	return []driver.Step{{Name: "post", Method: "POST", URL: "/items/1234",
+		Headers: map[string]string{"X-Request-Id": "0123456789abcdef"}, Body: `{"n":"1234567890123"}`}}
 }
 
 // countingSink counts the requests sent (dropped ones count as errors only)

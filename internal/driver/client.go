@@ -16,8 +16,8 @@ import (
 )
 
 // region is one client region: its own HTTP client with its own keep-alive
-// connection pool (as a population of browsers there would have), and the
-// request URLs of each step, built once.
+// connection pool (as a population of browsers there would have), and its
+// base URL that step paths are joined to.
 //
 // The client is fasthttp's HostClient rather than net/http's: it reads and
 // writes on the calling goroutine, with no reader and writer goroutines per
@@ -26,45 +26,69 @@ import (
 // docs/driver.md). It speaks HTTP/1.1.
 type region struct {
 	name     string
-	client   *fasthttp.HostClient
-	urls     [numSteps]string // by step index; product is per id
-	products []string         // /products/{id} for id 1..Products
+	base     string                 // base URL without its trailing '/'
+	client   *fasthttp.HostClient   // for the base URL's host
+	clients  []*fasthttp.HostClient // by step: client, or an absolute URL's host's own
+	products int                    // product ids {{product}} draws from
 
-	// The same requests on the wire, for the event loops.
-	wire         [numSteps][]byte
-	wireProducts [][]byte
+	// For the event loops: the Host header, the base URL's path, and by
+	// step the requests serialised once (one per product when the step
+	// draws one; nil for a step rendered per journey, see wire.go).
+	host     []byte
+	basePath []byte
+	wire     [][][]byte
 }
 
-func newRegion(name, base string, cfg Config) (*region, error) {
+func newRegion(name, base string, cfg Config, steps []cstep) (*region, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", name, err)
 	}
 	base = strings.TrimRight(base, "/")
-	rg := &region{name: name, client: newClient(u, cfg)}
-	rg.urls[stepBrowse] = base + "/catalog"
-	rg.urls[stepCart] = base + "/cart"
-	rg.urls[stepCheckout] = base + "/checkout"
-	for id := 1; id <= cfg.Products; id++ {
-		rg.products = append(rg.products, fmt.Sprintf("%s/products/p-%03d", base, id))
-	}
-	bodies := [numSteps][]byte{stepCart: cfg.CartBody, stepCheckout: cfg.CheckoutBody}
-	for s, uri := range rg.urls {
-		if s == stepProduct {
-			continue
+	rg := &region{name: name, base: base, client: newClient(u, cfg), products: cfg.Products,
+		host: []byte(u.Host), basePath: []byte(strings.TrimRight(u.EscapedPath(), "/"))}
+	own := map[string]*fasthttp.HostClient{}
+	for i := range steps {
+		cs := &steps[i]
+		c := rg.client
+		if cs.origin != "" {
+			if c = own[cs.origin]; c == nil {
+				ou, _ := url.Parse(cs.origin) // compileSteps parsed it
+				c = newClient(ou, cfg)
+				own[cs.origin] = c
+			}
 		}
-		if rg.wire[s], err = wireRequest(uri, s == stepCart || s == stepCheckout, bodies[s]); err != nil {
-			return nil, err
-		}
-	}
-	for _, uri := range rg.products {
-		b, err := wireRequest(uri, false, nil)
-		if err != nil {
-			return nil, err
-		}
-		rg.wireProducts = append(rg.wireProducts, b)
+		rg.clients = append(rg.clients, c)
+		rg.wire = append(rg.wire, rg.serialise(cs, cfg.NoCookies))
 	}
 	return rg, nil
+}
+
+// serialise returns cs's requests on the wire when they are the same for
+// every journey: one, or one per product id.
+func (rg *region) serialise(cs *cstep, noCookies bool) [][]byte {
+	if cs.dynamic || cs.origin != "" {
+		return nil
+	}
+	n := 1
+	if cs.usesProduct() {
+		n = rg.products
+	}
+	out := make([][]byte, n)
+	var scratch []byte
+	for p := range n {
+		st := jstate{fixProduct: p + 1}
+		out[p], scratch, _ = appendRequest(nil, scratch, &st, rg, cs)
+	}
+	return out
+}
+
+// closeIdle closes the idle connections of every client of rg.
+func (rg *region) closeIdle() {
+	rg.client.CloseIdleConnections()
+	for _, c := range rg.clients {
+		c.CloseIdleConnections()
+	}
 }
 
 // newClient returns a client for u's host whose pool holds a connection for

@@ -117,8 +117,17 @@ type Config struct {
 	// Products is the number of product ids the product step draws from:
 	// p-001 … p-<Products>, the reference shop's catalog ids (it holds 20).
 	Products int
-	// CartBody and CheckoutBody are the JSON bodies of the POST steps.
+	// CartBody and CheckoutBody are the JSON bodies of the reference
+	// shop's POST steps (used when Steps is empty).
 	CartBody, CheckoutBody []byte
+	// Steps are the requests journeys name; empty means the reference
+	// shop's (ReferenceSteps).
+	Steps []Step
+	// Data holds the rows of the steps' {{data.<column>}} placeholders.
+	Data *Data
+	// NoCookies turns off the journeys' cookie jars (one per journey, on
+	// by default).
+	NoCookies bool
 
 	// HoldSends holds every send back by this long after it is due: a
 	// drill and test knob that makes the generator late on purpose, so that
@@ -151,14 +160,24 @@ func (c Config) withDefaults() Config {
 	if c.ServedByHeader == "" {
 		c.ServedByHeader = DefaultServedByHeader
 	}
-	if len(c.Journeys) == 0 {
-		c.Journeys = DefaultJourneys()
-	}
 	if c.CartBody == nil {
 		c.CartBody = DefaultCartBody
 	}
 	if c.CheckoutBody == nil {
 		c.CheckoutBody = DefaultCheckoutBody
+	}
+	if len(c.Journeys) == 0 && len(c.Steps) > 0 {
+		all := Journey{Name: "journey", Weight: 1}
+		for _, s := range c.Steps {
+			all.Steps = append(all.Steps, s.Name)
+		}
+		c.Journeys = []Journey{all}
+	}
+	if len(c.Journeys) == 0 {
+		c.Journeys = DefaultJourneys()
+	}
+	if len(c.Steps) == 0 {
+		c.Steps = ReferenceSteps(c.CartBody, c.CheckoutBody)
 	}
 	return c
 }
@@ -188,7 +207,8 @@ func (c Config) Validate() []error {
 	errs = append(errs, validateTargets(c.Targets, c.Weights)...)
 	errs = append(errs, validateSchedule(c.Rate, c.Stages, c.Duration)...)
 	errs = append(errs, validateSizes(c)...)
-	errs = append(errs, validateJourneys(c.Journeys)...)
+	errs = append(errs, validateSteps(c)...)
+	errs = append(errs, validateJourneys(c.Journeys, c.withDefaults().Steps)...)
 	return errs
 }
 
@@ -311,7 +331,46 @@ func validateSchedule(rate float64, stages []Stage, d time.Duration) []error {
 	return errs
 }
 
-func validateJourneys(journeys []Journey) []error {
+// validateSteps checks the steps (names, bounds, templates against the
+// data's columns, extractions) and the data.
+func validateSteps(c Config) []error {
+	var errs []error
+	steps := c.withDefaults().Steps
+	seen := map[string]bool{}
+	for _, s := range steps {
+		switch {
+		case s.Name == "":
+			errs = append(errs, errors.New("a step without a name"))
+		case seen[s.Name]:
+			errs = append(errs, fmt.Errorf("step %s is defined twice", s.Name))
+		}
+		seen[s.Name] = true
+		if to := c.withDefaults().Timeout; s.Timeout < 0 || s.Timeout > to && to > 0 {
+			errs = append(errs, fmt.Errorf("step %s: timeout %s: want from 0 to the run's timeout %s", s.Name, s.Timeout, c.withDefaults().Timeout))
+		}
+		if len(s.Body) > MaxBodyBytes {
+			errs = append(errs, fmt.Errorf("step %s: body of %d bytes: above the limit MaxBodyBytes (%d)", s.Name, len(s.Body), MaxBodyBytes))
+		}
+	}
+	if d := c.Data; d != nil {
+		for i, row := range d.Rows {
+			if len(row) != len(d.Columns) {
+				errs = append(errs, fmt.Errorf("data row %d has %d values for %d columns", i+1, len(row), len(d.Columns)))
+				break
+			}
+		}
+	}
+	if _, err := compileSteps(steps, c.Data, c.withDefaults().Timeout); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+func validateJourneys(journeys []Journey, steps []Step) []error {
+	known := make([]string, len(steps))
+	for i, s := range steps {
+		known[i] = s.Name
+	}
 	var errs []error
 	if len(journeys) > MaxJourneys {
 		return []error{fmt.Errorf("%d journeys: above the limit MaxJourneys (%d)", len(journeys), MaxJourneys)}
@@ -329,8 +388,8 @@ func validateJourneys(journeys []Journey) []error {
 			continue
 		}
 		for _, s := range j.Steps {
-			if stepIndex(s) < 0 {
-				errs = append(errs, fmt.Errorf("journey %s: unknown step %q (known: %v)", name, s, Steps))
+			if stepIndex(steps, s) < 0 {
+				errs = append(errs, fmt.Errorf("journey %s: unknown step %q (known: %v)", name, s, known))
 			}
 		}
 		switch {
@@ -346,10 +405,10 @@ func validateJourneys(journeys []Journey) []error {
 	return errs
 }
 
-// stepIndex returns the index of step in Steps, or -1.
-func stepIndex(step string) int {
-	for i, s := range Steps {
-		if s == step {
+// stepIndex returns the index of the step named step, or -1.
+func stepIndex(steps []Step, step string) int {
+	for i, s := range steps {
+		if s.Name == step {
 			return i
 		}
 	}

@@ -73,6 +73,7 @@ func Run(ctx context.Context, cfg Config, sink Sink) (Stats, error) {
 
 // arrival is one journey that came due.
 type arrival struct {
+	n       uint64        // the arrival's number in the run
 	due     time.Duration // offset from the start
 	region  int32
 	journey int32
@@ -95,7 +96,9 @@ type runner struct {
 	pickReg  picker
 	pickJour picker
 	pacer    *pacer
-	steps    float64 // mean steps per arrival
+	steps    []cstep // the steps journeys name, compiled
+	nvars    int     // variable slots (values extracted)
+	perArr   float64 // mean steps per arrival
 	seed     uint64
 
 	start      time.Time
@@ -111,8 +114,7 @@ type runner struct {
 	wg         sync.WaitGroup
 	workers    []*worker // appended by the dispatcher only
 	max        int
-	servedBy   []byte           // response header naming the serving region
-	bodies     [numSteps][]byte // request bodies by step, shared read-only
+	servedBy   []byte // response header naming the serving region
 
 	arrivals, dropped, bulk uint64 // dispatcher-owned
 	scratch                 results.Outcome
@@ -121,12 +123,16 @@ type runner struct {
 func newRunner(cfg Config, sink Sink) (*runner, error) {
 	r := &runner{cfg: cfg, sink: sink, max: cfg.MaxWorkers, stop: make(chan struct{}),
 		servedBy: []byte(cfg.ServedByHeader)}
-	r.bodies[stepCart], r.bodies[stepCheckout] = cfg.CartBody, cfg.CheckoutBody
 	r.drops, _ = sink.(DropSink)
+	steps, err := compileSteps(cfg.Steps, cfg.Data, cfg.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	r.steps, r.nvars = steps, len(varSlots(cfg.Steps))
 	if err := r.initRegions(); err != nil {
 		return nil, err
 	}
-	r.steps = r.initJourneys()
+	r.perArr = r.initJourneys()
 	r.pacer = r.newPacer()
 	r.seed = uint64(cfg.Seed)
 	r.jobs = make(chan arrival, cfg.MaxWorkers)
@@ -138,7 +144,7 @@ func (r *runner) initRegions() error {
 	names := sortedKeys(r.cfg.Targets)
 	weights := make([]float64, len(names))
 	for i, name := range names {
-		rg, err := newRegion(name, r.cfg.Targets[name], r.cfg)
+		rg, err := newRegion(name, r.cfg.Targets[name], r.cfg, r.steps)
 		if err != nil {
 			return err
 		}
@@ -159,7 +165,7 @@ func (r *runner) initJourneys() float64 {
 	for i, j := range r.cfg.Journeys {
 		cj := journey{think: j.ThinkTime}
 		for _, s := range j.Steps {
-			cj.steps = append(cj.steps, stepIndex(s))
+			cj.steps = append(cj.steps, stepIndex(r.cfg.Steps, s))
 		}
 		r.journeys = append(r.journeys, cj)
 		weights[i] = j.Weight
@@ -174,7 +180,7 @@ func (r *runner) initJourneys() float64 {
 
 // newPacer returns a new copy of the run's arrival schedule.
 func (r *runner) newPacer() *pacer {
-	return newPacer(r.cfg.Rate, r.cfg.Stages, r.cfg.Duration, 1/r.steps)
+	return newPacer(r.cfg.Rate, r.cfg.Stages, r.cfg.Duration, 1/r.perArr)
 }
 
 // run sends the schedule, on event loops where the targets allow
@@ -190,7 +196,7 @@ func (r *runner) run(ctx context.Context) Stats {
 	r.wg.Wait()
 	r.dropLeft()
 	for _, rg := range r.regions {
-		rg.client.CloseIdleConnections()
+		rg.closeIdle()
 	}
 	return r.stats(end)
 }
@@ -280,6 +286,7 @@ func (r *runner) skip(off, now time.Duration) {
 func (r *runner) newArrival(n uint64, off time.Duration) arrival {
 	base := mix64(r.seed ^ mix64(n))
 	return arrival{
+		n:       n,
 		due:     off,
 		region:  int32(r.pickReg.pick(unitFloat(mix64(base + 1)))),
 		journey: int32(r.pickJour.pick(unitFloat(mix64(base + 2)))),
@@ -329,7 +336,7 @@ func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
 		n++
 		*out = results.Outcome{
 			ClientRegion: r.regions[a.region].name,
-			Step:         Steps[s],
+			Step:         r.steps[s].Name,
 			Intended:     intended,
 			Err:          results.ErrDropped,
 		}
@@ -353,6 +360,16 @@ func (r *runner) stats(end time.Duration) Stats {
 type tally struct {
 	sent, dropped, acked, badAcks uint64
 	lastSend                      time.Duration // offset of the last send
+	lastServedBy                  string
+}
+
+// servedBy returns b as a string, reusing the previous one when equal (a
+// region's answers nearly always name the same serving region).
+func (t *tally) servedBy(b []byte) string {
+	if string(b) != t.lastServedBy {
+		t.lastServedBy = string(b)
+	}
+	return t.lastServedBy
 }
 
 // addTo adds t to st and moves last up to t's last send.

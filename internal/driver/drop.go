@@ -52,7 +52,7 @@ func (r *runner) bulkDrop(k uint64, from, to time.Duration) uint64 {
 		}
 		for i, s := range j.steps {
 			shift := time.Duration(i) * j.think
-			r.drops.Dropped(Drop{ClientRegion: r.regions[c.region].name, Step: Steps[s],
+			r.drops.Dropped(Drop{ClientRegion: r.regions[c.region].name, Step: r.steps[s].Name,
 				From: r.start.Add(from + shift), To: r.start.Add(to + shift), N: c.n})
 		}
 	}

@@ -85,6 +85,11 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	if r.cfg.noEventLoop {
 		return Stats{}, false
 	}
+	for i := range r.steps {
+		if r.steps[i].origin != "" {
+			return Stats{}, false // a host of its own: the workers' clients
+		}
+	}
 	n := min(runtime.GOMAXPROCS(0), 1+int(peakRate(r.cfg)/evloopRate))
 	if r.cfg.evloops > 0 {
 		n = r.cfg.evloops
@@ -163,12 +168,10 @@ func peakRate(cfg Config) float64 {
 
 // evTask is one journey in progress.
 type evTask struct {
-	a        arrival
-	step     int       // index into the journey's steps
-	intended time.Time // of the current step
-	sent     time.Time
-	conn     *evConn // while a request is in flight
-	gen      uint32  // bumped at every send; timers carry it
+	jstate
+	sent time.Time
+	conn *evConn // while a request is in flight
+	gen  uint32  // bumped at every send; timers carry it
 }
 
 // evConn is one keep-alive connection of a region.
@@ -178,6 +181,7 @@ type evConn struct {
 	task       *evTask
 	buf        []byte // answer bytes read so far
 	wbuf       []byte // request bytes not yet written
+	rbuf       []byte // a request rendered for this connection (wbuf points into it)
 	seq        int32  // tells a reused fd's events from its predecessor's
 	connecting bool
 	closed     bool
@@ -225,9 +229,10 @@ type evloop struct {
 	active   int // journeys in progress
 	stopped  bool
 
-	parser       *answerParser
-	out          results.Outcome
-	lastServedBy string
+	parser  *answerParser
+	out     results.Outcome
+	scratch []byte // a request being rendered
+	body    []byte // its body being rendered
 
 	tally
 	arrivals uint64
@@ -450,13 +455,15 @@ func (l *evloop) arrive(a arrival) {
 // begin starts a's journey, or drops it whole when it comes more than the
 // timeout after its due time or after a cancel.
 func (l *evloop) begin(a arrival) {
-	if l.stopped || l.r.stopped.Load() || l.now()-a.due > l.r.cfg.Timeout {
+	if l.stopped || l.r.late(a) {
 		l.dropped += l.r.dropArrival(&l.out, a)
 		return
 	}
 	l.active++
 	l.peak = max(l.peak, l.active)
-	l.send(&evTask{a: a, intended: l.r.start.Add(a.due)})
+	t := &evTask{}
+	l.r.begin(&t.jstate, a)
+	l.send(t)
 }
 
 // end ends a journey and starts queued arrivals in its place.
@@ -516,25 +523,40 @@ func (l *evloop) fire(now time.Duration) {
 func (l *evloop) send(t *evTask) {
 	r := l.r
 	rg := r.regions[t.a.region]
-	s := r.journeys[t.a.journey].steps[t.step]
+	cs, s := r.current(&t.jstate)
+	wire := rg.wire[s]
+	var kind results.ErrorKind
+	if wire == nil || len(t.jar) > 0 {
+		// Rendered for this journey: into the scratch first, then into
+		// the connection's buffer (below).
+		if l.scratch, l.body, kind = appendRequest(l.scratch[:0], l.body, &t.jstate, rg, cs); kind != results.ErrNone {
+			r.unsent(&t.jstate, rg, cs, &l.out, kind)
+			l.next(t)
+			return
+		}
+	}
 	t.gen++
 	t.sent = time.Now()
 	l.sent++
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
-	heap.Push(&l.timers, evTimer{at: t.intended.Add(r.cfg.Timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
+	heap.Push(&l.timers, evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
 
 	c, err := l.conn(int(t.a.region))
 	if err != nil {
-		l.report(t, rg, s, err, nil)
+		l.report(t, rg, cs, err, nil)
 		l.next(t)
 		return
 	}
 	c.task, t.conn = t, c
-	req := rg.wire[s]
-	if s == stepProduct {
-		req = rg.wireProducts[productIndex(t.a.rnd, t.step)%uint64(len(rg.wireProducts))]
+	switch {
+	case wire == nil || len(t.jar) > 0:
+		c.rbuf = append(c.rbuf[:0], l.scratch...)
+		c.wbuf = c.rbuf
+	case len(wire) == 1:
+		c.wbuf = wire[0]
+	default:
+		c.wbuf = wire[t.product(rg)-1]
 	}
-	c.wbuf = req
 	if !c.connecting {
 		l.flush(c)
 	}
@@ -674,15 +696,15 @@ func (l *evloop) readable(c *evConn) {
 func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
 	t := c.task
 	rg := l.r.regions[c.region]
-	s := l.r.journeys[t.a.journey].steps[t.step]
+	cs, _ := l.r.current(&t.jstate)
 	c.task, t.conn = nil, nil
-	c.buf = c.buf[:0]
 	if retire {
 		l.retire(c)
 	} else {
 		l.idle[c.region] = append(l.idle[c.region], c)
 	}
-	l.report(t, rg, s, nil, resp)
+	l.report(t, rg, cs, nil, resp)
+	c.buf = c.buf[:0] // after the report: resp's bytes are read from it
 	l.next(t)
 }
 
@@ -691,7 +713,8 @@ func (l *evloop) fail(c *evConn, kind results.ErrorKind) {
 	t := c.task
 	c.task, t.conn = nil, nil
 	l.retire(c)
-	l.reportKind(t, l.r.regions[c.region], l.r.journeys[t.a.journey].steps[t.step], kind)
+	cs, _ := l.r.current(&t.jstate)
+	l.reportKind(t, l.r.regions[c.region], cs, kind)
 	l.next(t)
 }
 
@@ -723,51 +746,29 @@ func (l *evloop) failAll(err error) {
 }
 
 // report reports t's current step: err is a dial error, else resp answered.
-func (l *evloop) report(t *evTask, rg *region, s int, err error, resp *fasthttp.Response) {
+func (l *evloop) report(t *evTask, rg *region, cs *cstep, err error, resp *fasthttp.Response) {
 	out := &l.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: t.intended, Sent: t.sent, End: time.Now()}
-	if err == nil {
-		out.Status = resp.StatusCode()
-		out.ServedBy = l.servedBy(resp.Header.PeekBytes(l.r.servedBy))
-	}
-	out.Err = classify(err, out.Status)
-	if err == nil && s == stepCheckout && out.Status == fasthttp.StatusCreated {
-		if l.r.recordAck(rg, resp.Body()) {
-			l.acked++
-		} else {
-			l.badAcks++
-		}
-	}
-	l.r.sink.Outcome(out)
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: time.Now()}
+	l.r.answer(&l.tally, &t.jstate, rg, cs, out, resp, err)
 }
 
-func (l *evloop) reportKind(t *evTask, rg *region, s int, kind results.ErrorKind) {
+func (l *evloop) reportKind(t *evTask, rg *region, cs *cstep, kind results.ErrorKind) {
 	out := &l.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: t.intended, Sent: t.sent, End: time.Now(), Err: kind}
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: time.Now(), Err: kind}
 	l.r.sink.Outcome(out)
 }
 
 // next moves t to its next step (after the think time and HoldSends), or
 // ends it.
 func (l *evloop) next(t *evTask) {
-	j := &l.r.journeys[t.a.journey]
-	t.step++
-	if t.step >= len(j.steps) || l.stopped || l.r.stopped.Load() {
+	if l.stopped || !l.r.advance(&t.jstate, l.out.End) {
 		l.end()
 		return
 	}
-	t.intended = l.out.End.Add(j.think)
-	if hold := l.r.cfg.HoldSends; j.think > 0 || hold > 0 {
+	think := l.r.journeys[t.a.journey].think
+	if hold := l.r.cfg.HoldSends; think > 0 || hold > 0 {
 		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)
-}
-
-// servedBy returns b as a string, reusing the previous one when equal.
-func (l *evloop) servedBy(b []byte) string {
-	if string(b) != l.lastServedBy {
-		l.lastServedBy = string(b)
-	}
-	return l.lastServedBy
 }

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/slocheck/slocheck/internal/results"
 )
 
 // This file holds the HTTP/1.1 wire work of the event-loop transport
-// (evloop_linux.go): requests are serialised once, by fasthttp, when the run
-// starts (a step's request never changes), and answers are framed and parsed
-// by fasthttp from the bytes a connection has read so far.
+// (evloop_linux.go): a step's request is serialised once per region when the
+// run starts if it is the same for every journey, else rendered per request
+// into the connection's buffer (appendRequest); answers are framed and
+// parsed by fasthttp from the bytes a connection has read so far.
 
 // Bounds on an answer the driver will buffer.
 const (
@@ -24,26 +27,51 @@ const (
 // driver buffers); it counts as results.ErrOther.
 var errMalformed = errors.New("malformed HTTP answer")
 
-// wireRequest returns the bytes of one request, as fasthttp's client would
-// send them: method, URI, Host, User-Agent, and for a POST its JSON body.
-func wireRequest(uri string, post bool, body []byte) ([]byte, error) {
-	var req fasthttp.Request
-	req.SetRequestURI(uri)
-	req.Header.SetUserAgent("slocheck")
-	if post {
-		req.Header.SetMethod(fasthttp.MethodPost)
-		req.Header.SetContentType("application/json")
-		req.SetBodyRaw(body)
+// appendRequest appends cs's request for st in region rg to dst, as
+// HTTP/1.1 bytes: request line, Host, User-Agent, the step's headers, the
+// journey's cookies, and for a body its Content-Type (application/json
+// unless the step sets one) and Content-Length. scratch is a buffer the
+// body is rendered into first (for its length); both are returned for
+// reuse, so rendering allocates nothing once they have grown. A kind other
+// than results.ErrNone means the request could not be rendered.
+func appendRequest(dst, scratch []byte, st *jstate, rg *region, cs *cstep) ([]byte, []byte, results.ErrorKind) {
+	var kind results.ErrorKind
+	scratch, kind = cs.body.render(scratch[:0], st, rg, escRaw)
+	if kind != results.ErrNone {
+		return dst, scratch, kind
 	}
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	if err := req.Write(w); err != nil {
-		return nil, fmt.Errorf("request %s: %w", uri, err)
+	dst = append(dst, cs.method...)
+	dst = append(dst, ' ')
+	dst = append(dst, rg.basePath...)
+	if dst, kind = cs.path.render(dst, st, rg, escURL); kind != results.ErrNone {
+		return dst, scratch, kind
 	}
-	if err := w.Flush(); err != nil {
-		return nil, err
+	dst = append(dst, " HTTP/1.1\r\nHost: "...)
+	dst = append(dst, rg.host...)
+	dst = append(dst, "\r\nUser-Agent: slocheck\r\n"...)
+	for i := range cs.headers {
+		h := &cs.headers[i]
+		dst = append(dst, h.name...)
+		dst = append(dst, ": "...)
+		if dst, kind = h.val.render(dst, st, rg, escHeader); kind != results.ErrNone {
+			return dst, scratch, kind
+		}
+		dst = append(dst, "\r\n"...)
 	}
-	return buf.Bytes(), nil
+	if len(st.jar) > 0 {
+		dst = append(dst, "Cookie: "...)
+		dst = append(st.appendCookies(dst), "\r\n"...)
+	}
+	if cs.hasBody && !cs.ctype {
+		dst = append(dst, "Content-Type: application/json\r\n"...)
+	}
+	if cs.hasBody || !bytes.Equal(cs.method, []byte("GET")) && !bytes.Equal(cs.method, []byte("HEAD")) {
+		dst = append(dst, "Content-Length: "...)
+		dst = strconv.AppendInt(dst, int64(len(scratch)), 10)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, "\r\n"...)
+	return append(dst, scratch...), scratch, results.ErrNone
 }
 
 // answerParser frames and parses answers; one per event loop, reused.

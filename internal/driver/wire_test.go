@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // TestAnswerParserFraming feeds the parser every prefix of whole answers:
@@ -67,21 +68,21 @@ func TestAnswerParserFraming(t *testing.T) {
 	}
 }
 
-// TestWireRequest reads the serialised requests back with net/http.
+// TestWireRequest reads the reference steps' serialised requests back with
+// net/http.
 func TestWireRequest(t *testing.T) {
-	get, err := wireRequest("http://127.0.0.1:8080/products/7", false, nil)
+	cfg := Config{Targets: map[string]string{"us": "http://127.0.0.1:8080"}, Rate: 1, Duration: time.Second}
+	r, err := newRunner(cfg.withDefaults(), discardSink{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	post, err := wireRequest("http://127.0.0.1:8080/checkout", true, DefaultCheckoutBody)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rg := r.regions[0]
+	get, post := rg.wire[stepProduct][6], rg.wire[stepCheckout][0]
 	for _, tt := range []struct {
 		wire               []byte
 		method, path, body string
 	}{
-		{get, "GET", "/products/7", ""},
+		{get, "GET", "/products/p-007", ""},
 		{post, "POST", "/checkout", string(DefaultCheckoutBody)},
 	} {
 		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(tt.wire)))

@@ -1,7 +1,6 @@
 package driver
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,16 +10,18 @@ import (
 )
 
 // worker runs journeys one after another. Everything it needs per request
-// (the request, the response and its buffers, the outcome record) is its own
-// and reused, so a request allocates next to nothing.
+// (the request, the response and its buffers, the outcome record, the
+// journey's state) is its own and reused, so a request allocates next to
+// nothing.
 type worker struct {
-	r            *runner
-	req          fasthttp.Request
-	resp         fasthttp.Response
-	out          results.Outcome
-	lastServedBy string
-	timer        *time.Timer
-	id           int
+	r     *runner
+	req   fasthttp.Request
+	resp  fasthttp.Response
+	out   results.Outcome
+	st    jstate
+	buf   []byte // rendering scratch
+	timer *time.Timer
+	id    int
 
 	tally
 }
@@ -56,29 +57,30 @@ func (w *worker) loop() {
 
 // journey runs a's steps. Step 1 is intended at a's due time; step k at step
 // k−1's end plus the think time (the user's next click); each is sent
-// HoldSends after it is intended. An arrival that
-// comes to a worker more than the timeout after its due time, or after the
-// run was cancelled, is dropped whole.
+// HoldSends after it is intended. An arrival that comes to a worker more
+// than the timeout after its due time, or after the run was cancelled, is
+// dropped whole.
 func (w *worker) journey(a arrival) {
 	r := w.r
 	r.hook("worker", a.due)
-	if r.stopped.Load() || time.Since(r.start)-a.due > r.cfg.Timeout {
+	if r.late(a) {
 		w.dropped += r.dropArrival(&w.out, a)
 		return
 	}
-	j := &r.journeys[a.journey]
+	st := &w.st
+	r.begin(st, a)
 	rg := r.regions[a.region]
-	intended := r.start.Add(a.due)
-	hold := r.cfg.HoldSends
-	for i, s := range j.steps {
-		if (i > 0 && j.think > 0 || hold > 0) && !w.sleepUntil(intended.Add(hold)) {
+	think, hold := r.journeys[a.journey].think, r.cfg.HoldSends
+	for {
+		if (st.step > 0 && think > 0 || hold > 0) && !w.sleepUntil(st.intended.Add(hold)) {
 			return
 		}
-		if i > 0 && r.stopped.Load() {
+		if st.step > 0 && r.stopped.Load() {
 			return
 		}
-		end := w.step(rg, s, productIndex(a.rnd, i), intended)
-		intended = end.Add(j.think)
+		if !r.advance(st, w.step(rg)) {
+			return
+		}
 	}
 }
 
@@ -101,69 +103,59 @@ func (w *worker) sleepUntil(t time.Time) bool {
 	}
 }
 
-// step sends one request and reports its outcome; it returns the end time.
-// The request's deadline is its intended start plus the timeout: a request
-// that could not finish by then has failed by DESIGN.md §2 anyway.
-func (w *worker) step(rg *region, s int, prod uint64, intended time.Time) time.Time {
-	r := w.r
-	req, resp := &w.req, &w.resp
-	req.Reset()
-	switch s {
-	case stepProduct:
-		req.SetRequestURI(rg.products[prod%uint64(len(rg.products))])
-	case stepCart, stepCheckout:
-		req.SetRequestURI(rg.urls[s])
-		req.Header.SetMethod(fasthttp.MethodPost)
-		req.Header.SetContentType("application/json")
-		req.SetBodyRaw(r.bodies[s])
-	default:
-		req.SetRequestURI(rg.urls[s])
+// step sends st's current request and reports its outcome; it returns the
+// end time. The request's deadline is its intended start plus the step's
+// timeout: a request that could not finish by then has failed by DESIGN.md
+// §2 anyway.
+func (w *worker) step(rg *region) time.Time {
+	r, st := w.r, &w.st
+	cs, s := r.current(st)
+	if kind := w.build(rg, cs); kind != results.ErrNone {
+		r.unsent(st, rg, cs, &w.out, kind)
+		return w.out.End
 	}
 	out := &w.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: Steps[s], Intended: intended}
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: st.intended}
 	out.Sent = time.Now()
-	err := rg.client.DoDeadline(req, resp, intended.Add(r.cfg.Timeout))
+	err := rg.clients[s].DoDeadline(&w.req, &w.resp, st.intended.Add(cs.timeout))
 	out.End = time.Now()
-	if err == nil {
-		out.Status = resp.StatusCode()
-		out.ServedBy = w.servedBy(resp.Header.PeekBytes(r.servedBy))
-	}
-	out.Err = classify(err, out.Status)
 	w.sent++
 	w.lastSend = max(w.lastSend, out.Sent.Sub(r.start))
-	if err == nil && s == stepCheckout && out.Status == fasthttp.StatusCreated {
-		if r.recordAck(rg, resp.Body()) {
-			w.acked++
-		} else {
-			w.badAcks++
-		}
-	}
-	r.sink.Outcome(out)
+	r.answer(&w.tally, st, rg, cs, out, &w.resp, err)
 	return out.End
 }
 
-// servedBy returns b as a string, reusing the previous one when equal (a
-// region's answers nearly always name the same serving region).
-func (w *worker) servedBy(b []byte) string {
-	if string(b) != w.lastServedBy {
-		w.lastServedBy = string(b)
+// build renders cs's request for the worker's journey into w.req.
+func (w *worker) build(rg *region, cs *cstep) results.ErrorKind {
+	st, req := &w.st, &w.req
+	req.Reset()
+	req.Header.SetMethodBytes(cs.method)
+	var kind results.ErrorKind
+	if w.buf, kind = st.appendURI(w.buf[:0], rg, cs); kind != results.ErrNone {
+		return kind
 	}
-	return w.lastServedBy
-}
-
-// recordAck hands a checkout's acknowledgement (body b of a 201) to the
-// sink; false when b is not one.
-func (r *runner) recordAck(rg *region, b []byte) bool {
-	var a struct {
-		ID     string    `json:"id"`
-		Region string    `json:"region"`
-		Acked  time.Time `json:"acked"`
+	req.SetRequestURIBytes(w.buf)
+	for i := range cs.headers {
+		h := &cs.headers[i]
+		if w.buf, kind = h.val.render(w.buf[:0], st, rg, escHeader); kind != results.ErrNone {
+			return kind
+		}
+		req.Header.SetBytesKV(h.name, w.buf)
 	}
-	if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
-		return false
+	if len(st.jar) > 0 {
+		w.buf = st.appendCookies(w.buf[:0])
+		req.Header.SetBytesKV([]byte("Cookie"), w.buf)
 	}
-	r.sink.Write(results.AckedWrite{ID: a.ID, Region: a.Region, ClientRegion: rg.name, Acked: a.Acked})
-	return true
+	if cs.hasBody {
+		if w.buf, kind = cs.body.render(w.buf[:0], st, rg, escRaw); kind != results.ErrNone {
+			return kind
+		}
+		if !cs.ctype {
+			req.Header.SetContentType("application/json")
+		}
+		req.SetBody(w.buf)
+	}
+	return results.ErrNone
 }
 
 // productIndex draws the product of a journey's i-th step from the arrival's

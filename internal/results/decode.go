@@ -153,7 +153,10 @@ func (d *decoder) counts(c *cursor, iv *Interval) {
 	mask := c.uvarint()
 	for k := 0; mask != 0 && c.err == nil; k++ {
 		if mask&1 != 0 {
-			kind := min(k, int(ErrOther))
+			kind := k
+			if kind >= NumErrorKinds {
+				kind = int(ErrOther)
+			}
 			iv.Counts[kind] = addSat(iv.Counts[kind], c.uvarint())
 		}
 		mask >>= 1

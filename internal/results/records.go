@@ -48,13 +48,19 @@ const (
 	Err4xx                      // status 4xx other than 429: a failure of its own kind, "client error" (DESIGN.md §2)
 	ErrDropped                  // never sent: the generator could not keep up
 	ErrOther                    // any other transport error (DNS, TLS, …)
+	// Kinds of a scenario's own steps (appended: older readers count them
+	// as ErrOther).
+	ErrTemplate // never sent: a value has no place in the request (a CR or LF in a header)
+	ErrMissing  // never sent: a placeholder's value the journey does not have (an earlier extraction failed)
+	ErrExtract  // answered with a success status, but without a value the step extracts
+	ErrStatus   // answered with a status the step does not count as success (and not 4xx or 5xx)
 	numErrorKinds
 )
 
 // NumErrorKinds is the number of error kinds; counts arrays are this long.
 const NumErrorKinds = int(numErrorKinds)
 
-var errorKindNames = [...]string{"none", "timeout", "refused", "reset", "5xx", "4xx", "dropped", "other"}
+var errorKindNames = [...]string{"none", "timeout", "refused", "reset", "5xx", "4xx", "dropped", "other", "template", "missing", "extract", "status"}
 
 // String returns the kind's name as it appears in reports.
 func (k ErrorKind) String() string {

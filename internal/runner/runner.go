@@ -212,7 +212,8 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 		Interval:      results.Duration(time.Second),
 		Regions:       tgt.regions,
 		ClientRegions: s.ClientRegions(),
-		Steps:         scenario.Steps,
+		Steps:         s.StepsUsed(),
+		WriteSteps:    s.WriteSteps(),
 		Targets:       s.Targets(),
 		Versions:      map[string]string{"slocheck": version},
 	}
@@ -228,7 +229,9 @@ func driverConfig(s *scenario.Scenario, tgt *target) driver.Config {
 		MaxWorkers:     s.Load.MaxWorkers,
 		Seed:           s.Platform.Seed,
 		ServedByHeader: tgt.servedBy,
+		NoCookies:      !s.Load.Cookies,
 	}
+	c.Steps, c.Data = s.DriverSteps()
 	for _, st := range s.Load.Ramp {
 		c.Stages = append(c.Stages, driver.Stage{Duration: st.Duration, Rate: st.Rate})
 	}

@@ -61,6 +61,7 @@ func (s *Scenario) setDefaults() {
 			Timeout:       t.Timeout.Std(),
 			MaxWorkers:    5000,
 			ClientRegions: map[string]float64{"us": 1, "eu": 1},
+			Cookies:       true,
 			Journeys:      []Journey{{Name: "shop", Weight: 1, Steps: append([]string(nil), Steps...)}},
 		},
 		Objectives: Objectives{
@@ -112,6 +113,13 @@ func (s *Scenario) complete() {
 	if s.Name == "" && s.src.file != "" {
 		base := path.Base(strings.ReplaceAll(s.src.file, "\\", "/"))
 		s.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	}
+	if len(s.Load.Steps) > 0 && !s.src.explicit("load.journeys") && !s.Load.usesPreset() {
+		j := Journey{Weight: 1}
+		for _, st := range s.Load.Steps {
+			j.Steps = append(j.Steps, st.Name)
+		}
+		s.Load.Journeys = []Journey{j}
 	}
 	for i := range s.Load.Journeys {
 		j := &s.Load.Journeys[i]

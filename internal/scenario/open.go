@@ -44,6 +44,7 @@ func parse(src source, data []byte) (*Scenario, error) {
 		sortErrors(errs)
 		return nil, Errors(errs)
 	}
+	s.resolve()
 	return s, nil
 }
 

@@ -110,7 +110,11 @@ type Traffic struct {
 	Duration      time.Duration      `yaml:"duration"`
 	Timeout       time.Duration      `yaml:"timeout"` // a request slower than this failed
 	MaxWorkers    int                `yaml:"max_workers"`
-	ClientRegions map[string]float64 `yaml:"client_regions"` // client region -> weight
+	ClientRegions map[string]float64 `yaml:"client_regions"`   // client region -> weight
+	Preset        string             `yaml:"preset,omitempty"` // "reference": the reference shop's steps (the default without steps)
+	Steps         []Step             `yaml:"steps,omitempty"`  // the requests of a shop of the scenario's own (steps.go)
+	Data          *Data              `yaml:"data,omitempty"`   // rows for {{data.<column>}}
+	Cookies       bool               `yaml:"cookies"`          // one cookie jar per journey (default true)
 	Journeys      []Journey          `yaml:"journeys"`
 }
 
@@ -262,11 +266,12 @@ func (s *Scenario) ClientRegions() []string {
 }
 
 // StepsUsed returns the steps the scenario's weighted journeys send, in
-// shopping order: the steps reports should list (a step no journey sends
-// has no traffic to judge).
+// the order they are defined (the reference preset's shopping order first):
+// the steps reports should list (a step no journey sends has no traffic to
+// judge).
 func (s *Scenario) StepsUsed() []string {
 	var used []string
-	for _, st := range Steps {
+	for _, st := range s.Load.stepNames() {
 		for _, j := range s.Load.Journeys {
 			if j.Weight > 0 && slices.Contains(j.Steps, st) {
 				used = append(used, st)

@@ -58,6 +58,7 @@ func (s *Scenario) Validate() []error {
 	c.load(&s.Load)
 	c.faults()
 	c.objectives(&s.Objectives)
+	c.unset()
 	sortErrors(c.errs)
 	return c.errs
 }
@@ -184,7 +185,9 @@ func (c *checker) load(l *Traffic) {
 		c.errorf("load.max_workers", "must be from 1 to %d (requests in flight), got %d", driver.MaxWorkersCap, l.MaxWorkers)
 	}
 	c.clientWeights(l.ClientRegions)
+	c.steps(l)
 	c.journeys(l.Journeys)
+	c.journeyValues(l)
 }
 
 // ramp checks the ramp's stages: each positive and bounded, together no
@@ -253,12 +256,13 @@ func (c *checker) journeys(js []Journey) {
 		sum += min(max(j.Weight, 0), MaxWeight)
 		c.nonNegative(jp+".think_time", j.ThinkTime)
 		c.atMost(jp+".think_time", j.ThinkTime, driver.MaxThinkTime, "the longest pause between two steps")
+		known := c.s.Load.stepNames()
 		if len(j.Steps) == 0 {
-			c.errorf(jp+".steps", "want at least one step (%s)", strings.Join(Steps, ", "))
+			c.errorf(jp+".steps", "want at least one step (%s)", strings.Join(known, ", "))
 		}
 		c.count(jp+".steps", len(j.Steps), driver.MaxSteps, "steps in one journey")
 		for k, st := range j.Steps {
-			c.oneOf(indexPath(jp+".steps", k), "step", st, Steps)
+			c.oneOf(indexPath(jp+".steps", k), "step", st, known)
 		}
 	}
 	if sum == 0 {
