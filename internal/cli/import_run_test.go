@@ -163,6 +163,7 @@ func replayRun(t *testing.T, shop *replayShop, scenario string, after []string) 
 	}
 	checkSessions(t, shop, after)
 	r := readReport(t, out)
+	t.Logf("the shops saw %v (%d requests, %d sessions); the report: %d successes", shop.seen, total, shop.issued, r.Successes)
 	if r.Failures != 0 || r.Successes == 0 || r.Successes > uint64(total) {
 		t.Errorf("report: %d successes, %d failures; the shops saw %d requests", r.Successes, r.Failures, total)
 	}

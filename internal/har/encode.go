@@ -80,7 +80,7 @@ func (st *Step) node() *yaml.Node {
 	case st.Status >= 400:
 		notes = append(notes, fmt.Sprintf("The recording got %d: add success: [%d] if that is the answer you expect.", st.Status, st.Status))
 	}
-	if strings.Contains(st.URL, "{{") || strings.Contains(st.Body, "{{") {
+	if strings.Contains(st.URL, "{{") || strings.Contains(st.Body, "{{") || slices.ContainsFunc(slices.Collect(maps.Values(st.Headers)), func(v string) bool { return strings.Contains(v, "{{") }) {
 		notes = append(notes, "The recorded text holds {{: a scenario reads it as a placeholder.")
 	}
 	n.HeadComment = strings.Join(notes, "\n")
