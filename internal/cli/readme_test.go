@@ -45,3 +45,16 @@ func TestReadmeOwnShopValidates(t *testing.T) {
 		t.Errorf("validate: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestReadmeWAFValidates: the README's scenario for a WAF or a gateway in
+// front of Front Door is valid as written.
+func TestReadmeWAFValidates(t *testing.T) {
+	needStepsSchema(t)
+	p := filepath.Join(t.TempDir(), "behind-the-waf.yaml")
+	if err := os.WriteFile(p, []byte(readmeYAML(t, "## Pointing it at a real deployment")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := slocheck(t, "validate", p); code != exitcode.OK {
+		t.Errorf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+}
