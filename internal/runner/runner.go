@@ -203,7 +203,7 @@ func drive(ctx context.Context, s *scenario.Scenario, tgt *target, sk *sink, cr 
 }
 
 func header(s *scenario.Scenario, tgt *target, start time.Time, version string) results.Header {
-	return results.Header{
+	h := results.Header{
 		Schema:        results.Schema,
 		Scenario:      s.Name,
 		Engine:        s.Engine,
@@ -215,7 +215,10 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 		Steps:         scenario.Steps,
 		Targets:       s.Targets(),
 		Versions:      map[string]string{"slocheck": version},
+		WriteSteps:    writeSteps(s),
 	}
+	h.Targets.ReadbackLookback = results.Duration(readbackLookback)
+	return h
 }
 
 func driverConfig(s *scenario.Scenario, tgt *target) driver.Config {

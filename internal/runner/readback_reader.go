@@ -1,0 +1,260 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/slo"
+)
+
+// The read-back's parallelism.
+const (
+	minReadWorkers     = 4
+	maxReadWorkers     = 512
+	readbackPoll       = 20 * time.Millisecond // new acks taken from the sink, the pool resized
+	drainTarget        = 2 * time.Second       // aim: read what waits within this
+	initialReadLatency = 10 * time.Millisecond // until a read has been measured
+)
+
+// workersFor is the number of readers that keeps up: each does one read per
+// read latency L, so reading w waiting writes within drainTarget while λ new
+// ones arrive each second takes
+//
+//	workers = ⌈1.25 · L · (w / drainTarget + λ)⌉, within [4, 512]
+//
+// (25 % headroom for the latency's spread). At L = 80 ms, 512 workers read
+// 6,400 writes a second.
+func workersFor(waiting int, rate float64, lat time.Duration) int {
+	need := 1.25 * lat.Seconds() * (float64(waiting)/drainTarget.Seconds() + rate)
+	return min(maxReadWorkers, max(minReadWorkers, int(math.Ceil(need))))
+}
+
+// ewma moves avg a fifth of the way to v (v itself when avg is unset).
+func ewma(avg, v float64) float64 {
+	if avg == 0 {
+		return v
+	}
+	return avg + (v-avg)/5
+}
+
+// faultReader reads back one fault's candidates while the fault lasts.
+type faultReader struct {
+	rb                  *readbacker
+	fault, region, from string
+	injected, lookFrom  time.Time
+
+	mu       sync.Mutex
+	next     int                  // writes taken from the sink so far
+	young    []results.AckedWrite // acknowledged less than the allowance ago, in arrival order
+	ready    []results.AckedWrite // readable, the newest last: a stack
+	retry    []results.AckedWrite // a read erred: tried again when ready is empty
+	tries    map[string]int
+	absent   []results.AckedWrite // the first read did not find them
+	tail     []results.AckedWrite // the heal came before their first read could
+	counts   readCounts
+	healAt   time.Time // when the heal began; zero before
+	stopped  bool
+	workers  int
+	lat      float64 // seconds, EWMA of the reads' latency
+	rate     float64 // the region's acks a second, EWMA
+	polled   time.Time
+	refresh  time.Time
+	errNoted bool
+
+	wake     chan struct{} // a token per write made ready, for idle workers
+	stop     chan struct{} // closed at the heal or the end of ctx
+	stopOnce sync.Once
+	done     chan struct{} // closed once the poller and every worker are gone
+	wg       sync.WaitGroup
+}
+
+// readCounts are a fault's read-back figures, for its note.
+type readCounts struct {
+	candidates, read, failed, peakWorkers int
+	reread, late, lost                    int
+}
+
+func newFaultReader(rb *readbacker, fault, region string, injected time.Time) *faultReader {
+	return &faultReader{
+		rb: rb, fault: fault, region: region, from: rb.survivor(region),
+		injected: injected, lookFrom: injected.Add(-rb.lookback),
+		tries: map[string]int{},
+		wake:  make(chan struct{}, maxReadWorkers),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+// run polls the sink for new acks and sizes the pool until the heal or the
+// end of ctx, then waits for the workers.
+func (fr *faultReader) run(ctx context.Context) {
+	defer close(fr.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	t := time.NewTicker(readbackPoll)
+	defer t.Stop()
+	for {
+		fr.poll(ctx, time.Now())
+		select {
+		case <-t.C:
+			continue
+		case <-ctx.Done():
+			fr.halt()
+		case <-fr.stop:
+		}
+		cancel() // reads in flight: the heal or the run's end overtook them
+		fr.wg.Wait()
+		return
+	}
+}
+
+// poll takes the faulted region's new acks from the sink, moves those past
+// their allowance onto the stack and grows the pool to what they need.
+func (fr *faultReader) poll(ctx context.Context, now time.Time) {
+	if fr.rb.refresh != nil && now.Sub(fr.refresh) >= refreshEvery {
+		fr.rb.refresh()
+		fr.refresh = now
+	}
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	if fr.stopped {
+		return
+	}
+	news, n := fr.rb.sk.writesFrom(fr.next)
+	fr.next = n
+	added := 0
+	for _, w := range news {
+		if w.Region == fr.region && !w.Acked.Before(fr.lookFrom) {
+			fr.young = append(fr.young, w)
+			added++
+		}
+	}
+	fr.counts.candidates += added
+	if dt := now.Sub(fr.polled).Seconds(); !fr.polled.IsZero() && dt > 0 {
+		fr.rate = ewma(fr.rate, float64(added)/dt) // not the first poll: that one takes the lookback's backlog
+	}
+	fr.polled = now
+	k := 0
+	for k < len(fr.young) && !fr.young[k].Acked.Add(fr.rb.allowance).After(now) {
+		k++
+	}
+	fr.ready = append(fr.ready, fr.young[:k]...)
+	fr.young = fr.young[k:]
+	lat := time.Duration(fr.lat * float64(time.Second))
+	if lat == 0 {
+		lat = initialReadLatency
+	}
+	for want := workersFor(len(fr.ready)+len(fr.retry), fr.rate, lat); fr.workers < want; fr.workers++ {
+		fr.wg.Add(1)
+		go fr.worker(ctx)
+	}
+	fr.counts.peakWorkers = max(fr.counts.peakWorkers, fr.workers)
+	for range min(k+len(fr.retry), cap(fr.wake)) {
+		select {
+		case fr.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (fr *faultReader) worker(ctx context.Context) {
+	defer fr.wg.Done()
+	for {
+		w, ok := fr.pop()
+		if !ok {
+			select {
+			case <-fr.wake:
+				continue
+			case <-fr.stop:
+				return
+			}
+		}
+		began := time.Now()
+		found, err := fr.rb.read(ctx, w.ID, fr.from)
+		fr.settle(w, found, err, began, time.Now())
+	}
+}
+
+// pop takes the newest readable write, then the retries.
+func (fr *faultReader) pop() (results.AckedWrite, bool) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	switch {
+	case fr.stopped:
+		return results.AckedWrite{}, false
+	case len(fr.ready) > 0:
+		w := fr.ready[len(fr.ready)-1]
+		fr.ready = fr.ready[:len(fr.ready)-1]
+		return w, true
+	case len(fr.retry) > 0:
+		w := fr.retry[0]
+		fr.retry = fr.retry[1:]
+		return w, true
+	}
+	return results.AckedWrite{}, false
+}
+
+// settle records one first read. An answer that came after the heal began
+// is no first read (the heal may have brought the write back): the write
+// joins the tail, which the after-heal read settles.
+func (fr *faultReader) settle(w results.AckedWrite, found bool, err error, began, answered time.Time) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	switch {
+	case !fr.healAt.IsZero() && !answered.Before(fr.healAt):
+		fr.tail = append(fr.tail, w)
+		return
+	case err != nil && fr.stopped:
+		return // cancelled with the run: unread
+	case err != nil:
+		fr.noteError(err)
+		if fr.tries[w.ID]++; fr.tries[w.ID] < readbackTries {
+			fr.retry = append(fr.retry, w)
+		} else {
+			fr.counts.failed++
+		}
+		return
+	}
+	fr.rb.rec.RecordReadback(results.Readback{ID: w.ID, Region: fr.from, Time: answered, Found: found,
+		Phase: slo.PhaseAfterFault, Fault: fr.fault})
+	fr.counts.read++
+	if !found {
+		fr.absent = append(fr.absent, w)
+	}
+	fr.lat = ewma(fr.lat, answered.Sub(began).Seconds())
+}
+
+// noteError records the first failed read of the fault. fr.mu held.
+func (fr *faultReader) noteError(err error) {
+	if fr.errNoted {
+		return
+	}
+	fr.errNoted = true
+	fr.rb.rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote, Fault: fr.fault,
+		Detail: fmt.Sprintf("read-back of %s from %s: a read failed (it is tried again, up to %d times): %v", fr.fault, fr.from, readbackTries, err)})
+}
+
+// healing tells the reader the heal begins at t: the writes not yet past
+// their allowance join the tail, and the reader stops. It does not wait.
+func (fr *faultReader) healing(t time.Time) {
+	fr.mu.Lock()
+	if fr.healAt.IsZero() && !fr.stopped {
+		fr.healAt = t
+		fr.tail = append(fr.tail, fr.young...)
+		fr.young = nil
+	}
+	fr.mu.Unlock()
+	fr.halt()
+}
+
+// halt stops the reader (the heal, the run's end or Ctrl-C) without waiting.
+func (fr *faultReader) halt() {
+	fr.mu.Lock()
+	fr.stopped = true
+	fr.mu.Unlock()
+	fr.stopOnce.Do(func() { close(fr.stop) })
+}
