@@ -40,6 +40,7 @@ func (s *Scenario) setDefaults() {
 			ClientRegions:  map[string]string{"us": defaultRegionUS, "eu": defaultRegionEU},
 			Probe:          Probe{Interval: time.Second, SampleSize: 4, SuccessfulSamples: 3, Timeout: 500 * time.Millisecond},
 			ReplicationLag: 300 * time.Millisecond,
+			Unreplicated:   UnreplicatedLate,
 			Seed:           1,
 		},
 		Load: Traffic{
