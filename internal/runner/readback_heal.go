@@ -85,10 +85,10 @@ func (fr *faultReader) collectTail(healed time.Time) {
 func (fr *faultReader) reread(ctx context.Context) {
 	fr.mu.Lock()
 	writes := append(slices.Clone(fr.absent), fr.tail...)
-	lat := time.Duration(fr.lat * float64(time.Second))
+	lat := fr.fastest.get(time.Now())
 	fr.mu.Unlock()
 	slices.SortFunc(writes, func(a, b results.AckedWrite) int { return b.Acked.Compare(a.Acked) }) // newest first
-	late, lost := fr.rb.readMany(ctx, writes, fr.from, fr.fault, max(lat, initialReadLatency))
+	late, lost := fr.rb.readMany(ctx, writes, fr.from, fr.fault, lat)
 	fr.mu.Lock()
 	fr.counts.reread, fr.counts.late, fr.counts.lost = len(writes), late, lost
 	fr.mu.Unlock()
@@ -100,8 +100,10 @@ func (fr *faultReader) summary(interrupted bool) string {
 	defer fr.mu.Unlock()
 	c := fr.counts
 	s := fmt.Sprintf("read-back of %s from %s: %d candidates (acknowledged by %s from %s before the injection until the heal), "+
-		"%d read during the fault (%d absent), %d caught by the heal before their first read; up to %d workers, %.1f ms a read",
-		fr.fault, fr.from, c.candidates, fr.region, fr.rb.lookback, c.read, len(fr.absent), len(fr.tail), c.peakWorkers, fr.lat*1000)
+		"%d read during the fault (%d absent; the last %.1f s after the injection), %d caught by the heal before their first read; "+
+		"up to %d workers, %.1f ms a read on average",
+		fr.fault, fr.from, c.candidates, fr.region, fr.rb.lookback, c.read, len(fr.absent), max(0, fr.lastRead.Sub(fr.injected).Seconds()),
+		len(fr.tail), c.peakWorkers, fr.lat*1000)
 	if interrupted {
 		return s + "; interrupted before the after-heal read"
 	}

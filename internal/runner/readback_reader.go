@@ -24,13 +24,45 @@ const (
 // read latency L, so reading w waiting writes within drainTarget while λ new
 // ones arrive each second takes
 //
-//	workers = ⌈1.25 · L · (w / drainTarget + λ)⌉, within [4, 512]
+//	workers = ⌈2 · L · (w / drainTarget + λ)⌉, within [4, 512]
 //
-// (25 % headroom for the latency's spread). At L = 80 ms, 512 workers read
-// 6,400 writes a second.
+// L is the fastest read of the last second or two (windowMin), not the mean:
+// when the reads themselves queue up at the target, more workers only add
+// latency, to the users' requests too; the factor 2 is headroom for the
+// spread above the fastest read. At L = 80 ms, 512 workers read 6,400
+// writes a second.
 func workersFor(waiting int, rate float64, lat time.Duration) int {
-	need := 1.25 * lat.Seconds() * (float64(waiting)/drainTarget.Seconds() + rate)
+	need := 2 * lat.Seconds() * (float64(waiting)/drainTarget.Seconds() + rate)
 	return min(maxReadWorkers, max(minReadWorkers, int(math.Ceil(need))))
+}
+
+// windowMin is the smallest latency seen in the current and the previous
+// window of a second.
+type windowMin struct {
+	cur, prev float64 // seconds; 0 for none
+	rotated   time.Time
+}
+
+func (m *windowMin) add(v float64) {
+	if m.cur == 0 || v < m.cur {
+		m.cur = v
+	}
+}
+
+// get rotates the windows when a second has passed and returns the minimum
+// (initialReadLatency when no read has been measured).
+func (m *windowMin) get(now time.Time) time.Duration {
+	if now.Sub(m.rotated) >= time.Second {
+		m.prev, m.cur, m.rotated = m.cur, 0, now
+	}
+	v := m.cur
+	if v == 0 || (m.prev != 0 && m.prev < v) {
+		v = m.prev
+	}
+	if v == 0 {
+		return initialReadLatency
+	}
+	return time.Duration(v * float64(time.Second))
 }
 
 // ewma moves avg a fifth of the way to v (v itself when avg is unset).
@@ -58,10 +90,13 @@ type faultReader struct {
 	counts   readCounts
 	healAt   time.Time // when the heal began; zero before
 	stopped  bool
-	workers  int
-	lat      float64 // seconds, EWMA of the reads' latency
+	workers  int // running
+	want     int // workersFor at the last poll: workers above it stop
+	lat      float64 // seconds, EWMA of the reads' latency (for the note)
+	fastest  windowMin
 	rate     float64 // the region's acks a second, EWMA
 	polled   time.Time
+	lastRead time.Time // the last first read's answer
 	refresh  time.Time
 	errNoted bool
 
@@ -144,11 +179,11 @@ func (fr *faultReader) poll(ctx context.Context, now time.Time) {
 	}
 	fr.ready = append(fr.ready, fr.young[:k]...)
 	fr.young = fr.young[k:]
-	lat := time.Duration(fr.lat * float64(time.Second))
-	if lat == 0 {
-		lat = initialReadLatency
+	fr.want = minReadWorkers // until a read has been timed
+	if fr.counts.read > 0 {
+		fr.want = workersFor(len(fr.ready)+len(fr.retry), fr.rate, fr.fastest.get(now))
 	}
-	for want := workersFor(len(fr.ready)+len(fr.retry), fr.rate, lat); fr.workers < want; fr.workers++ {
+	for ; fr.workers < fr.want; fr.workers++ {
 		fr.wg.Add(1)
 		go fr.worker(ctx)
 	}
@@ -164,8 +199,11 @@ func (fr *faultReader) poll(ctx context.Context, now time.Time) {
 func (fr *faultReader) worker(ctx context.Context) {
 	defer fr.wg.Done()
 	for {
-		w, ok := fr.pop()
-		if !ok {
+		w, ok, gone := fr.pop()
+		switch {
+		case gone:
+			return
+		case !ok:
 			select {
 			case <-fr.wake:
 				continue
@@ -179,23 +217,27 @@ func (fr *faultReader) worker(ctx context.Context) {
 	}
 }
 
-// pop takes the newest readable write, then the retries.
-func (fr *faultReader) pop() (results.AckedWrite, bool) {
+// pop takes the newest readable write, then the retries. A worker above the
+// pool's size gets none and stops (gone is true).
+func (fr *faultReader) pop() (w results.AckedWrite, ok, gone bool) {
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
 	switch {
 	case fr.stopped:
-		return results.AckedWrite{}, false
+		return w, false, true
+	case fr.workers > fr.want:
+		fr.workers--
+		return w, false, true
 	case len(fr.ready) > 0:
-		w := fr.ready[len(fr.ready)-1]
+		w = fr.ready[len(fr.ready)-1]
 		fr.ready = fr.ready[:len(fr.ready)-1]
-		return w, true
+		return w, true, false
 	case len(fr.retry) > 0:
-		w := fr.retry[0]
+		w = fr.retry[0]
 		fr.retry = fr.retry[1:]
-		return w, true
+		return w, true, false
 	}
-	return results.AckedWrite{}, false
+	return w, false, false
 }
 
 // settle records one first read. An answer that came after the heal began
@@ -222,10 +264,12 @@ func (fr *faultReader) settle(w results.AckedWrite, found bool, err error, began
 	fr.rb.rec.RecordReadback(results.Readback{ID: w.ID, Region: fr.from, Time: answered, Found: found,
 		Phase: slo.PhaseAfterFault, Fault: fr.fault})
 	fr.counts.read++
+	fr.lastRead = answered
 	if !found {
 		fr.absent = append(fr.absent, w)
 	}
 	fr.lat = ewma(fr.lat, answered.Sub(began).Seconds())
+	fr.fastest.add(answered.Sub(began).Seconds())
 }
 
 // noteError records the first failed read of the fault. fr.mu held.
