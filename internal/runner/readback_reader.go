@@ -90,8 +90,8 @@ type faultReader struct {
 	counts   readCounts
 	healAt   time.Time // when the heal began; zero before
 	stopped  bool
-	workers  int // running
-	want     int // workersFor at the last poll: workers above it stop
+	workers  int     // running
+	want     int     // workersFor at the last poll: workers above it stop
 	lat      float64 // seconds, EWMA of the reads' latency (for the note)
 	fastest  windowMin
 	rate     float64 // the region's acks a second, EWMA
