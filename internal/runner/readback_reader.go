@@ -217,16 +217,14 @@ func (fr *faultReader) worker(ctx context.Context) {
 	}
 }
 
-// pop takes the newest readable write, then the retries. A worker above the
-// pool's size gets none and stops (gone is true).
+// pop takes the newest readable write, then the retries. With neither, a
+// worker above the pool's size stops (gone is true): the pool shrinks only
+// when idle, so that the last of a backlog is read as fast as its first.
 func (fr *faultReader) pop() (w results.AckedWrite, ok, gone bool) {
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
 	switch {
 	case fr.stopped:
-		return w, false, true
-	case fr.workers > fr.want:
-		fr.workers--
 		return w, false, true
 	case len(fr.ready) > 0:
 		w = fr.ready[len(fr.ready)-1]
@@ -236,6 +234,9 @@ func (fr *faultReader) pop() (w results.AckedWrite, ok, gone bool) {
 		w = fr.retry[0]
 		fr.retry = fr.retry[1:]
 		return w, true, false
+	case fr.workers > fr.want: // idle, and more than the last poll wanted
+		fr.workers--
+		return w, false, true
 	}
 	return w, false, false
 }
@@ -282,14 +283,27 @@ func (fr *faultReader) noteError(err error) {
 		Detail: fmt.Sprintf("read-back of %s from %s: a read failed (it is tried again, up to %d times): %v", fr.fault, fr.from, readbackTries, err)})
 }
 
-// healing tells the reader the heal begins at t: the writes not yet past
-// their allowance join the tail, and the reader stops. It does not wait.
+// healing tells the reader the heal begins at t, and the reader stops; it
+// does not wait. The writes no read could have settled before the heal join
+// the tail: those not yet past their allowance, and those readable for less
+// than a poll and a read's latency (a read of them would have been answered
+// after it). The others left waiting are unread: the read-back fell behind.
 func (fr *faultReader) healing(t time.Time) {
 	fr.mu.Lock()
 	if fr.healAt.IsZero() && !fr.stopped {
 		fr.healAt = t
 		fr.tail = append(fr.tail, fr.young...)
 		fr.young = nil
+		late := t.Add(-fr.rb.allowance - readbackPoll - time.Duration(fr.lat*float64(time.Second)))
+		kept := fr.ready[:0]
+		for _, w := range fr.ready {
+			if w.Acked.After(late) {
+				fr.tail = append(fr.tail, w)
+			} else {
+				kept = append(kept, w)
+			}
+		}
+		fr.ready = kept
 	}
 	fr.mu.Unlock()
 	fr.halt()

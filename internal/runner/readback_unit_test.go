@@ -21,7 +21,7 @@ import (
 // rbHarness is a read-back against an httptest store, recording into a
 // buffer that Finish turns into a run.
 type rbHarness struct {
-	t   *testing.T
+	t   testing.TB
 	rb  *readbacker
 	sk  *sink
 	rec *results.Recorder
@@ -47,7 +47,7 @@ func (nopInjector) Inject(context.Context) (chaos.Fault, error) {
 }
 func (nopInjector) Heal(context.Context) error { return nil }
 
-func newRBHarness(t *testing.T, store http.HandlerFunc, allowance time.Duration) *rbHarness {
+func newRBHarness(t testing.TB, store http.HandlerFunc, allowance time.Duration) *rbHarness {
 	srv := httptest.NewServer(store)
 	t.Cleanup(srv.Close)
 	buf := &lockedBuffer{}
