@@ -50,8 +50,10 @@ func slowStore(w http.ResponseWriter, r *http.Request) {
 }
 
 // readbackThroughput reads n candidates and returns the reads a second.
-func readbackThroughput(b *testing.B, n int) float64 {
-	h := newRBHarness(b, slowStore, 0)
+func readbackThroughput(b *testing.B, n int) float64 { return readbackThroughputWith(b, n, slowStore) }
+
+func readbackThroughputWith(b *testing.B, n int, store http.HandlerFunc) float64 {
+	h := newRBHarness(b, store, 0)
 	h.write("w", n, time.Minute)
 	began := h.inject()
 	for deadline := began.Add(60 * time.Second); h.firstReads() < n; time.Sleep(5 * time.Millisecond) {
@@ -60,7 +62,8 @@ func readbackThroughput(b *testing.B, n int) float64 {
 		}
 	}
 	took := time.Since(began)
-	h.finish(context.Background(), h.heal())
+	_, rep := h.finish(context.Background(), h.heal())
+	b.Logf("%d read in %v: %s", n, took.Round(time.Millisecond), rep.Notes)
 	return float64(n) / took.Seconds()
 }
 
@@ -89,4 +92,3 @@ func readbackAtRate(b *testing.B, rate float64) uint64 {
 	b.Logf("at %.0f writes/s: %d candidates, %d read during the fault, %d unread", rate, f.AckedWrites, f.ReadWrites, f.UnreadWrites)
 	return f.UnreadWrites
 }
-

@@ -21,18 +21,15 @@ const (
 )
 
 // workersFor is the number of readers that keeps up: each does one read per
-// read latency L, so reading w waiting writes within drainTarget while λ new
-// ones arrive each second takes
+// read latency L (the recent mean), so reading w waiting writes within
+// drainTarget while λ new ones arrive each second takes, by Little's law,
 //
-//	workers = ⌈2 · L · (w / drainTarget + λ)⌉, within [4, 512]
+//	workers = ⌈1.25 · L · (w / drainTarget + λ)⌉, within [4, 512]
 //
-// L is the fastest read of the last second or two (windowMin), not the mean:
-// when the reads themselves queue up at the target, more workers only add
-// latency, to the users' requests too; the factor 2 is headroom for the
-// spread above the fastest read. At L = 80 ms, 512 workers read 6,400
-// writes a second.
+// (25 % headroom). Where more workers would only queue, poolLimit caps it.
+// At L = 80 ms, 512 workers read 6,400 writes a second.
 func workersFor(waiting int, rate float64, lat time.Duration) int {
-	need := 2 * lat.Seconds() * (float64(waiting)/drainTarget.Seconds() + rate)
+	need := 1.25 * lat.Seconds() * (float64(waiting)/drainTarget.Seconds() + rate)
 	return min(maxReadWorkers, max(minReadWorkers, int(math.Ceil(need))))
 }
 
@@ -90,10 +87,12 @@ type faultReader struct {
 	counts   readCounts
 	healAt   time.Time // when the heal began; zero before
 	stopped  bool
-	workers  int     // running
-	want     int     // workersFor at the last poll: workers above it stop
-	lat      float64 // seconds, EWMA of the reads' latency (for the note)
-	fastest  windowMin
+	workers  int       // running
+	want     int       // workersFor at the last poll, within cap: idle workers above it stop
+	cap      int       // the pool limit at the last poll: workers above it stop
+	lat      float64   // seconds, EWMA of the reads' latency
+	fastest  windowMin // the after-heal read's latency estimate
+	limit    poolLimit
 	rate     float64 // the region's acks a second, EWMA
 	polled   time.Time
 	lastRead time.Time // the last first read's answer
@@ -117,10 +116,10 @@ func newFaultReader(rb *readbacker, fault, region string, injected time.Time) *f
 	return &faultReader{
 		rb: rb, fault: fault, region: region, from: rb.survivor(region),
 		injected: injected, lookFrom: injected.Add(-rb.lookback),
-		tries: map[string]int{},
-		wake:  make(chan struct{}, maxReadWorkers),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		tries: map[string]int{}, limit: newPoolLimit(),
+		wake: make(chan struct{}, maxReadWorkers),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 }
 
@@ -181,7 +180,9 @@ func (fr *faultReader) poll(ctx context.Context, now time.Time) {
 	fr.young = fr.young[k:]
 	fr.want = minReadWorkers // until a read has been timed
 	if fr.counts.read > 0 {
-		fr.want = workersFor(len(fr.ready)+len(fr.retry), fr.rate, fr.fastest.get(now))
+		waiting := len(fr.ready) + len(fr.retry)
+		fr.cap = fr.limit.observe(now, fr.workers, waiting > 0)
+		fr.want = min(fr.cap, workersFor(waiting, fr.rate, time.Duration(fr.lat*float64(time.Second))))
 	}
 	for ; fr.workers < fr.want; fr.workers++ {
 		fr.wg.Add(1)
@@ -226,6 +227,9 @@ func (fr *faultReader) pop() (w results.AckedWrite, ok, gone bool) {
 	switch {
 	case fr.stopped:
 		return w, false, true
+	case fr.cap > 0 && fr.workers > fr.cap:
+		fr.workers--
+		return w, false, true
 	case len(fr.ready) > 0:
 		w = fr.ready[len(fr.ready)-1]
 		fr.ready = fr.ready[:len(fr.ready)-1]
@@ -265,6 +269,7 @@ func (fr *faultReader) settle(w results.AckedWrite, found bool, err error, began
 	fr.rb.rec.RecordReadback(results.Readback{ID: w.ID, Region: fr.from, Time: answered, Found: found,
 		Phase: slo.PhaseAfterFault, Fault: fr.fault})
 	fr.counts.read++
+	fr.limit.read()
 	fr.lastRead = answered
 	if !found {
 		fr.absent = append(fr.absent, w)

@@ -287,9 +287,9 @@ func TestWorkersFor(t *testing.T) {
 		want    int
 	}{
 		{0, 0, time.Millisecond, minReadWorkers},
-		{60_000, 0, 500 * time.Microsecond, 30},            // 2 · 0.0005 · 30,000
-		{1000, 500, 80 * time.Millisecond, 160},            // 2 · 0.08 · (500 + 500)
-		{60_000, 0, 80 * time.Millisecond, maxReadWorkers}, // 4,800 wanted
+		{60_000, 0, 500 * time.Microsecond, 19},            // 1.25 · 0.0005 · 30,000
+		{1000, 500, 80 * time.Millisecond, 100},            // 1.25 · 0.08 · (500 + 500)
+		{60_000, 0, 80 * time.Millisecond, maxReadWorkers}, // 3,000 wanted
 	}
 	for _, tt := range tests {
 		if got := workersFor(tt.waiting, tt.rate, tt.lat); got != tt.want {
@@ -309,5 +309,35 @@ func TestHeaderRecordsWritesAndLookback(t *testing.T) {
 	s.Load.Journeys[0].Steps = []string{scenario.StepBrowse}
 	if h := header(s, &target{}, time.Now(), "test"); h.WriteSteps != nil {
 		t.Errorf("a journey without checkout: write steps %v", h.WriteSteps)
+	}
+}
+
+// TestPoolLimit drives the limit with a simulated target: one that serves
+// W workers at W/latency reads a second up to its capacity, then no more.
+// Against an unbounded one the limit must reach 512 in about a second of
+// 80 ms reads; against one that saturates at 16 workers it must stay within
+// a doubling of 16.
+func TestPoolLimit(t *testing.T) {
+	run := func(capacity int, lat time.Duration, d time.Duration) (limit, peak int) {
+		l := newPoolLimit()
+		now := time.Unix(0, 0)
+		workers := l.limit
+		for el := time.Duration(0); el < d; el += readbackPoll {
+			now = now.Add(readbackPoll)
+			// reads answered in one poll by workers against the target
+			served := float64(min(workers, capacity)) * readbackPoll.Seconds() / lat.Seconds()
+			for range int(served + 0.5) {
+				l.read()
+			}
+			limit = l.observe(now, workers, true)
+			workers, peak = limit, max(peak, limit)
+		}
+		return limit, peak
+	}
+	if limit, _ := run(1<<20, 80*time.Millisecond, 1500*time.Millisecond); limit != maxReadWorkers {
+		t.Errorf("unbounded target, 80 ms reads: limit %d after 1.5 s, want %d", limit, maxReadWorkers)
+	}
+	if limit, peak := run(16, time.Millisecond, 10*time.Second); limit < 16 || peak > 64 {
+		t.Errorf("target saturating at 16 workers: limit %d, peak %d; want 16…32, never above 64", limit, peak)
 	}
 }
