@@ -92,3 +92,12 @@ func readbackAtRate(b *testing.B, rate float64) uint64 {
 	b.Logf("at %.0f writes/s: %d candidates, %d read during the fault, %d unread", rate, f.AckedWrites, f.ReadWrites, f.UnreadWrites)
 	return f.UnreadWrites
 }
+
+// BenchmarkReadbackLoopback measures the writes a second the read-back
+// verifies against a loopback store that answers at once: the cost of a read
+// in this process, where the pool limit stops the pool's growth.
+func BenchmarkReadbackLoopback(b *testing.B) {
+	for range b.N {
+		b.ReportMetric(readbackThroughputWith(b, 20_000, func(http.ResponseWriter, *http.Request) {}), "writes/s")
+	}
+}

@@ -88,8 +88,8 @@ type faultReader struct {
 	healAt   time.Time // when the heal began; zero before
 	stopped  bool
 	workers  int       // running
-	want     int       // workersFor at the last poll, within cap: idle workers above it stop
-	cap      int       // the pool limit at the last poll: workers above it stop
+	want     int       // workersFor at the last poll, within limitNow: idle workers above it stop
+	limitNow int       // the pool limit at the last poll: workers above it stop
 	lat      float64   // seconds, EWMA of the reads' latency
 	fastest  windowMin // the after-heal read's latency estimate
 	limit    poolLimit
@@ -147,7 +147,7 @@ func (fr *faultReader) run(ctx context.Context) {
 }
 
 // poll takes the faulted region's new acks from the sink, moves those past
-// their allowance onto the stack and grows the pool to what they need.
+// their allowance onto the stack, sizes the pool and wakes idle workers.
 func (fr *faultReader) poll(ctx context.Context, now time.Time) {
 	if fr.rb.refresh != nil && now.Sub(fr.refresh) >= refreshEvery {
 		fr.rb.refresh()
@@ -158,6 +158,21 @@ func (fr *faultReader) poll(ctx context.Context, now time.Time) {
 	if fr.stopped {
 		return
 	}
+	k := fr.take(now)
+	fr.size(ctx, now)
+	fr.counts.peakWorkers = max(fr.counts.peakWorkers, fr.workers)
+	for range min(k+len(fr.retry), cap(fr.wake)) {
+		select {
+		case fr.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take moves the sink's new candidates to young, and those past their
+// allowance from young onto the stack; it returns how many it stacked.
+// fr.mu held.
+func (fr *faultReader) take(now time.Time) int {
 	news, n := fr.rb.sk.writesFrom(fr.next)
 	fr.next = n
 	added := 0
@@ -178,22 +193,21 @@ func (fr *faultReader) poll(ctx context.Context, now time.Time) {
 	}
 	fr.ready = append(fr.ready, fr.young[:k]...)
 	fr.young = fr.young[k:]
-	fr.want = minReadWorkers // until a read has been timed
+	return k
+}
+
+// size sets the pool's size (workersFor within the pool limit; four until
+// a read has been timed) and starts the workers it lacks. fr.mu held.
+func (fr *faultReader) size(ctx context.Context, now time.Time) {
+	fr.want = minReadWorkers
 	if fr.counts.read > 0 {
 		waiting := len(fr.ready) + len(fr.retry)
-		fr.cap = fr.limit.observe(now, fr.workers, waiting > 0)
-		fr.want = min(fr.cap, workersFor(waiting, fr.rate, time.Duration(fr.lat*float64(time.Second))))
+		fr.limitNow = fr.limit.observe(now, fr.workers, waiting > 0)
+		fr.want = min(fr.limitNow, workersFor(waiting, fr.rate, time.Duration(fr.lat*float64(time.Second))))
 	}
 	for ; fr.workers < fr.want; fr.workers++ {
 		fr.wg.Add(1)
 		go fr.worker(ctx)
-	}
-	fr.counts.peakWorkers = max(fr.counts.peakWorkers, fr.workers)
-	for range min(k+len(fr.retry), cap(fr.wake)) {
-		select {
-		case fr.wake <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -227,7 +241,7 @@ func (fr *faultReader) pop() (w results.AckedWrite, ok, gone bool) {
 	switch {
 	case fr.stopped:
 		return w, false, true
-	case fr.cap > 0 && fr.workers > fr.cap:
+	case fr.limitNow > 0 && fr.workers > fr.limitNow:
 		fr.workers--
 		return w, false, true
 	case len(fr.ready) > 0:
