@@ -282,6 +282,7 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	sk := newSink(rec)
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
+	rb.refresh = func() { ks.refreshWrites(sk) } // the read-back runs during the fault: k6's writes are in k6.stream
 	cr, err := k6Chaos(s, tgt, rb, sk, ks, rec, o)
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})

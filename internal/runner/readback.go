@@ -2,58 +2,81 @@ package runner
 
 import (
 	"context"
-	"fmt"
-	"maps"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/scenario"
 )
 
-// The read-back of DESIGN.md §2 (RPO): when a fault is about to be healed,
-// every write the faulted region acknowledged before the injection is read
-// back from a surviving region ("after-fault"). Those absent are read again
-// once the heal has had time to replicate them ("after-heal"): found then,
-// they were late; still absent, lost.
+// The read-back of DESIGN.md §2 (RPO). From a fault's injection on, while the
+// fault lasts, every write the faulted region acknowledged from the lookback
+// before the injection until the heal is read back from a surviving region,
+// newest first ("after-fault"; readback_reader.go): writes acknowledged
+// during the fault are pushed onto the newest end as they arrive. Each is
+// read no earlier than its ack plus the replication allowance, so that a
+// write still in normal replication is not taken for absent. The heal never
+// waits for it: it only tells the readers to stop. Once every heal has
+// settled, the absent writes are read again ("after-heal"; readback_heal.go):
+// found then, they were late; still absent, lost. So are the writes the heal
+// caught before they could be read (acknowledged within the allowance of it,
+// or with their read in flight), which only that read can settle.
 const (
-	readbackWorkers = 32
-	readbackTimeout = 2 * time.Second  // per request
-	readbackBudget  = 10 * time.Second // for one phase of one fault
-	healSettle      = 2 * time.Second  // after the last heal, before the after-heal read
-	// readbackLookback bounds which writes are read back: those acknowledged
-	// in this span before the injection. A write older than this has had
-	// hundreds of replication lags to replicate; reading every write of an
-	// hour-long gate run back would take longer than the fault itself.
+	// readbackLookback bounds the candidates before the injection: a write
+	// older than this has had hundreds of replication lags to replicate.
+	// Recorded in the stream header (Targets.ReadbackLookback).
 	readbackLookback = 2 * time.Minute
+	// Replication allowance: on the embedded platform its replication lag
+	// plus allowanceMargin (the store delivers at exactly ack + lag);
+	// against a deployment deploymentAllowance, above the sub-second
+	// replication of Cosmos DB and its like in normal operation.
+	allowanceMargin     = 200 * time.Millisecond
+	deploymentAllowance = time.Second
+
+	readbackTimeout = 2 * time.Second // per request
+	readbackTries   = 3               // per write and phase: a read that errs is tried again, after the others
+	healSettle      = 2 * time.Second // after the last heal (plus the allowance), before the after-heal read
+	afterHealBudget = 15 * time.Second
 )
 
 type readbacker struct {
-	tgt    *target
-	sk     *sink
-	rec    *results.Recorder
-	client *http.Client
+	tgt       *target
+	sk        *sink
+	rec       *results.Recorder
+	client    *http.Client
+	allowance time.Duration
+	lookback  time.Duration
+	// refresh, when set, brings the sink's writes up to date (engine k6,
+	// whose writes land in k6.stream); called at most every refreshEvery.
+	refresh func()
 
 	mu      sync.Mutex
-	missing map[string][]results.AckedWrite // fault -> writes absent after the fault
-	from    map[string]string               // fault -> region read from
+	readers []*faultReader
 }
 
+// refreshEvery is how often refresh may run while a fault is read back.
+const refreshEvery = 500 * time.Millisecond
+
 func newReadbacker(tgt *target, sk *sink, rec *results.Recorder) *readbacker {
+	allowance := deploymentAllowance
+	if tgt.platform != nil {
+		allowance = tgt.platform.Config().ReplicationLag + allowanceMargin
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = maxReadWorkers, maxReadWorkers // one kept connection per worker
 	return &readbacker{
 		tgt: tgt, sk: sk, rec: rec,
-		client:  &http.Client{Timeout: readbackTimeout},
-		missing: map[string][]results.AckedWrite{},
-		from:    map[string]string{},
+		client:    &http.Client{Timeout: readbackTimeout, Transport: tr},
+		allowance: allowance,
+		lookback:  readbackLookback,
 	}
 }
 
-// wrap returns inj with the after-fault read-back run once, before its
-// first heal. region is the faulted region ("" when unknown: no read-back).
+// wrap returns inj with the read-back of fault started at its injection.
+// region is the faulted region ("" when unknown: no read-back).
 func (r *readbacker) wrap(inj chaos.Injector, fault, region string) chaos.Injector {
 	if r.tgt.readback == "" || region == "" || r.survivor(region) == "" {
 		return inj
@@ -71,140 +94,78 @@ func (r *readbacker) survivor(region string) string {
 	return ""
 }
 
+// start begins reading back fault's candidates; it returns at once. The
+// reader stops at the heal or when ctx ends (the run's end, Ctrl-C).
+func (r *readbacker) start(ctx context.Context, fault, region string, injected time.Time) *faultReader {
+	fr := newFaultReader(r, fault, region, injected)
+	r.mu.Lock()
+	r.readers = append(r.readers, fr)
+	r.mu.Unlock()
+	go fr.run(ctx)
+	return fr
+}
+
 type readbackInjector struct {
 	chaos.Injector
-	rb       *readbacker
-	fault    string
-	region   string
-	mu       sync.Mutex
-	injected time.Time
-	read     bool
+	rb     *readbacker
+	fault  string
+	region string
+
+	mu     sync.Mutex
+	reader *faultReader
 }
 
 var _ chaos.Injector = (*readbackInjector)(nil)
 
+// Inject injects, then starts the read-back from the injection instant.
 func (i *readbackInjector) Inject(ctx context.Context) (chaos.Fault, error) {
 	f, err := i.Injector.Inject(ctx)
-	if err == nil {
-		i.mu.Lock()
-		i.injected = f.Injected
-		if i.injected.IsZero() {
-			i.injected = f.Issued
-		}
-		i.mu.Unlock()
+	if err != nil {
+		return f, err
 	}
-	return f, err
-}
-
-func (i *readbackInjector) Heal(ctx context.Context) error {
+	at := f.Injected
+	if at.IsZero() {
+		at = time.Now() // as the chaos runner records it
+	}
 	i.mu.Lock()
-	if !i.read && !i.injected.IsZero() {
-		i.read = true
-		i.rb.afterFault(ctx, i.fault, i.region, i.injected)
+	if i.reader == nil {
+		i.reader = i.rb.start(ctx, i.fault, i.region, at)
 	}
 	i.mu.Unlock()
+	return f, nil
+}
+
+// Heal tells the reader the heal begins (it does not wait for it) and heals.
+func (i *readbackInjector) Heal(ctx context.Context) error {
+	i.mu.Lock()
+	fr := i.reader
+	i.mu.Unlock()
+	if fr != nil {
+		fr.healing(time.Now())
+	}
 	return i.Injector.Heal(ctx)
 }
 
-// afterFault reads back, from a surviving region, what region acknowledged
-// before injected.
-func (r *readbacker) afterFault(ctx context.Context, fault, region string, injected time.Time) {
-	from := r.survivor(region)
-	writes := r.sk.ackedBetween(region, injected.Add(-readbackLookback), injected)
-	found := r.readAll(ctx, writes, from, fault, "after-fault")
-	var missing []results.AckedWrite
-	for i, w := range writes {
-		if !found[i] {
-			missing = append(missing, w)
-		}
+// writesFrom returns the writes the sink received after its first i and how
+// many it holds now. The sink only appends (engine k6 replaces the list by a
+// longer one with the same start), so the slice is safe to read unlocked.
+func (s *sink) writesFrom(i int) ([]results.AckedWrite, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.writes)
+	if i > n {
+		i = n
 	}
-	r.mu.Lock()
-	r.missing[fault] = missing
-	r.from[fault] = from
-	r.mu.Unlock()
+	return s.writes[i:n:n], n
 }
 
-// afterHeal reads again what was missing, once every fault is healed and
-// the heal has had time to replicate.
-func (r *readbacker) afterHeal(ctx context.Context, recs []chaos.Record) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.missing) == 0 {
-		return
-	}
-	var last time.Time
-	for _, rec := range recs {
-		if rec.Healed.After(last) {
-			last = rec.Healed
+// writeSteps are the steps of s's journeys whose success is an acknowledged
+// write: checkout, when a journey has it.
+func writeSteps(s *scenario.Scenario) []string {
+	for _, j := range s.Load.Journeys {
+		if slices.Contains(j.Steps, scenario.StepCheckout) {
+			return []string{scenario.StepCheckout}
 		}
 	}
-	if wait := time.Until(last.Add(healSettle)); wait > 0 {
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
-	}
-	ctx = context.WithoutCancel(ctx) // an interrupted run still finishes its read-back
-	for _, fault := range slices.Sorted(maps.Keys(r.missing)) {
-		r.readAll(ctx, r.missing[fault], r.from[fault], fault, "after-heal")
-	}
-}
-
-// readAll reads writes back from region and records each answer; found[i]
-// says whether writes[i] was there. A write whose read failed (neither 200
-// nor 404) is not recorded: the evaluation cannot count it either way.
-func (r *readbacker) readAll(ctx context.Context, writes []results.AckedWrite, region, fault, phase string) []bool {
-	found := make([]bool, len(writes))
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readbackBudget)
-	defer cancel()
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var failed sync.Once
-	for range min(readbackWorkers, len(writes)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				ok, err := r.read(ctx, writes[i].ID, region)
-				if err != nil {
-					failed.Do(func() {
-						r.rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote, Fault: fault,
-							Detail: fmt.Sprintf("read-back %s from %s failed: %v", phase, region, err)})
-					})
-					continue
-				}
-				found[i] = ok
-				r.rec.RecordReadback(results.Readback{ID: writes[i].ID, Region: region, Time: time.Now(), Found: ok, Phase: phase, Fault: fault})
-			}
-		}()
-	}
-	for i := range writes {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return found
-}
-
-func (r *readbacker) read(ctx context.Context, id, region string) (bool, error) {
-	u := strings.NewReplacer("{id}", url.PathEscape(id), "{region}", url.QueryEscape(region)).Replace(r.tgt.readback)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return false, err
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return false, err
-	}
-	resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-		return true, nil
-	case http.StatusNotFound:
-		return false, nil
-	}
-	return false, fmt.Errorf("GET %s: %s", u, resp.Status)
+	return nil
 }

@@ -205,7 +205,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 }
 
 func header(s *scenario.Scenario, tgt *target, start time.Time, version string) results.Header {
-	return results.Header{
+	h := results.Header{
 		Schema:        results.Schema,
 		Scenario:      s.Name,
 		Engine:        s.Engine,
@@ -218,7 +218,10 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 		WriteSteps:    s.WriteSteps(),
 		Targets:       s.Targets(),
 		Versions:      map[string]string{"slocheck": version},
+		WriteSteps:    writeSteps(s),
 	}
+	h.Targets.ReadbackLookback = results.Duration(readbackLookback)
+	return h
 }
 
 func driverConfig(s *scenario.Scenario, tgt *target, o Options) driver.Config {

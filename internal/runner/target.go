@@ -67,6 +67,7 @@ func startEmbedded(ctx context.Context, s *scenario.Scenario) (*target, error) {
 		Timeout:           s.Platform.Probe.Timeout,
 	}
 	cfg.ReplicationLag = s.Platform.ReplicationLag
+	cfg.Unreplicated = platform.Unreplicated(s.Platform.Unreplicated)
 	cfg.Seed = uint64(s.Platform.Seed)
 	p, err := platform.Start(ctx, cfg)
 	if err != nil {

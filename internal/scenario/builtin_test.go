@@ -45,7 +45,7 @@ func TestBuiltinsValid(t *testing.T) {
 
 // TestShippedScenarios checks that the scenarios are all shipped.
 func TestShippedScenarios(t *testing.T) {
-	want := []string{"azure-frontdoor", "blackhole-failover", "default-failover", "release-gate", "replication-cut", "slow-probes", "slow-region"}
+	want := []string{"azure-frontdoor", "blackhole-failover", "default-failover", "region-lost-writes", "release-gate", "replication-cut", "slow-probes", "slow-region"}
 	for _, name := range want {
 		if !slices.Contains(Names(), name) {
 			t.Errorf("builtin scenario %q missing from %v", name, Names())

@@ -53,6 +53,7 @@ func (s *Scenario) setDefaults() {
 			ClientRegions:  map[string]string{"us": defaultRegionUS, "eu": defaultRegionEU},
 			Probe:          DefaultProbe(),
 			ReplicationLag: 300 * time.Millisecond,
+			Unreplicated:   UnreplicatedLate,
 			Seed:           1,
 		},
 		Load: Traffic{

@@ -148,7 +148,7 @@ func (s *Scenario) Warnings() []error {
 		}
 	}
 	if s.Target != nil {
-		for _, field := range []string{"regions", "client_regions", "probe", "replication_lag"} {
+		for _, field := range []string{"regions", "client_regions", "probe", "replication_lag", "unreplicated"} {
 			if p := childPath("platform", field); s.src.explicit(p) {
 				ws = append(ws, s.src.errorAt(p, "ignored: the scenario has a target, so no embedded platform runs"))
 			}

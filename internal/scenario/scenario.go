@@ -89,8 +89,18 @@ type Platform struct {
 	ClientRegions  map[string]string `yaml:"client_regions"` // client region -> its nearest region
 	Probe          Probe             `yaml:"probe"`
 	ReplicationLag time.Duration     `yaml:"replication_lag"`
-	Seed           int64             `yaml:"seed"`
+	// Unreplicated is what a region outage (down, blackhole) does to the
+	// writes the region acknowledged but had not replicated: UnreplicatedLate
+	// (they replicate on heal) or UnreplicatedLost (the region lost them).
+	Unreplicated string `yaml:"unreplicated"`
+	Seed         int64  `yaml:"seed"`
 }
+
+// What a region outage does to its unreplicated writes (Platform.Unreplicated).
+const (
+	UnreplicatedLate = "late" // they replicate when the region heals: missing during the outage only
+	UnreplicatedLost = "lost" // they are gone: the region lost its data
+)
 
 // Probe is the front door's active health probe, configured as Azure Front
 // Door's: an origin is healthy while at least SuccessfulSamples of the last

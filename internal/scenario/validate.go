@@ -159,6 +159,7 @@ func (c *checker) platform(p *Platform) {
 		c.errorf("platform.probe.successful_samples", "must be from 1 to sample_size (%d), got %d", pr.SampleSize, pr.SuccessfulSamples)
 	}
 	c.nonNegative("platform.replication_lag", p.ReplicationLag)
+	c.oneOf("platform.unreplicated", "policy", p.Unreplicated, []string{UnreplicatedLate, UnreplicatedLost})
 }
 
 // platformBounds checks the embedded platform's sizes and times against

@@ -107,6 +107,26 @@
 // 30 d, 259.2 s at 99.99 % (Google, The Site Reliability Workbook, 2018,
 // ch. 2 "Implementing SLOs" and its error budget policy).
 //
+// # RPO: acknowledged writes read back
+//
+// The candidates of a fault are the writes its region (Fault.Target)
+// acknowledged from Targets.ReadbackLookback before the injection until the
+// heal (the run's end when never healed), writes acknowledged during the fault
+// included. The runner reads them back from a surviving region while the
+// fault lasts (phase after-fault, counted only when answered before the heal)
+// and, once the heal has settled, re-reads those absent (phase after-heal).
+// Each candidate is kept (the first read found it), late (absent, then found
+// after the heal), lost (absent, and not found after the heal) or unread (no
+// first read, or absent and never re-read: its fate is unknown). A candidate
+// acknowledged too close to the heal to be read before it is settled by the
+// after-heal read alone. RPO = max |injection − ack| over the lost writes, at
+// least 1 ms for each (a write acknowledged during the fault and lost is data
+// loss too); 0 when none was lost (ComputeRPO). The objective is FAIL when the
+// lost writes alone reach the target, else INCONCLUSIVE when any candidate is
+// unread ("N of M acknowledged writes not read back"), never a silent PASS;
+// INCONCLUSIVE too when journeys sent requests to the header's write steps and
+// no write at all was acknowledged; INFO when nothing was written.
+//
 // # Scopes and reasons
 //
 // Only client regions and steps that carried requests are scopes: a k6

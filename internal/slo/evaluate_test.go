@@ -237,7 +237,8 @@ func cut(run *results.Run) *results.Run {
 
 func lostOld(run *results.Run) *results.Run {
 	run.Writes = append(run.Writes, results.AckedWrite{ID: "old", Region: "eastus", Acked: at(18)})
-	run.Readbacks = append(run.Readbacks, results.Readback{ID: "old", Phase: PhaseAfterFault, Fault: "eastus-down"})
+	run.Readbacks = append(run.Readbacks, results.Readback{ID: "old", Phase: PhaseAfterFault, Fault: "eastus-down"},
+		results.Readback{ID: "old", Time: at(51), Phase: PhaseAfterHeal, Fault: "eastus-down"})
 	return run
 }
 

@@ -83,37 +83,62 @@ func (tr Traffic) requestsIn(w Window) uint64 {
 	return n
 }
 
-// rpo fills the fault's write counts and RPO and returns it as an objective:
-// INFO when no write was acknowledged before the injection, INCONCLUSIVE
-// when writes were but none was read back.
+// rpo fills the fault's write counts and RPO and returns it as an objective
+// (DESIGN.md §2, ComputeRPO): PASS or FAIL from the lost writes when every
+// candidate's fate is known; FAIL as soon as the lost writes alone miss the
+// target (an unread write could only add to the RPO); INCONCLUSIVE when a
+// candidate was not read back, or when journeys wrote and nothing was
+// acknowledged; INFO when nothing wrote.
 func (e *evaluation) rpo(f Fault, fs *FaultSummary) Objective {
-	loss := ComputeRPO(f, len(e.faults) == 1, e.run.Writes, e.run.Readbacks)
-	fs.AckedWrites, fs.LostWrites, fs.LateWrites = loss.Acked, loss.Lost, loss.Late
+	loss := ComputeRPO(f, len(e.faults) == 1, e.end, e.run.Header.Targets.ReadbackLookback.Std(), e.run.Writes, e.run.Readbacks)
+	fs.AckedWrites, fs.ReadWrites, fs.AbsentWrites, fs.UnreadWrites = loss.Candidates, loss.Read, loss.Absent, loss.Unread
+	fs.LostWrites, fs.LateWrites = loss.Lost, loss.Late
 	target := e.targets.RPO.Std()
-	o := Objective{Name: "rpo", Target: target.Seconds(), Unit: "s", N: loss.Acked}
+	o := Objective{Name: "rpo", Target: target.Seconds(), Unit: "s", N: loss.Candidates}
 	switch {
-	case loss.Acked > 0:
+	case loss.Candidates == 0:
+		o.Verdict, o.Detail, o.Reason = Info, "not measured", "not measured: nothing was written"
+		switch n := e.writeRequests(); {
+		case len(e.run.Writes) > 0:
+			o.Reason = fmt.Sprintf("not measured: %s acknowledged no write from the lookback before the injection until the heal", orUnknown(f.Target))
+		case n > 0:
+			o.Verdict = Inconclusive
+			o.Reason = fmt.Sprintf("journeys sent %d requests to write steps but no write was acknowledged", n)
+		}
+		return o
+	case loss.Unread > 0 && loss.RPO < target:
+		o.Verdict = Inconclusive
+		o.Reason = fmt.Sprintf("%d of %d acknowledged writes not read back (acknowledged %.1f–%.1f s before the heal)",
+			loss.Unread, loss.Candidates, loss.UnreadFrom.Seconds(), loss.UnreadTo.Seconds())
+	default:
 		fs.RPOS = f64(loss.RPO.Seconds())
 		o.Value, o.Verdict = fs.RPOS, Pass
 		if loss.RPO >= target {
 			o.Verdict = Fail
+			o.Reason = fmt.Sprintf("%d acknowledged writes lost: RPO %.3f s is not under %g s", loss.Lost, loss.RPO.Seconds(), target.Seconds())
 		}
-		o.Detail = fmt.Sprintf("%d lost, %d late of %d acknowledged writes", loss.Lost, loss.Late, loss.Acked)
-	case e.ackedBefore(f.Injected):
-		o.Verdict, o.Detail = Inconclusive, "acknowledged writes were not read back"
-	default:
-		o.Verdict, o.Detail = Info, "not measured: no write acknowledged before the injection"
 	}
+	o.Detail = fmt.Sprintf("%d lost, %d late, %d unread of %d acknowledged writes (%d read during the fault, %d absent)",
+		loss.Lost, loss.Late, loss.Unread, loss.Candidates, loss.Read, loss.Absent)
 	return o
 }
 
-func (e *evaluation) ackedBefore(t time.Time) bool {
-	for _, w := range e.run.Writes {
-		if w.Acked.Before(t) {
-			return true
+// writeRequests counts the requests of the header's write steps.
+func (e *evaluation) writeRequests() uint64 {
+	var n uint64
+	for _, st := range e.run.Header.WriteSteps {
+		if g := e.byStep[st]; g != nil {
+			n += g.requests
 		}
 	}
-	return false
+	return n
+}
+
+func orUnknown(region string) string {
+	if region == "" {
+		return "the faulted region (unnamed)"
+	}
+	return region
 }
 
 func timePtr(t time.Time) *time.Time { return &t }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package runner
+
+// raceEnabled: this binary runs under the race detector.
+const raceEnabled = false
