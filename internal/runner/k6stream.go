@@ -38,7 +38,7 @@ func (k *k6Stream) current(maxAge time.Duration) *results.Run {
 }
 
 // refreshWrites gives the sink every write k6 has recorded so far, for the
-// read-back (sink.ackedBetween). The sink's recorder does not see them: they
+// read-back (which takes them from the sink as they come). The sink's recorder does not see them: they
 // are in k6.stream already.
 func (k *k6Stream) refreshWrites(sk *sink) {
 	run := k.current(0)

@@ -3,13 +3,11 @@ package runner
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/results"
-	"github.com/slocheck/slocheck/internal/scenario"
 )
 
 // The read-back of DESIGN.md §2 (RPO). From a fault's injection on, while the
@@ -157,15 +155,4 @@ func (s *sink) writesFrom(i int) ([]results.AckedWrite, int) {
 		i = n
 	}
 	return s.writes[i:n:n], n
-}
-
-// writeSteps are the steps of s's journeys whose success is an acknowledged
-// write: checkout, when a journey has it.
-func writeSteps(s *scenario.Scenario) []string {
-	for _, j := range s.Load.Journeys {
-		if slices.Contains(j.Steps, scenario.StepCheckout) {
-			return []string{scenario.StepCheckout}
-		}
-	}
-	return nil
 }

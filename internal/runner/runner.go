@@ -218,7 +218,6 @@ func header(s *scenario.Scenario, tgt *target, start time.Time, version string) 
 		WriteSteps:    s.WriteSteps(),
 		Targets:       s.Targets(),
 		Versions:      map[string]string{"slocheck": version},
-		WriteSteps:    writeSteps(s),
 	}
 	h.Targets.ReadbackLookback = results.Duration(readbackLookback)
 	return h

@@ -82,20 +82,6 @@ func (s *sink) Write(w results.AckedWrite) {
 	s.mu.Unlock()
 }
 
-// ackedBetween returns the writes region acknowledged in [from, to) ("" region:
-// any region's).
-func (s *sink) ackedBetween(region string, from, to time.Time) []results.AckedWrite {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []results.AckedWrite
-	for _, w := range s.writes {
-		if (region == "" || w.Region == region) && !w.Acked.Before(from) && w.Acked.Before(to) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
 func (s *sink) sampleLoop() {
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
