@@ -2,7 +2,7 @@ package runner
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -121,4 +121,3 @@ func userK6Scenario(t *testing.T, url, script string) *scenario.Scenario {
 	s.Objectives.Availability = 0.5
 	return s
 }
-
