@@ -133,7 +133,7 @@ func (d *decoder) intervalRecord(p []byte) error {
 	if c.err != nil {
 		return fmt.Errorf("interval: %w", c.err)
 	}
-	if err := checkInterval(&iv); err != nil {
+	if err := checkIntervalCounts(&iv, true); err != nil {
 		return err
 	}
 	d.addInterval(ivKey{k, regionRef, stepRef}, &iv)
@@ -223,16 +223,24 @@ func decodeBuckets(b []byte, n int, h *hdrhistogram.PackedHistogram) ([]byte, er
 }
 
 // checkInterval checks that the histogram holds exactly the interval's
-// successes: answered (none or 4xx) minus too slow.
-func checkInterval(iv *Interval) error {
-	answered := iv.Counts[ErrNone] + iv.Counts[Err4xx]
-	if answered < iv.Counts[ErrNone] || iv.TooSlow > answered {
-		return fmt.Errorf("interval: %d too slow of %d answered", iv.TooSlow, answered)
+// successes: answered with a success status minus too slow.
+func checkInterval(iv *Interval) error { return checkIntervalCounts(iv, false) }
+
+// checkIntervalCounts is checkInterval; with legacy it also accepts a
+// histogram that holds the 4xx answers too, as streams written while 4xx
+// counted as success do (the reader accepts them; RecordInterval does not).
+func checkIntervalCounts(iv *Interval, legacy bool) error {
+	if iv.TooSlow > addSat(iv.Counts[ErrNone], iv.Counts[Err4xx]) || (!legacy && iv.TooSlow > iv.Counts[ErrNone]) {
+		return fmt.Errorf("interval: %d too slow of %d answered", iv.TooSlow, iv.Counts[ErrNone])
 	}
-	if got := uint64(iv.LatencyCount()); got != answered-iv.TooSlow {
-		return fmt.Errorf("interval: histogram holds %d latencies, counts say %d successes", got, answered-iv.TooSlow)
+	got := uint64(iv.LatencyCount())
+	if iv.TooSlow <= iv.Counts[ErrNone] && got == iv.Counts[ErrNone]-iv.TooSlow {
+		return nil
 	}
-	return nil
+	if legacy && got == addSat(iv.Counts[ErrNone], iv.Counts[Err4xx])-iv.TooSlow {
+		return nil
+	}
+	return fmt.Errorf("interval: histogram holds %d latencies, counts say %d successes", got, iv.Successes())
 }
 
 func addSat(a, b uint64) uint64 {

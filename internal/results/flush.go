@@ -48,6 +48,7 @@ func (r *Recorder) flushLocked(force bool) {
 	r.pendMu.Unlock()
 	r.encodeIntervals(batch)
 	r.encodeFailures()
+	r.pruneFailureCounts(now)
 	slices.SortFunc(writes, func(a, b AckedWrite) int { return a.Acked.Compare(b.Acked) })
 	r.enc.writes(writes)
 	slices.SortFunc(readbacks, func(a, b Readback) int { return a.Time.Compare(b.Time) })

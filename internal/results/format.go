@@ -33,6 +33,10 @@ const (
 	MinInterval   = time.Millisecond
 )
 
+// DefaultInterval is the interval record length when a header names none
+// (and the one the runner writes): what a planner sizing a run counts in.
+const DefaultInterval = time.Second
+
 // magic opens every stream: a non-ASCII first byte, a name, and the line
 // endings that text-mode transfers would mangle (as PNG's signature does).
 var magic = [8]byte{0x89, 'S', 'L', 'O', '\r', '\n', 0x1a, '\n'}

@@ -211,7 +211,7 @@ func expect(h Header, outcomes []Outcome) expected {
 		if o.ServedBy != "" {
 			iv.ServedBy[o.ServedBy]++
 		}
-		failed := o.Err != ErrNone && o.Err != Err4xx
+		failed := o.Err != ErrNone // 4xx included: a client error is a failure
 		slow := !failed && o.End.Sub(o.Intended) > h.Targets.Timeout.Std()
 		if slow {
 			iv.TooSlow++

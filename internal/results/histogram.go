@@ -68,9 +68,13 @@ func (iv *Interval) LatencyCount() int64 {
 	return 0
 }
 
-// Successes is the requests that succeeded by DESIGN.md §2: answered without
-// a failing error kind and within the timeout.
-func (iv *Interval) Successes() uint64 { return iv.Requests() - iv.Failures() }
+// Successes is the requests that succeeded by DESIGN.md §2: answered with a
+// success status (ErrNone) and within the timeout. (TooSlow is clamped: a
+// stream written while 4xx still counted as success may count slow 4xx in
+// it.)
+func (iv *Interval) Successes() uint64 {
+	return iv.Counts[ErrNone] - min(iv.TooSlow, iv.Counts[ErrNone])
+}
 
 // LatencyHistogram adds the latency histograms of the intervals keep accepts
 // (all when keep is nil) into a new dense histogram.

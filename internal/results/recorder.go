@@ -65,6 +65,9 @@ type Recorder struct {
 	failMu    sync.Mutex
 	fails     []Failure
 	failSpare []Failure
+	failKept  map[failKey]int // failure records kept per interval and client region
+	failOver  uint64          // failed requests counted only in their interval (beyond the cap)
+	failOverN int             // how many interval and client region pairs that happened in
 
 	pendMu    sync.Mutex
 	writes    []AckedWrite
@@ -82,6 +85,19 @@ type Recorder struct {
 
 	stop chan struct{}
 	done chan struct{}
+}
+
+// MaxFailuresPerInterval is how many failed requests of one interval and
+// client region the Recorder keeps as Failure records. Beyond it a failure is
+// counted only in its interval's counts, so a run where everything fails at a
+// huge rate keeps bounded memory (here and in every reader of the stream);
+// Close then writes an EventNote saying how many were not kept. Readers that
+// place failures in time (RTO) treat such an interval as failing to its end.
+const MaxFailuresPerInterval = 20_000
+
+type failKey struct {
+	k      int64
+	region string
 }
 
 type spillKey struct {
@@ -128,7 +144,7 @@ func defaultHeader(h *Header, now func() time.Time) error {
 		h.Schema = Schema
 	}
 	if h.Interval == 0 {
-		h.Interval = Duration(time.Second)
+		h.Interval = Duration(DefaultInterval)
 	}
 	if iv := h.Interval.Std(); iv < MinInterval || iv > MaxInterval {
 		return fmt.Errorf("results recorder: interval %v outside [%v, %v]", iv, MinInterval, MaxInterval)
@@ -185,8 +201,10 @@ func (r *Recorder) index(o *Outcome) int64 {
 
 // Record adds one request outcome: to its interval's counts and, when it
 // succeeded, its latency (End − Intended) to the interval's histogram. A
-// failed request (by DESIGN.md §2: a failing error kind, or slower than
-// Targets.Timeout) is also kept as a Failure. It does not allocate.
+// failed request (by DESIGN.md §2: any error kind, 4xx included, or slower
+// than Targets.Timeout) is also kept as a Failure, up to
+// MaxFailuresPerInterval per interval and client region. It does not
+// allocate (but for the first failure of an interval and client region).
 func (r *Recorder) Record(o *Outcome) {
 	c := r.cellFor(o.ClientRegion, o.Step)
 	kind := o.Err
@@ -220,9 +238,48 @@ func (r *Recorder) addFailure(o *Outcome, kind ErrorKind) {
 	if f.Time.IsZero() {
 		f.Time = o.Intended
 	}
+	key := failKey{r.index(o), o.ClientRegion}
 	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	if r.failKept == nil {
+		r.failKept = map[failKey]int{}
+	}
+	if n := r.failKept[key]; n >= MaxFailuresPerInterval {
+		if n == MaxFailuresPerInterval {
+			r.failKept[key], r.failOverN = n+1, r.failOverN+1
+		}
+		r.failOver++
+		return
+	}
+	r.failKept[key]++
 	r.fails = append(r.fails, f)
-	r.failMu.Unlock()
+}
+
+// pruneFailureCounts forgets the per-interval failure counts of intervals
+// that ended more than a timeout and two intervals before now, so the map
+// stays small (a straggler of such an interval starts a new count: the cap
+// may then be passed by the few of them).
+func (r *Recorder) pruneFailureCounts(now time.Time) {
+	oldest := floorDiv(int64(now.Sub(r.started)-r.timeout), int64(r.interval)) - 2
+	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	for key := range r.failKept {
+		if key.k < oldest {
+			delete(r.failKept, key)
+		}
+	}
+}
+
+// capNote is the note Close writes when failure records were capped.
+func (r *Recorder) capNote() (Event, bool) {
+	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	if r.failOver == 0 {
+		return Event{}, false
+	}
+	return Event{Time: r.cfg.now(), Kind: EventNote, Detail: fmt.Sprintf(
+		"%d failed requests (in %d intervals of a client region) were counted in their intervals but not kept one by one "+
+			"(at most %d failure records per interval and client region)", r.failOver, r.failOverN, MaxFailuresPerInterval)}, true
 }
 
 // RecordInterval adds an already aggregated interval (the k6 output's): its
@@ -320,6 +377,11 @@ func (r *Recorder) Close(t Trailer) error {
 	}
 	if t.Requests == 0 {
 		t.Requests = r.totalRequests()
+	}
+	if ev, ok := r.capNote(); ok {
+		if err := r.enc.jsonRecord(kindEvent, &ev); err != nil {
+			return err
+		}
 	}
 	if err := r.enc.jsonRecord(kindTrailer, &t); err != nil {
 		return err

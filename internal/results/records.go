@@ -40,12 +40,12 @@ type ErrorKind uint8
 // The error kinds. The numeric values are part of the stream encoding: append
 // new kinds, never renumber.
 const (
-	ErrNone    ErrorKind = iota // answered with status < 500 and not 429
+	ErrNone    ErrorKind = iota // answered with a success status (2xx or 3xx, or a status the step declares)
 	ErrTimeout                  // no answer within the scenario's timeout
 	ErrRefused                  // connection refused
 	ErrReset                    // connection reset or closed mid-request
 	Err5xx                      // status >= 500, or 429
-	Err4xx                      // status 4xx other than 429 (counted, but a success by §2)
+	Err4xx                      // status 4xx other than 429: a failure of its own kind, "client error" (DESIGN.md §2)
 	ErrDropped                  // never sent: the generator could not keep up
 	ErrOther                    // any other transport error (DNS, TLS, …)
 	numErrorKinds
@@ -75,8 +75,19 @@ func ParseErrorKind(s string) (ErrorKind, bool) {
 }
 
 // Failed reports whether a request with this kind counts as a failure by
-// DESIGN.md §2 before the latency check (4xx other than 429 is a success).
-func (k ErrorKind) Failed() bool { return k != ErrNone && k != Err4xx }
+// DESIGN.md §2 before the latency check: every kind but ErrNone. A 4xx is a
+// failure (a target that answers 404 to everything is broken, not
+// available), reported apart as a client error (see Label).
+func (k ErrorKind) Failed() bool { return k != ErrNone }
+
+// Label is the kind as reports show it to people: "client error" for 4xx,
+// otherwise the kind's name.
+func (k ErrorKind) Label() string {
+	if k == Err4xx {
+		return "client error"
+	}
+	return k.String()
+}
 
 // Outcome is one request as an engine saw it (DESIGN.md §2).
 type Outcome struct {
@@ -161,7 +172,7 @@ type Interval struct {
 	ClientRegion string
 	Step         string
 	Counts       [NumErrorKinds]uint64   // by ErrorKind; Counts[ErrNone] counts answered successes before the timeout check
-	TooSlow      uint64                  // answered without error but slower than the timeout: failures
+	TooSlow      uint64                  // answered with a success status but slower than the timeout: failures
 	Latency      *hdrhistogram.Histogram // latency in microseconds of requests that succeeded (dense; see Packed)
 	ServedBy     map[string]uint64       // requests answered, by serving region
 
@@ -181,16 +192,9 @@ func (iv *Interval) Requests() uint64 {
 	return n
 }
 
-// Failures is the requests that failed by DESIGN.md §2.
-func (iv *Interval) Failures() uint64 {
-	var n uint64
-	for k, c := range iv.Counts {
-		if ErrorKind(k).Failed() {
-			n += c
-		}
-	}
-	return n + iv.TooSlow
-}
+// Failures is the requests that failed by DESIGN.md §2: every request but
+// the successes.
+func (iv *Interval) Failures() uint64 { return iv.Requests() - iv.Successes() }
 
 // EventKind names an event.
 type EventKind string

@@ -273,11 +273,21 @@ func TestClassification(t *testing.T) {
 	}
 	run := mustRead(t, record(t, h, outcomes))
 	iv := run.Intervals[0]
-	if iv.Requests() != 6 || iv.Failures() != 4 || iv.Successes() != 2 || iv.TooSlow != 1 || iv.LatencyCount() != 2 || iv.Counts[ErrOther] != 1 {
+	// Only the answer at the timeout succeeds: the 404 is a client error.
+	if iv.Requests() != 6 || iv.Failures() != 5 || iv.Successes() != 1 || iv.TooSlow != 1 || iv.LatencyCount() != 1 || iv.Counts[ErrOther] != 1 {
 		t.Fatalf("got %+v", iv)
 	}
-	if len(run.Failures) != 4 || !run.Failures[0].Time.Equal(at) || run.Failures[0].Err != ErrDropped {
+	if len(run.Failures) != 5 || !run.Failures[0].Time.Equal(at) || run.Failures[0].Err != ErrDropped {
 		t.Fatalf("failures %+v", run.Failures)
+	}
+	var clientErrors int
+	for _, f := range run.Failures {
+		if f.Err == Err4xx && f.Status == 404 && f.Err.Label() == "client error" {
+			clientErrors++
+		}
+	}
+	if clientErrors != 1 {
+		t.Fatalf("want one client-error failure (404), got %d in %+v", clientErrors, run.Failures)
 	}
 }
 

@@ -3,6 +3,9 @@ package scenario
 import (
 	"math"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/slo"
 )
 
 // RateAt returns the planned request rate (requests per second) at t from
@@ -99,29 +102,25 @@ func (l *Traffic) segments() []segment {
 // Window is a stretch of the run, from its start.
 type Window struct{ From, To time.Duration }
 
-// SteadyState returns the planned steady state: the run minus each fault's
-// window, the recovery after it (DESIGN.md §2) and one request timeout before
-// it (requests still in flight when the fault lands fail because of it, so
-// internal/slo leaves them out too). The measured steady state comes from the
-// fault events of a run; this is the plan, for sizing.
+// SteadyState returns the planned steady state by the evaluator's own rule
+// (slo.SteadySpans): the run minus each fault's window from one request
+// timeout before it to the recovery after it, in whole intervals of the
+// results stream's grid, with the targets' defaults filled as the evaluator
+// fills them. A run keeps to it within the planned-versus-actual jitter of
+// its fault instants (an instant landing just past an interval edge moves
+// that edge by one interval).
 func (s *Scenario) SteadyState() []Window {
-	out := []Window{{0, s.Load.Duration}}
+	t := slo.FillDefaults(s.Targets())
+	origin := time.Unix(0, 0).UTC()
+	faults := make([]slo.Fault, 0, len(s.Faults))
 	for _, f := range s.Faults {
-		cutFrom, cutTo := max(f.At-s.Load.Timeout, 0), f.At+f.For+s.Objectives.Recovery
-		var next []Window
-		for _, w := range out {
-			if cutTo <= w.From || cutFrom >= w.To {
-				next = append(next, w)
-				continue
-			}
-			if w.From < cutFrom {
-				next = append(next, Window{w.From, cutFrom})
-			}
-			if cutTo < w.To {
-				next = append(next, Window{cutTo, w.To})
-			}
-		}
-		out = next
+		faults = append(faults, slo.Fault{Name: f.Name, Injected: origin.Add(f.At), Healed: origin.Add(f.At + f.For)})
+	}
+	run := slo.Window{Start: origin, End: origin.Add(s.Load.Duration)}
+	spans := slo.SteadySpans(run, faults, t.Timeout.Std(), t.Recovery.Std(), results.DefaultInterval)
+	out := make([]Window, 0, len(spans))
+	for _, w := range spans {
+		out = append(out, Window{From: w.Start.Sub(origin), To: w.End.Sub(origin)})
 	}
 	return out
 }
@@ -136,7 +135,8 @@ func (s *Scenario) SteadyStateRequests() float64 {
 }
 
 // RequestsToDecide returns the fewest requests, all successful, for which
-// the 95 % Wilson score interval of availability lies at or above target: with
+// the two-sided 95 % Wilson score interval of availability lies at or above
+// target (a PASS judged on its lower side: a one-sided test at 97.5 %): with
 // no failure the interval's lower bound is n/(n+z²), which reaches target when
 // n >= z²·target/(1−target) (about 38,400 for 99.99 %).
 func RequestsToDecide(target float64) int {

@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/slo"
 )
 
 func TestRateAt(t *testing.T) {
@@ -67,12 +70,13 @@ func TestMeanSteps(t *testing.T) {
 func TestSteadyState(t *testing.T) {
 	s := &Scenario{Load: Traffic{Rate: 10, Duration: 100 * time.Second}, Objectives: Objectives{Recovery: 5 * time.Second},
 		Faults: []Fault{{At: 10 * time.Second, For: 10 * time.Second}, {At: 22 * time.Second, For: 8 * time.Second}, {At: 90 * time.Second, For: 10 * time.Second}}}
-	want := []Window{{0, 10 * time.Second}, {35 * time.Second, 90 * time.Second}}
+	// The timeout is unset: the evaluator's default, 2 s, opens each window early.
+	want := []Window{{0, 8 * time.Second}, {35 * time.Second, 88 * time.Second}}
 	if got := s.SteadyState(); !reflect.DeepEqual(got, want) {
 		t.Errorf("SteadyState = %v, want %v", got, want)
 	}
-	if got := s.SteadyStateRequests(); got != 650 {
-		t.Errorf("SteadyStateRequests = %g, want 10/s × 65 s = 650", got)
+	if got := s.SteadyStateRequests(); got != 610 {
+		t.Errorf("SteadyStateRequests = %g, want 10/s × 61 s = 610", got)
 	}
 }
 
@@ -92,5 +96,47 @@ func TestRequestsToDecide(t *testing.T) {
 	}
 	if RequestsToDecide(1) != 0 || RequestsToDecide(0) != 0 {
 		t.Error("targets outside (0,1) need no requests")
+	}
+}
+
+// TestSteadyStatePlannedAsEvaluated plans a run whose fault instants fall
+// between interval edges, builds the run the plan describes (requests evenly
+// spaced, the fault injected and healed exactly on time) and evaluates it:
+// the evaluator counts exactly the steady-state requests the planner sized.
+func TestSteadyStatePlannedAsEvaluated(t *testing.T) {
+	s := &Scenario{Load: Traffic{Rate: 200, Duration: 60 * time.Second, Timeout: 1500 * time.Millisecond},
+		Objectives: Objectives{Recovery: 3 * time.Second},
+		Faults:     []Fault{{Name: "f", At: 20300 * time.Millisecond, For: 7450 * time.Millisecond}}}
+	// [0, 18.8) and [30.75, 60) in whole seconds: [0, 18) and [31, 60), 47 s.
+	if got := s.SteadyStateRequests(); got != 200*47 {
+		t.Errorf("planned %g steady requests, want 200 × 47 s = 9400", got)
+	}
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	run := &results.Run{Header: results.Header{Started: t0, Interval: results.Duration(time.Second), ClientRegions: []string{"eu"},
+		Steps: []string{"request"}, Targets: s.Targets()}}
+	for sec := range 60 {
+		iv := results.Interval{Start: t0.Add(time.Duration(sec) * time.Second), ClientRegion: "eu", Step: "request",
+			Packed: results.NewPackedLatencyHistogram()}
+		iv.Counts[results.ErrNone] = 200
+		for range 200 {
+			_ = iv.Packed.RecordValue(20_000)
+		}
+		run.Intervals = append(run.Intervals, iv)
+	}
+	f := s.Faults[0]
+	run.Events = []results.Event{{Time: t0.Add(f.At), Kind: results.EventFaultInjected, Fault: "f"},
+		{Time: t0.Add(f.At + f.For), Kind: results.EventFaultHealed, Fault: "f"}}
+	run.Trailer = &results.Trailer{Ended: t0.Add(s.Load.Duration), Reason: "completed"}
+	found := false
+	for _, o := range slo.Evaluate(run, slo.Options{}).Objectives {
+		if o.Name == "availability" && o.Scope == "steady-state" {
+			found = true
+			if float64(o.N) != s.SteadyStateRequests() {
+				t.Errorf("evaluated %d steady requests, planned %g", o.N, s.SteadyStateRequests())
+			}
+		}
+	}
+	if !found {
+		t.Error("no steady-state availability objective")
 	}
 }

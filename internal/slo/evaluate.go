@@ -21,16 +21,44 @@ type Options struct {
 // internal/exitcode, which slo may not import: it imports only results).
 const (
 	exitOK           = 0
+	exitRig          = 3
 	exitInconclusive = 98
 	exitFailed       = 99
+	exitInterrupted  = 130
 )
 
 // group accumulates one scope's requests (all, a client region, a step).
 type group struct {
 	requests, failures, dropped uint64
 	servedBy                    map[string]uint64
+	kinds                       [results.NumErrorKinds]uint64 // requests by error kind
+	tooSlow                     uint64
 	latency                     *hdrhistogram.Histogram
 }
+
+// failuresByKind is the group's failures by kind name (results.ErrorKind's
+// String, "too-slow" for answers after the timeout); nil when none failed.
+func (g *group) failuresByKind() map[string]uint64 {
+	var out map[string]uint64
+	add := func(name string, n uint64) {
+		if n > 0 {
+			if out == nil {
+				out = map[string]uint64{}
+			}
+			out[name] = n
+		}
+	}
+	for k, n := range g.kinds {
+		if results.ErrorKind(k).Failed() {
+			add(results.ErrorKind(k).String(), n)
+		}
+	}
+	add(TooSlowKind, g.tooSlow)
+	return out
+}
+
+// TooSlowKind names, in FailuresByKind, the answers slower than the timeout.
+const TooSlowKind = "too-slow"
 
 func newGroup() *group {
 	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram()}
@@ -40,6 +68,10 @@ func (g *group) add(iv *results.Interval, latency bool) {
 	g.requests += iv.Requests()
 	g.failures += iv.Failures()
 	g.dropped += iv.Counts[results.ErrDropped]
+	for k, n := range iv.Counts {
+		g.kinds[k] += n
+	}
+	g.tooSlow += min(iv.TooSlow, iv.Counts[results.ErrNone])
 	for r, n := range iv.ServedBy {
 		g.servedBy[r] += n
 	}
@@ -67,6 +99,12 @@ type evaluation struct {
 	traffic  map[string]*Traffic // per client region; "" is all of them
 	timeline []Point
 	col      map[string]int // a client region's place among a slot's timeline points
+	failEnds []time.Time    // every failed request's end (results.Failure.Time), in time order
+	late     Lateness       // the generator's own lateness (its health records)
+	// failedIn counts the failed requests per client region and slot by the
+	// intervals' counts, which hold every failure even where the stream kept
+	// fewer records (results.MaxFailuresPerInterval).
+	failedIn map[string][]uint64
 }
 
 // Evaluate judges a run by the definitions of DESIGN.md §2 and returns the
@@ -78,10 +116,11 @@ func Evaluate(run *results.Run, opt Options) Report {
 		Schema: Schema, Scenario: run.Header.Scenario, Engine: run.Header.Engine, Target: run.Header.Target,
 		Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
 		Requests: e.all.requests, Failures: e.all.failures, Successes: e.all.requests - e.all.failures,
-		Dropped: e.all.dropped, Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
+		Dropped: e.all.dropped, FailuresByKind: e.all.failuresByKind(), Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
 		Timeline: e.timeline, Complete: run.Trailer != nil, Faults: []FaultSummary{},
 	}
 	r.Objectives = e.latencyObjectives()
+	r.Objectives = append(r.Objectives, e.latencyWithinObjectives()...)
 	r.Objectives = append(r.Objectives, e.availabilityObjectives()...)
 	var fobj []Objective
 	for _, f := range e.faults {
@@ -93,13 +132,16 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, worstOf(fobj, "rpo", e.targets.RPO.Std())...)
 	r.Objectives = append(r.Objectives, fobj...)
 	r.Objectives = append(r.Objectives, e.infoObjectives()...)
-	r.Notes = e.notes()
+	r.Objectives = append(r.Objectives, thresholdObjectives(run.Thresholds)...)
+	fillReasons(r.Objectives)
+	r.Notes = append(e.notes(), e.healthNotes()...)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
+	r.ExitCode = e.processExit(r.ExitCode)
 	return r
 }
 
 func newEvaluation(run *results.Run) *evaluation {
-	e := &evaluation{run: run, targets: withDefaults(run.Header.Targets), start: run.Header.Started,
+	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started,
 		interval: run.Header.Interval.Std(), all: newGroup(), byRegion: map[string]*group{},
 		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
 	if e.interval <= 0 {
@@ -108,40 +150,43 @@ func newEvaluation(run *results.Run) *evaluation {
 	if e.start.IsZero() && len(run.Intervals) > 0 {
 		e.start = run.Intervals[0].Start
 	}
-	e.regions, e.steps = run.Header.ClientRegions, run.Header.Steps
+	// Only the client regions and steps that carried requests are scopes:
+	// the header's, in its order, then any others the intervals name.
+	carried := map[[2]string]bool{}
 	for i := range run.Intervals {
 		iv := &run.Intervals[i]
 		e.slots = max(e.slots, e.slot(iv.Start)+1)
-		e.regions = appendNew(e.regions, iv.ClientRegion)
-		e.steps = appendNew(e.steps, iv.Step)
+		if iv.Requests() > 0 {
+			carried[[2]string{"r", iv.ClientRegion}], carried[[2]string{"s", iv.Step}] = true, true
+		}
+	}
+	for _, r := range append(append([]string(nil), run.Header.ClientRegions...), intervalNames(run, true)...) {
+		if carried[[2]string{"r", r}] {
+			e.regions = appendNew(e.regions, r)
+		}
+	}
+	for _, s := range append(append([]string(nil), run.Header.Steps...), intervalNames(run, false)...) {
+		if carried[[2]string{"s", s}] {
+			e.steps = appendNew(e.steps, s)
+		}
 	}
 	e.end = e.start.Add(time.Duration(e.slots) * e.interval)
 	if run.Trailer != nil && run.Trailer.Ended.After(e.end) {
 		e.end = run.Trailer.Ended
 	}
 	e.faults = Faults(run.Events)
-	e.steady = SteadyState(Window{e.start, e.end}, e.steadyExclusions())
+	e.late = GeneratorLateness(run.Health)
+	e.steady = SteadySpans(Window{e.start, e.end}, e.faults, e.targets.Timeout.Std(), e.targets.Recovery.Std(), e.interval)
 	return e
-}
-
-// steadyExclusions are the fault windows as steady state must skip them.
-// Requests count in the interval of their intended start, and one intended
-// up to a timeout before an injection can still be in flight when the fault
-// lands and fail because of it; so each window opens one timeout early.
-func (e *evaluation) steadyExclusions() []Window {
-	ws := FaultWindows(e.faults, e.targets.Recovery.Std(), e.end)
-	for i := range ws {
-		ws[i].Start = ws[i].Start.Add(-e.targets.Timeout.Std())
-	}
-	return ws
 }
 
 func (e *evaluation) slot(t time.Time) int {
 	return max(0, int(t.Sub(e.start)/e.interval))
 }
 
-// withDefaults fills the zero fields of t from results.DefaultTargets.
-func withDefaults(t results.Targets) results.Targets {
+// FillDefaults fills the zero fields of t from results.DefaultTargets, as
+// Evaluate judges a run (a planner sizing a run must read its targets so).
+func FillDefaults(t results.Targets) results.Targets {
 	d := results.DefaultTargets()
 	pick := func(v, def results.Duration) results.Duration {
 		if v <= 0 {
@@ -164,6 +209,20 @@ func withDefaults(t results.Targets) results.Targets {
 	return t
 }
 
+// intervalNames lists the client regions (or steps) the intervals name, in
+// order of first appearance.
+func intervalNames(run *results.Run, regions bool) []string {
+	var out []string
+	for i := range run.Intervals {
+		n := run.Intervals[i].Step
+		if regions {
+			n = run.Intervals[i].ClientRegion
+		}
+		out = appendNew(out, n)
+	}
+	return out
+}
+
 func appendNew(list []string, s string) []string {
 	for _, v := range list {
 		if v == s {
@@ -180,8 +239,10 @@ func (e *evaluation) aggregate() {
 	for _, r := range append([]string{""}, e.regions...) {
 		e.traffic[r] = &Traffic{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots)}
 	}
+	e.failedIn = map[string][]uint64{}
 	for _, r := range e.regions {
 		e.byRegion[r] = newGroup()
+		e.failedIn[r] = make([]uint64, e.slots)
 	}
 	for _, s := range e.steps {
 		e.byStep[s] = newGroup()
@@ -238,6 +299,9 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 	}
 	for _, i := range ivs {
 		iv := &e.run.Intervals[i]
+		if iv.Requests() == 0 {
+			continue // a scope without traffic is no scope
+		}
 		e.all.add(iv, true)
 		e.byRegion[iv.ClientRegion].add(iv, true)
 		e.byStep[iv.Step].add(iv, true)
@@ -250,6 +314,7 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		e.series.Failed[slot] += f
 		e.traffic[""].Requests[slot] += n
 		e.traffic[iv.ClientRegion].Requests[slot] += n
+		e.failedIn[iv.ClientRegion][slot] += f
 		iv.AddLatencyTo(scratch[""])
 		iv.AddLatencyTo(scratch[iv.ClientRegion])
 	}
@@ -261,18 +326,45 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 	}
 }
 
-// addFailures files the failed requests' instants per client region, in
-// time order.
+// addFailures files the failed requests' intended starts per client region,
+// in time order, for RTO, and their ends for the fault summaries. Where an
+// interval counted more failures than the stream kept records of, the
+// interval is taken as failing to its end (its last instant is added).
 func (e *evaluation) addFailures() {
+	kept := map[string][]uint64{}
+	for r := range e.failedIn {
+		kept[r] = make([]uint64, e.slots)
+	}
 	for _, f := range e.run.Failures {
-		e.traffic[""].Failures = append(e.traffic[""].Failures, f.Time)
+		at := f.Intended
+		if at.IsZero() {
+			at = f.Time
+		}
+		e.failEnds = append(e.failEnds, f.Time)
+		e.traffic[""].Failures = append(e.traffic[""].Failures, at)
 		if tr := e.traffic[f.ClientRegion]; tr != nil {
-			tr.Failures = append(tr.Failures, f.Time)
+			tr.Failures = append(tr.Failures, at)
+			if s := e.slot(at); s < e.slots {
+				kept[f.ClientRegion][s]++
+			}
 		}
 	}
+	for r, counts := range e.failedIn {
+		for s, n := range counts {
+			if n > kept[r][s] {
+				last := e.start.Add(time.Duration(s+1)*e.interval - 1)
+				e.traffic[r].Failures = append(e.traffic[r].Failures, last)
+				e.traffic[""].Failures = append(e.traffic[""].Failures, last)
+			}
+		}
+	}
+	sortTimes(e.failEnds)
 	for _, tr := range e.traffic {
-		sort.Slice(tr.Failures, func(i, j int) bool { return tr.Failures[i].Before(tr.Failures[j]) })
+		sortTimes(tr.Failures)
 	}
 }
 
+func sortTimes(ts []time.Time) {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+}
 func f64(v float64) *float64 { return &v }

@@ -99,10 +99,14 @@ func TestEvaluateFailover(t *testing.T) {
 	if whole.Verdict != Info {
 		t.Errorf("whole-run availability decides: %s", whole.Verdict)
 	}
-	// The last refused request was sent at 33.496 s and failed 0.1 ms later.
+	// The last refused request was sent at 33.496 s (RTO counts to its
+	// intended start) and failed 0.1 ms later.
 	f := r.Faults[0]
-	near(t, "RTO overall", f.RTOS.Overall, 3.4961, 1e-9)
-	near(t, "RTO eastus", f.RTOS.ByClientRegion["eastus"], 3.4961, 1e-9)
+	near(t, "RTO overall", f.RTOS.Overall, 3.496, 1e-9)
+	near(t, "RTO eastus", f.RTOS.ByClientRegion["eastus"], 3.496, 1e-9)
+	if f.LastFailure == nil || !f.LastFailure.Equal(at(33.496).Add(100*time.Microsecond)) {
+		t.Errorf("last failure ended %v, want 33.4961 s", f.LastFailure)
+	}
 	near(t, "RTO westeurope", f.RTOS.ByClientRegion["westeurope"], 0, 0)
 	// Half the traffic failed for 3 s, a quarter for 0.5 s: 1.75 failure-seconds.
 	if math.Abs(f.BudgetBurnS-1.75) > 1e-9 || math.Abs(f.BudgetShare-1.75/259.2) > 1e-12 {
@@ -164,7 +168,14 @@ func TestEvaluateVerdicts(t *testing.T) {
 			verdict: Inconclusive, exit: 98},
 		{name: "slow", run: failover(90, 33.5, slow), verdict: Fail, exit: 99, failing: "p99 overall"},
 		{name: "slow failover", run: failover(90, 45, latencyOf), verdict: Fail, exit: 99, failing: "rto fault:eastus-down"},
-		{name: "heal failed", run: withHealFailed(failover(90, 33.5, latencyOf)), verdict: Fail, exit: 99, noteLike: "heal failed"},
+		{name: "heal failed: the rig failed", run: withHealFailed(failover(90, 33.5, latencyOf)), verdict: Fail, exit: 3, noteLike: "heal failed"},
+		{name: "interrupted", run: ended(failover(90, 33.5, latencyOf), "interrupted"), verdict: Pass, exit: 130, noteLike: "run ended: interrupted"},
+		{name: "interrupted with a failed heal", run: ended(withHealFailed(failover(90, 33.5, latencyOf)), "interrupted"), verdict: Fail, exit: 130},
+		{name: "interrupted while failing", run: ended(failover(90, 45, latencyOf), "interrupted"), verdict: Fail, exit: 130},
+		{name: "an error ended the run", run: ended(failover(90, 33.5, latencyOf), "error: write report: disk full"), verdict: Pass, exit: 3},
+		{name: "injection failed", run: injectFailed(failover(90, 33.5, latencyOf)), verdict: Pass, exit: 3, noteLike: "injection failed"},
+		{name: "a k6 threshold crossed", run: withThresholds(failover(90, 33.5, latencyOf), false), verdict: Fail, exit: 99, failing: "http_req_failed threshold:rate<0.01"},
+		{name: "k6 thresholds held", run: withThresholds(failover(90, 33.5, latencyOf), true), verdict: Pass, exit: 0},
 		{name: "cut stream", run: cut(failover(90, 33.5, latencyOf)), verdict: Pass, exit: 0, noteLike: "stream was cut"},
 		{name: "writes lost 12 s back", run: lostOld(failover(90, 33.5, latencyOf)), verdict: Fail, exit: 99, failing: "rpo fault:eastus-down"},
 	}
@@ -203,6 +214,22 @@ func withHealFailed(run *results.Run) *results.Run {
 	return run
 }
 
+func ended(run *results.Run, reason string) *results.Run {
+	run.Trailer.Reason = reason
+	return run
+}
+
+func injectFailed(run *results.Run) *results.Run {
+	run.Events = append(run.Events, results.Event{Time: at(60), Kind: results.EventInjectFailed, Fault: "westeurope-down", Detail: "admin API: 500"})
+	return run
+}
+
+func withThresholds(run *results.Run, passed bool) *results.Run {
+	run.Thresholds = []results.Threshold{{Metric: "http_req_duration", Expr: "p(95)<500", Passed: true},
+		{Metric: "http_req_failed", Expr: "rate<0.01", Passed: passed}}
+	return run
+}
+
 func cut(run *results.Run) *results.Run {
 	run.Trailer = nil
 	return run
@@ -215,7 +242,8 @@ func lostOld(run *results.Run) *results.Run {
 }
 
 func TestExitCodesMatchDesign(t *testing.T) {
-	if exitOK != exitcode.OK || exitFailed != exitcode.Failed || exitInconclusive != exitcode.Inconclusive {
+	if exitOK != exitcode.OK || exitFailed != exitcode.Failed || exitInconclusive != exitcode.Inconclusive ||
+		exitRig != exitcode.Rig || exitInterrupted != exitcode.Interrupted {
 		t.Error("slo's exit codes differ from internal/exitcode")
 	}
 }
@@ -262,4 +290,16 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// TestThresholdObjectives: each k6 threshold is an objective of its own.
+func TestThresholdObjectives(t *testing.T) {
+	r := Evaluate(withThresholds(failover(90, 33.5, latencyOf), false), Options{})
+	held, crossed := objective(t, r, "http_req_duration", "threshold:p(95)<500"), objective(t, r, "http_req_failed", "threshold:rate<0.01")
+	if held.Verdict != Pass || held.Reason != "" || held.Unit != "" || held.Value != nil {
+		t.Errorf("held threshold: %+v", held)
+	}
+	if crossed.Verdict != Fail || crossed.Reason != "k6 reported the threshold crossed" {
+		t.Errorf("crossed threshold: %+v", crossed)
+	}
 }

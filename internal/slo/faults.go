@@ -17,7 +17,7 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 	if !f.Healed.IsZero() {
 		fs.Healed = timePtr(f.Healed)
 	}
-	fails := e.traffic[""].Failures
+	fails := e.failEnds
 	a := sort.Search(len(fails), func(i int) bool { return !fails[i].Before(win.Start) })
 	b := sort.Search(len(fails), func(i int) bool { return !fails[i].Before(win.End) })
 	if fs.FailedRequests = uint64(b - a); b > a {
@@ -39,15 +39,15 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 // rto fills the fault's RTO per client region (those with requests while it
 // was active) and overall, and returns the overall one as an objective.
 func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
-	w := e.targets.StabilityWindow.Std()
+	p := RTOParams{End: e.end, Window: e.targets.StabilityWindow.Std(), Recovery: e.targets.Recovery.Std()}
 	fs.RTOS.ByClientRegion = map[string]*float64{}
 	active := f.Active(e.end)
 	for _, r := range e.regions {
 		if tr := e.traffic[r]; tr.requestsIn(active) > 0 {
-			fs.RTOS.ByClientRegion[r] = rtoSeconds(ComputeRTO(f, e.end, w, *tr))
+			fs.RTOS.ByClientRegion[r] = rtoSeconds(ComputeRTO(f, p, *tr))
 		}
 	}
-	r := ComputeRTO(f, e.end, w, *e.traffic[""])
+	r := ComputeRTO(f, p, *e.traffic[""])
 	fs.RTOS.Overall = rtoSeconds(r)
 	target := e.targets.RTO.Std()
 	o := Objective{Name: "rto", Target: target.Seconds(), Unit: "s", Value: fs.RTOS.Overall, Verdict: RTOVerdict(r, target)}
@@ -55,7 +55,7 @@ func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
 	case !r.Recovered:
 		o.Detail = "not recovered"
 	case !r.Confirmed:
-		o.Detail = "the all-success stretch ran past the heal: the heal may have ended the failures"
+		o.Detail = "the all-success stretch began too close to the heal: the heal may have ended the failures"
 	case r.Value == 0:
 		o.Detail = "no failure seen"
 	}
@@ -123,7 +123,7 @@ func (e *evaluation) summaries(names []string, groups map[string]*group) map[str
 	out := make(map[string]RegionSummary, len(names))
 	for _, n := range names {
 		g := groups[n]
-		s := RegionSummary{Requests: g.requests, Failures: g.failures}
+		s := RegionSummary{Requests: g.requests, Failures: g.failures, FailuresByKind: g.failuresByKind()}
 		if g.latency.TotalCount() > 0 {
 			s.P99S = f64(ValueAtQuantile(g.latency, e.targets.Quantile).Seconds())
 			s.P50S = f64(ValueAtQuantile(g.latency, 0.5).Seconds())

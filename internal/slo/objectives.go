@@ -7,6 +7,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/slocheck/slocheck/internal/results"
 )
 
 // QuantileName is the objective name of quantile q: "p99" for 0.99.
@@ -14,7 +16,7 @@ func QuantileName(q float64) string {
 	return "p" + strconv.FormatFloat(q*100, 'g', 6, 64)
 }
 
-// MinSamplesToBound is the smallest n whose 95 % interval for the
+// MinSamplesToBound is the smallest n whose two-sided 95 % interval for the
 // p-quantile has an upper bound: the least n with pⁿ <= 0.05 (299 for p99).
 func MinSamplesToBound(p float64) uint64 {
 	return uint64(math.Ceil(math.Log(0.05) / math.Log(p)))
@@ -49,8 +51,11 @@ func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, 
 	if q.Ranks.High > 0 {
 		o.CIHigh = f64(q.High.Seconds())
 	}
+	if o.Verdict == Fail && excusesQuantile(q.Low, target, e.late.Max) {
+		o.Verdict, o.Reason = Inconclusive, LateReason(e.late.Max)
+	}
 	if !deciding {
-		o.Verdict = Info
+		o.Verdict, o.Reason = Info, ""
 	}
 	return o
 }
@@ -62,6 +67,7 @@ func (e *evaluation) availabilityObjectives() []Objective {
 	if n == 0 {
 		o.Detail = "no interval lies wholly in steady state"
 	}
+	e.nameClientErrors(&o)
 	return []Objective{o}
 }
 
@@ -92,6 +98,15 @@ func availabilityObjective(scope string, successes, n uint64, target float64) Ob
 		o.Detail = "the observed availability equals the target: no number of requests can decide"
 	}
 	return o
+}
+
+// nameClientErrors makes a failed availability's reason name the client
+// errors (4xx) among the run's failures: a target answering 404 is broken.
+func (e *evaluation) nameClientErrors(o *Objective) {
+	if n := e.all.kinds[results.Err4xx]; n > 0 && o.Verdict == Fail {
+		o.Reason = fmt.Sprintf("%s; %s of the run's %s failures were client errors (4xx)",
+			reasonFor(o), thousands(n), thousands(e.all.failures))
+	}
 }
 
 // infoObjectives are reported but do not decide: the quantile per step and

@@ -162,7 +162,8 @@ func (b *binomial) highRank(a float64) uint64 {
 }
 
 // Quantile is a latency quantile of a histogram with its distribution-free
-// 95 % confidence interval.
+// two-sided 95 % confidence interval (a verdict on one side of it is a
+// one-sided test at 97.5 %).
 type Quantile struct {
 	P     float64       // the quantile, 0 < P < 1 (0.99 for p99)
 	N     uint64        // samples: successful requests
@@ -173,7 +174,7 @@ type Quantile struct {
 }
 
 // EstimateQuantile returns the p-quantile (0 < p < 1, never 0–100) of a
-// latency histogram in microseconds, with its 95 % interval. The bounds are
+// latency histogram in microseconds, with its two-sided 95 % interval. The bounds are
 // widened to the ends of their histogram buckets, so the histogram's
 // precision never narrows the interval.
 func EstimateQuantile(h *hdrhistogram.Histogram, p float64) Quantile {

@@ -22,25 +22,29 @@ const (
 
 // Report is report.json (DESIGN.md §8, a contract).
 type Report struct {
-	Schema     string                   `json:"schema"`
-	Scenario   string                   `json:"scenario"`
-	Engine     string                   `json:"engine"`
-	Target     string                   `json:"target"`
-	Started    time.Time                `json:"started"`
-	DurationS  float64                  `json:"duration_s"`
-	Requests   uint64                   `json:"requests"`
-	Successes  uint64                   `json:"successes"`
-	Failures   uint64                   `json:"failures"`
-	Dropped    uint64                   `json:"dropped"`
-	Objectives []Objective              `json:"objectives"`
-	Regions    map[string]RegionSummary `json:"regions"`
-	Steps      map[string]RegionSummary `json:"steps,omitempty"`
-	Faults     []FaultSummary           `json:"faults"`
-	Timeline   []Point                  `json:"timeline,omitempty"` // per interval and client region, for charts and CSV
-	Complete   bool                     `json:"complete"`           // the stream had its trailer
-	Notes      []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
-	Verdict    Verdict                  `json:"verdict"`
-	ExitCode   int                      `json:"exit_code"`
+	Schema    string    `json:"schema"`
+	Scenario  string    `json:"scenario"`
+	Engine    string    `json:"engine"`
+	Target    string    `json:"target"`
+	Started   time.Time `json:"started"`
+	DurationS float64   `json:"duration_s"`
+	Requests  uint64    `json:"requests"`
+	Successes uint64    `json:"successes"`
+	Failures  uint64    `json:"failures"`
+	Dropped   uint64    `json:"dropped"`
+	// FailuresByKind counts the failures by kind: the results.ErrorKind
+	// names ("4xx" is a client error, shown apart: results.ErrorKind.Label)
+	// and "too-slow" (TooSlowKind). Omitted when nothing failed.
+	FailuresByKind map[string]uint64        `json:"failures_by_kind,omitempty"`
+	Objectives     []Objective              `json:"objectives"`
+	Regions        map[string]RegionSummary `json:"regions"`
+	Steps          map[string]RegionSummary `json:"steps,omitempty"`
+	Faults         []FaultSummary           `json:"faults"`
+	Timeline       []Point                  `json:"timeline,omitempty"` // per interval and client region, for charts and CSV
+	Complete       bool                     `json:"complete"`           // the stream had its trailer
+	Notes          []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
+	Verdict        Verdict                  `json:"verdict"`
+	ExitCode       int                      `json:"exit_code"`
 }
 
 // Objective is one objective's figure, interval and verdict.
@@ -68,6 +72,8 @@ type RegionSummary struct {
 	P99S     *float64          `json:"p99_s,omitempty"`
 	P50S     *float64          `json:"p50_s,omitempty"`
 	ServedBy map[string]uint64 `json:"served_by,omitempty"`
+	// FailuresByKind is as Report's, for this client region or step.
+	FailuresByKind map[string]uint64 `json:"failures_by_kind,omitempty"`
 }
 
 // FaultSummary is one injected fault's cost.

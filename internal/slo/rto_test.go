@@ -42,6 +42,22 @@ func traffic(fails ...[]time.Time) Traffic {
 	return tr
 }
 
+// sparse is 60 one-second intervals with one request every 2 s (at even
+// seconds), failing at fails.
+func sparse(fails ...time.Time) Traffic {
+	tr := Traffic{Start: t0, Interval: time.Second, Requests: make([]uint64, 60), Failures: fails}
+	for i := 0; i < 60; i += 2 {
+		tr.Requests[i] = 1
+	}
+	return tr
+}
+
+// cutAt keeps the traffic's first seconds intervals (the run ends there).
+func cutAt(tr Traffic, seconds int) Traffic {
+	tr.Requests = tr.Requests[:seconds]
+	return tr
+}
+
 func TestComputeRTO(t *testing.T) {
 	const spacing = 0.01 // 100 req/s: one request every 10 ms
 	fault := Fault{Name: "eastus-down", Injected: at(20), Healed: at(40)}
@@ -80,9 +96,9 @@ func TestComputeRTO(t *testing.T) {
 			recovered: false, verdict: Fail, failedInFault: 4,
 		},
 		{
-			name: "recovery only after the heal: in-flight failures end after it", fault: fault,
-			// every request fails until the heal; those in flight at the heal end 50 ms after it
-			tr:        traffic(every(20, 40, spacing), shift(every(39.95, 40, spacing), 50*time.Millisecond)),
+			name: "failures go on after the heal: never recovered before it", fault: fault,
+			// every request fails until 2 s after the heal (within its recovery)
+			tr:        traffic(every(20, 42, spacing)),
 			recovered: false, verdict: Fail, failedInFault: 2000,
 		},
 		{
@@ -105,11 +121,11 @@ func TestComputeRTO(t *testing.T) {
 			recovered: true, rto: 0, confirmed: true, verdict: Pass,
 		},
 		{
-			name: "blackhole: failures arrive at the 2 s client timeout", fault: fault,
+			name: "blackhole: failures are placed at their intended start, not at the 2 s client timeout", fault: fault,
 			// requests sent from the injection until detection at 23 s hang and
-			// fail at send + 2 s; users stop failing at 23 + 2 s
-			tr:        traffic(shift(every(20, 23, spacing), 2*time.Second)),
-			recovered: true, rto: 4990 * time.Millisecond, confirmed: true, verdict: Pass, failedInFault: 300,
+			// fail at send + 2 s; Traffic holds their intended starts
+			tr:        traffic(every(20, 23, spacing)),
+			recovered: true, rto: 2990 * time.Millisecond, confirmed: true, verdict: Pass, failedInFault: 300,
 		},
 		{
 			name: "failures before the injection are ignored", fault: fault,
@@ -127,9 +143,39 @@ func TestComputeRTO(t *testing.T) {
 			recovered: false, verdict: Fail, failedInFault: 4000,
 		},
 		{
-			name: "the run ends within the window", fault: Fault{Injected: at(20), Healed: at(59)},
+			name: "the run ends within the window: judged on the requests due until then", fault: Fault{Injected: at(20), Healed: at(59)},
 			tr:        traffic(every(20, 57, spacing)),
-			recovered: false, verdict: Fail, failedInFault: 3700,
+			recovered: true, rto: 36990 * time.Millisecond, confirmed: false, verdict: Fail, failedInFault: 3700,
+		},
+		{
+			name: "the run ends one request spacing after the last failure: not recovered", fault: Fault{Injected: at(20)},
+			tr:        traffic(every(20, 59.995, spacing)),
+			recovered: false, verdict: Fail, failedInFault: 4000,
+		},
+		{
+			name: "sparse traffic without failures: RTO 0, silence is no failure", fault: fault, tr: sparse(),
+			recovered: true, rto: 0, confirmed: true, verdict: Pass,
+		},
+		{
+			name: "sparse traffic: empty intervals are not silence where requests were due", fault: fault,
+			// one request every 2 s; those at 20 s and 22 s fail
+			tr:        sparse(at(20), at(22)),
+			recovered: true, rto: 2 * time.Second, confirmed: true, verdict: Pass, failedInFault: 2,
+		},
+		{
+			name: "a fault shorter than the window, failed over within it", fault: Fault{Injected: at(20), Healed: at(22)},
+			tr:        traffic(every(20, 20.5, spacing)),
+			recovered: true, rto: 490 * time.Millisecond, confirmed: true, verdict: Pass, failedInFault: 50,
+		},
+		{
+			name: "a fault shorter than the window, the run ending a second after the heal", fault: Fault{Injected: at(20), Healed: at(22)},
+			tr:        cutAt(traffic(every(20, 20.5, spacing)), 23),
+			recovered: true, rto: 490 * time.Millisecond, confirmed: true, verdict: Pass, failedInFault: 50,
+		},
+		{
+			name: "failures after heal + recovery are not the fault's", fault: fault,
+			tr:        traffic(every(20, 21, spacing), []time.Time{at(46), at(50)}),
+			recovered: true, rto: 990 * time.Millisecond, confirmed: true, verdict: Pass, failedInFault: 100,
 		},
 		{
 			name: "silence is not success: the stretch starts when requests resume", fault: fault,
@@ -139,7 +185,8 @@ func TestComputeRTO(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ComputeRTO(tt.fault, at(60), 5*time.Second, tt.tr)
+			end := tt.tr.Start.Add(time.Duration(len(tt.tr.Requests)) * tt.tr.Interval)
+			got := ComputeRTO(tt.fault, RTOParams{End: end, Window: 5 * time.Second, Recovery: 5 * time.Second}, tt.tr)
 			if got.Recovered != tt.recovered || (tt.recovered && (got.Value != tt.rto || got.Confirmed != tt.confirmed)) {
 				t.Errorf("got %+v, want recovered=%v rto=%v confirmed=%v", got, tt.recovered, tt.rto, tt.confirmed)
 			}

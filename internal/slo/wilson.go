@@ -56,7 +56,7 @@ func (b Bounds) Decide(target float64) Verdict {
 type Availability struct {
 	Successes, N uint64
 	Target       float64
-	Bounds       Bounds // 95 % Wilson score interval
+	Bounds       Bounds // two-sided 95 % Wilson score interval
 	Verdict      Verdict
 	// RequestsToDecide is how many more requests, at the observed failure
 	// ratio (or at zero failures when none was seen), would make the verdict
@@ -75,7 +75,8 @@ func (a Availability) Value() float64 {
 	return float64(a.Successes) / float64(a.N)
 }
 
-// EvaluateAvailability computes the 95 % Wilson interval of successes/n and
+// EvaluateAvailability computes the two-sided 95 % Wilson interval of
+// successes/n and, judged on one side of it (a one-sided test at 97.5 %),
 // its verdict against "availability >= target".
 func EvaluateAvailability(successes, n uint64, target float64) Availability {
 	b := Wilson(successes, n, Z95)

@@ -111,3 +111,35 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// SteadySpans is the one steady-state rule (DESIGN.md §2), as the
+// evaluator counts it and the scenario planner sizes it: the run minus every
+// fault's window [injected − timeout, healed + recovery) (to the run's end
+// for a fault never healed), kept only in whole intervals of the grid from
+// run.Start that lie wholly inside it, merged into spans in time order.
+// Requests count in the interval of their intended start, and one intended
+// up to a timeout before an injection can still be in flight when the fault
+// lands and fail because of it; so each window opens one timeout early.
+func SteadySpans(run Window, faults []Fault, timeout, recovery, interval time.Duration) []Window {
+	ws := FaultWindows(faults, recovery, run.End)
+	for i := range ws {
+		ws[i].Start = ws[i].Start.Add(-timeout)
+	}
+	if interval <= 0 {
+		interval = time.Second
+	}
+	var out []Window
+	for _, w := range SteadyState(run, ws) {
+		// Round inwards onto the grid: the first interval starting at or
+		// after w.Start, the last ending at or before w.End.
+		from := run.Start.Add(ceilDiv(w.Start.Sub(run.Start), interval) * interval)
+		to := run.Start.Add(w.End.Sub(run.Start) / interval * interval)
+		if from.Before(to) {
+			out = append(out, Window{from, to})
+		}
+	}
+	return out
+}
+
+// ceilDiv is ⌈d/q⌉ for d >= 0 and q > 0.
+func ceilDiv(d, q time.Duration) time.Duration { return (d + q - 1) / q }

@@ -53,3 +53,25 @@ func TestSteadyState(t *testing.T) {
 		}
 	}
 }
+
+func TestSteadySpans(t *testing.T) {
+	run := Window{at(0), at(60)}
+	tests := []struct {
+		name   string
+		faults []Fault
+		want   []Window
+	}{
+		{"no fault", nil, []Window{{at(0), at(60)}}},
+		{"between interval edges: whole intervals only", []Fault{{Injected: at(20.3), Healed: at(27.75)}},
+			[]Window{{at(0), at(18)}, {at(31), at(60)}}},
+		{"never healed", []Fault{{Injected: at(20.3)}}, []Window{{at(0), at(18)}}},
+		{"overlapping windows merge", []Fault{{Injected: at(10), Healed: at(12)}, {Injected: at(14), Healed: at(15)}},
+			[]Window{{at(0), at(8)}, {at(18), at(60)}}},
+	}
+	for _, tt := range tests {
+		got := SteadySpans(run, tt.faults, 1500*time.Millisecond, 3*time.Second, time.Second)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

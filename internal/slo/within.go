@@ -1,0 +1,65 @@
+package slo
+
+import (
+	"fmt"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// LatencyWithinName is the objective of the share of all requests answered
+// successfully within the latency target (DESIGN.md §2, latency over all
+// requests).
+const LatencyWithinName = "latency-within"
+
+// CountWithin is how many latencies of h (microseconds) are at most target:
+// the counts of the buckets whose every value is at most target. A bucket
+// straddling the target is left out, so the count errs low, by at most the
+// histogram's 0.1 % precision in latency, never high.
+func CountWithin(h *hdrhistogram.Histogram, target time.Duration) uint64 {
+	if h == nil || h.TotalCount() == 0 {
+		return 0
+	}
+	limit := target.Microseconds()
+	var n uint64
+	for _, b := range h.Distribution() {
+		if b.To > limit {
+			break
+		}
+		n += uint64(b.Count)
+	}
+	return n
+}
+
+// latencyWithinObjectives are the shares of all requests (failures and drops
+// included) answered successfully within the latency target, overall
+// (deciding when Targets.LatencyWithinDecides) and per client region (INFO),
+// with the Wilson interval of availability. Unlike the quantile over
+// successes, a timeout can only lower them.
+func (e *evaluation) latencyWithinObjectives() []Objective {
+	out := []Objective{e.latencyWithin("overall", e.all, e.targets.LatencyWithinDecides)}
+	for _, r := range e.regions {
+		out = append(out, e.latencyWithin("region:"+r, e.byRegion[r], false))
+	}
+	return out
+}
+
+func (e *evaluation) latencyWithin(scope string, g *group, deciding bool) Objective {
+	target := e.targets.P99.Std()
+	within := CountWithin(g.latency, target)
+	o := availabilityObjective(scope, within, g.requests, e.targets.Quantile)
+	o.Name = LatencyWithinName
+	o.Detail = fmt.Sprintf("%d of %d requests answered successfully within %s", within, g.requests, target)
+	if o.Verdict == Fail && e.late.Max > 0 {
+		// Would it still fail if every request had been late by the
+		// generator's worst lateness? Count within target + L.
+		late := CountWithin(g.latency, target+e.late.Max)
+		if Wilson(late, g.requests, Z95).Decide(e.targets.Quantile) != Fail {
+			o.Verdict, o.Reason, o.RequestsToDecide = Inconclusive, LateReason(e.late.Max), 0
+		}
+	}
+	if !deciding {
+		o.Verdict, o.RequestsToDecide, o.Reason = Info, 0, ""
+	}
+	return o
+}

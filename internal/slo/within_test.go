@@ -1,0 +1,71 @@
+package slo
+
+import (
+	"testing"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/results"
+)
+
+// slowOrTimedOut is 60 s at 100 req/s in which every 40th request (2.5 %) is
+// answered in 400 ms, or, with timeout, fails at the 2 s timeout instead.
+func slowOrTimedOut(timeout bool) *results.Run {
+	i := 0
+	return spaced(60, map[string]float64{"eu": 0.01}, func(_ string, sent time.Time) (results.ErrorKind, time.Time) {
+		i++
+		switch {
+		case i%40 != 0:
+			return results.ErrNone, sent.Add(30 * time.Millisecond)
+		case timeout:
+			return results.ErrTimeout, sent.Add(2 * time.Second)
+		default:
+			return results.ErrNone, sent.Add(400 * time.Millisecond)
+		}
+	})
+}
+
+// TestLatencyWithin: a timeout lowers p99 over successes (it drops the slow
+// answers out of it) but never improves the share of all requests answered
+// within the target.
+func TestLatencyWithin(t *testing.T) {
+	slow, timedOut := Evaluate(slowOrTimedOut(false), Options{}), Evaluate(slowOrTimedOut(true), Options{})
+	if p := objective(t, slow, "p99", "overall"); p.Verdict != Fail {
+		t.Errorf("slow answers: p99 %s, want FAIL", p.Verdict)
+	}
+	if p := objective(t, timedOut, "p99", "overall"); p.Verdict != Pass {
+		t.Errorf("timeouts: p99 %s, want PASS (the timeouts are not in it)", p.Verdict)
+	}
+	for _, r := range []Report{slow, timedOut} {
+		for _, scope := range []string{"overall", "region:eu"} {
+			o := objective(t, r, LatencyWithinName, scope)
+			// 5,850 of 6,000 answered in 30 ms; the 150 others are 400 ms or time out.
+			near(t, "latency-within "+scope, o.Value, 5850.0/6000, 1e-12)
+			if o.N != 6000 || o.Target != 0.99 || o.Verdict != Info || o.CIHigh == nil || *o.CIHigh >= 0.99 {
+				t.Errorf("latency-within %s: %+v", scope, o)
+			}
+		}
+	}
+	run := slowOrTimedOut(true)
+	run.Header.Targets.LatencyWithinDecides = true
+	r := Evaluate(run, Options{})
+	if o := objective(t, r, LatencyWithinName, "overall"); o.Verdict != Fail || r.Verdict != Fail || r.ExitCode != 99 {
+		t.Errorf("deciding latency-within: %s, run %s exit %d; want FAIL, FAIL 99", o.Verdict, r.Verdict, r.ExitCode)
+	}
+	if o := objective(t, r, LatencyWithinName, "region:eu"); o.Verdict != Info {
+		t.Errorf("latency-within region:eu decides: %s", o.Verdict)
+	}
+}
+
+func TestCountWithin(t *testing.T) {
+	h := results.NewLatencyHistogram()
+	for _, us := range []int64{1000, 149_000, 150_000, 150_200, 2_000_000} {
+		_ = h.RecordValue(us)
+	}
+	// 150,000 µs shares a bucket with values above 150 ms: left out (errs low).
+	if got := CountWithin(h, 150*time.Millisecond); got != 2 {
+		t.Errorf("CountWithin(150 ms) = %d, want 2", got)
+	}
+	if got := CountWithin(h, time.Hour); got != 5 {
+		t.Errorf("CountWithin(1 h) = %d, want 5", got)
+	}
+}
