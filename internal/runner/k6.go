@@ -305,12 +305,8 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	for _, e := range tgt.events() {
 		rec.RecordEvent(e)
 	}
-	if err := recordK6Thresholds(rec, filepath.Join(o.OutDir, K6SummaryName), k6Code); err != nil {
-		if k6Code == k6ThresholdsCrossed { // k6's verdict is lost: the run cannot pass
-			k6Err = err
-		} else {
-			rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote, Detail: err.Error()})
-		}
+	if k6Err == nil {
+		k6Err = recordK6Thresholds(rec, filepath.Join(o.OutDir, K6SummaryName), k6Code)
 	}
 	err, reason := k6Outcome(ctx, chaosErr, k6Err, healErr, o.OutDir)
 	if cerr := rec.Close(results.Trailer{Ended: time.Now(), Reason: reason}); cerr != nil && err == nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/slocheck/slocheck/internal/results"
 )
@@ -56,14 +57,19 @@ func k6Thresholds(file string) ([]results.Threshold, error) {
 // recordK6Thresholds writes each threshold of the summary into rec, so the
 // evaluation judges it as an objective (a crossed one fails the run, exit 99,
 // as under k6). k6 exiting 99 when the summary names no crossed threshold is
-// an error: the verdict k6 gave would otherwise be lost.
+// an error: the verdict k6 gave would otherwise be lost. After a passing k6
+// an unreadable summary costs its rows only: a note says so.
 func recordK6Thresholds(rec *results.Recorder, file string, k6Code int) error {
 	ths, err := k6Thresholds(file)
 	for _, th := range ths {
 		rec.RecordThreshold(th)
 	}
 	if k6Code != k6ThresholdsCrossed {
-		return err // a summary unreadable after a passing run costs its rows only
+		if err != nil {
+			rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote,
+				Detail: err.Error() + ": its thresholds (all passed, k6 exited 0) are not listed"})
+		}
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("k6 crossed a threshold (exit 99) but its summary cannot say which: %w", err)

@@ -51,6 +51,10 @@ func TestK6ThresholdsFromSummary(t *testing.T) {
 	if err := os.WriteFile(passing, []byte(`{"metrics": {"http_req_failed": {"thresholds": {"rate<0.01": false}}}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	garbled := filepath.Join(t.TempDir(), K6SummaryName)
+	if err := os.WriteFile(garbled, []byte(`{"metrics": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		file string
 		code int
@@ -60,6 +64,8 @@ func TestK6ThresholdsFromSummary(t *testing.T) {
 		{file, 0, ""},
 		{passing, k6ThresholdsCrossed, "names none"},
 		{filepath.Join(t.TempDir(), "absent.json"), k6ThresholdsCrossed, "names none"},
+		{garbled, k6ThresholdsCrossed, "cannot say which"},
+		{garbled, 0, ""}, // k6 passed them all: a note, not a rig failure
 	} {
 		rec, err := results.NewRecorder(results.Header{}, &strings.Builder{}, results.WithoutTicker())
 		if err != nil {
