@@ -142,9 +142,9 @@ type haproxyLine struct {
 	msg string
 }
 
-// startHAProxy starts HAProxy in front of east and west with check and
+// startFrontDoor starts HAProxy in front of east and west with check and
 // waits until its frontend serves from east.
-func startHAProxy(t *testing.T, bin string, east, west string, check frontDoorCheck) *haproxyFrontDoor {
+func startFrontDoor(t *testing.T, bin string, east, west string, check frontDoorCheck) *haproxyFrontDoor {
 	t.Helper()
 	addr := freeLoopbackAddr(t)
 	ms := func(d time.Duration) int64 { return d.Milliseconds() }
@@ -319,7 +319,7 @@ func TestFrontDoorRTOAgainstHAProxy(t *testing.T) {
 	spacing := time.Duration(float64(time.Second) / rate)
 	check := frontDoorCheck{inter: 200 * time.Millisecond, timeout: 200 * time.Millisecond, fall: 2, rise: 2}
 	east, west := startShopProcess(t, "eastus"), startShopProcess(t, "westeurope")
-	fd := startHAProxy(t, bin, east.addr, west.addr, check)
+	fd := startFrontDoor(t, bin, east.addr, west.addr, check)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "front-door.yaml")
 	yaml := frontDoorScenario(fd.url, east.pid, dir, rate, 14*time.Second, 3*time.Second, 8*time.Second)
