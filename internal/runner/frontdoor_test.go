@@ -352,6 +352,12 @@ func TestFrontDoorRTOAgainstHAProxy(t *testing.T) {
 		t.Fatalf("haproxy never marked eastus DOWN after the kill at %v; its log:\n%s", before, fd.logged())
 	}
 	checkFrontDoorRTO(t, run, f.Injected, detected, f.RTOS.ByClientRegion["us"], spacing)
+	// Beside the RTO, the outage as the slowest user saw it: the last
+	// failure, sent just before the detection, ended a timeout later.
+	timeout := s.Load.Timeout
+	if lf := f.LastFailure; lf == nil || lf.Sub(detected) < timeout-spacing-sendLagAround(run, detected) {
+		t.Errorf("last failure ended %v, haproxy detected at %v: want about the %v timeout after the detection", lf, detected, timeout)
+	}
 	t.Logf("kill %.3f s after the injector began, haproxy DOWN %.3f s after the kill (checks every %v, timeout %v, fall %d)",
 		after.Sub(before).Seconds(), detected.Sub(before).Seconds(), check.inter, check.timeout, check.fall)
 }
