@@ -162,7 +162,14 @@ func k6Env(s *scenario.Scenario, tgt *target, h results.Header) ([]string, error
 		"SLOCHECK_HEADER=" + string(hdr),
 		"K6_AUTO_EXTENSION_RESOLUTION=false",
 		"K6_NO_USAGE_REPORT=true",
-		"K6_NEW_MACHINE_READABLE_SUMMARY=false", // the summary export k6Thresholds reads
+		// The script's thresholds are objectives: k6 must judge them and
+		// export its summary in the format k6Thresholds reads.
+		"K6_NO_THRESHOLDS=false",
+		"K6_NO_SUMMARY=false",
+		"K6_NEW_MACHINE_READABLE_SUMMARY=false",
+	}
+	if strings.EqualFold(os.Getenv("K6_SUMMARY_MODE"), "disabled") {
+		env = append(env, "K6_SUMMARY_MODE=compact") // disabled writes no --summary-export
 	}
 	for cr, u := range tgt.edges {
 		env = append(env, "SLOCHECK_EDGE_"+strings.ToUpper(cr)+"="+u)
