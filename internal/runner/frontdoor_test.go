@@ -4,7 +4,6 @@ package runner
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,136 +80,6 @@ func startShopProcess(t *testing.T, region string) shopProcess {
 	return shopProcess{pid: cmd.Process.Pid, addr: addr}
 }
 
-// haproxyBinary is HAProxy on PATH: skipped without it, but a failure when
-// CI=true (.ci/run installs it, so a missing one is a broken rig).
-func haproxyBinary(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and no haproxy on PATH: .ci/run installs it (apt-get install haproxy)")
-		}
-		t.Skip("no haproxy on PATH: apt-get install haproxy")
-	}
-	return bin
-}
-
-// frontDoorCheck is HAProxy's active health check of each origin: every
-// inter, a GET /health that must answer 200 within timeout; fall failures
-// in a row mark an origin DOWN, rise successes UP again.
-type frontDoorCheck struct {
-	inter, timeout time.Duration
-	fall, rise     int
-}
-
-// haproxyConfig is one frontend (the us clients' edge) routing to eastus,
-// with westeurope as backup, in one thread, logging server state changes
-// with microsecond ISO timestamps to stdout.
-const haproxyConfig = `global
-  log stdout format iso local0
-  nbthread 1
-defaults
-  mode http
-  log global
-  option dontlog-normal
-  timeout connect 1s
-  timeout client 30s
-  timeout server 30s
-  timeout check %dms
-frontend fe_us
-  bind %s
-  default_backend be_us
-backend be_us
-  option httpchk GET /health
-  http-check expect status 200
-  default-server inter %dms fastinter %dms downinter %dms fall %d rise %d
-  server eastus %s check
-  server westeurope %s check backup
-`
-
-// haproxyFrontDoor is a running HAProxy and what it logged, each line
-// parsed at its own timestamp.
-type haproxyFrontDoor struct {
-	url string
-	mu  sync.Mutex
-	log []haproxyLine
-}
-
-type haproxyLine struct {
-	at  time.Time
-	msg string
-}
-
-// startFrontDoor starts HAProxy in front of east and west with check and
-// waits until its frontend serves from east.
-func startFrontDoor(t *testing.T, bin string, east, west string, check frontDoorCheck) *haproxyFrontDoor {
-	t.Helper()
-	addr := freeLoopbackAddr(t)
-	ms := func(d time.Duration) int64 { return d.Milliseconds() }
-	cfg := fmt.Sprintf(haproxyConfig, ms(check.timeout), addr, ms(check.inter), ms(check.inter), ms(check.inter),
-		check.fall, check.rise, east, west)
-	file := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-db", "-f", file)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	fd := &haproxyFrontDoor{url: "http://" + addr}
-	go fd.read(out)
-	if err := waitServedBy(fd.url+"/health", "eastus", 10*time.Second); err != nil {
-		t.Fatalf("haproxy does not serve eastus: %v\nconfig:\n%s\nstderr:\n%s", err, cfg, stderr.String())
-	}
-	return fd
-}
-
-// read keeps every log line HAProxy writes ("2026-12-02T01:30:27.847342+00:00 msg").
-func (fd *haproxyFrontDoor) read(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		stamp, msg, ok := strings.Cut(sc.Text(), " ")
-		at, err := time.Parse(time.RFC3339Nano, stamp)
-		if !ok || err != nil {
-			continue
-		}
-		fd.mu.Lock()
-		fd.log = append(fd.log, haproxyLine{at: at, msg: msg})
-		fd.mu.Unlock()
-	}
-}
-
-// markedDown is the first instant after from at which HAProxy logged
-// backend/server DOWN: the instant it stopped routing to it.
-func (fd *haproxyFrontDoor) markedDown(server string, from time.Time) (time.Time, bool) {
-	fd.mu.Lock()
-	defer fd.mu.Unlock()
-	for _, l := range fd.log {
-		if l.at.After(from) && strings.HasPrefix(l.msg, "Server "+server+" is DOWN") {
-			return l.at, true
-		}
-	}
-	return time.Time{}, false
-}
-
-func (fd *haproxyFrontDoor) logged() string {
-	fd.mu.Lock()
-	defer fd.mu.Unlock()
-	var b strings.Builder
-	for _, l := range fd.log {
-		fmt.Fprintf(&b, "%s %s\n", l.at.Format(time.RFC3339Nano), l.msg)
-	}
-	return b.String()
-}
-
 // freeLoopbackAddr is a loopback address that was free a moment ago.
 func freeLoopbackAddr(t *testing.T) string {
 	t.Helper()
@@ -258,21 +126,6 @@ func readKillLog(t *testing.T, file string) time.Time {
 		t.Fatalf("kill log %s: %v", file, err)
 	}
 	return time.Unix(0, int64(sec*1e9))
-}
-
-// sendLagAround is the generator's largest send lag (actual − intended
-// send) it recorded in the intervals around at: a request intended that
-// much before at may have reached the front door after it. 0 when the
-// stream holds no health records.
-func sendLagAround(run *results.Run, at time.Time) time.Duration {
-	var lag time.Duration
-	iv := run.Header.Interval.Std()
-	for _, h := range run.Health {
-		if !h.Start.Before(at.Add(-2*iv)) && h.Start.Before(at.Add(iv)) {
-			lag = max(lag, h.SendLagMax.Std())
-		}
-	}
-	return lag
 }
 
 // frontDoorScenario sends rate single-request journeys from the us clients
@@ -351,46 +204,84 @@ func TestFrontDoorRTOAgainstHAProxy(t *testing.T) {
 	if !ok {
 		t.Fatalf("haproxy never marked eastus DOWN after the kill at %v; its log:\n%s", before, fd.logged())
 	}
-	checkFrontDoorRTO(t, run, f.Injected, detected, f.RTOS.ByClientRegion["us"], spacing)
-	// Beside the RTO, the outage as the slowest user saw it: the last
-	// failure, sent just before the detection, ended a timeout later.
-	timeout := s.Load.Timeout
-	if lf := f.LastFailure; lf == nil || lf.Sub(detected) < timeout-spacing-sendLagAround(run, detected) {
-		t.Errorf("last failure ended %v, haproxy detected at %v: want about the %v timeout after the detection", lf, detected, timeout)
+	if f.Healed == nil {
+		t.Fatal("the fault was not healed")
 	}
+	sw := frontDoorSwitch{injected: f.Injected, detected: detected, spacing: spacing, timeout: s.Load.Timeout}
+	_, lastToEast, okEast := fd.routed("eastus", before, *f.Healed)
+	firstToWest, _, okWest := fd.routed("westeurope", before, *f.Healed)
+	sw.lastToEast, sw.firstToWest = lastToEast, firstToWest
+	if !okEast || !okWest {
+		t.Fatalf("haproxy logged no request to eastus (%v) or westeurope (%v) during the fault; its log:\n%s", okEast, okWest, fd.logged())
+	}
+	checkFrontDoorRTO(t, run, sw, f.RTOS.ByClientRegion["us"], f.LastFailure)
 	t.Logf("kill %.3f s after the injector began, haproxy DOWN %.3f s after the kill (checks every %v, timeout %v, fall %d)",
 		after.Sub(before).Seconds(), detected.Sub(before).Seconds(), check.inter, check.timeout, check.fall)
 }
 
+// frontDoorSwitch is what HAProxy says of its switch from eastus to
+// westeurope: when it marked eastus DOWN (detected), when the last request
+// it sent to eastus and the first it sent to westeurope began (ms
+// resolution).
+type frontDoorSwitch struct {
+	injected, detected      time.Time
+	lastToEast, firstToWest time.Time
+	spacing, timeout        time.Duration
+}
+
+// haproxyResolution bounds how much earlier than the truth a request's
+// beginning in HAProxy's log can be: three terms (accept date, handshake,
+// idle time), each cut to the millisecond.
+const haproxyResolution = 3 * time.Millisecond
+
 // checkFrontDoorRTO: the us RTO lies within the request spacing of HAProxy's
-// detection (below it also by the generator's own send lag there: a request
-// intended just before the detection but sent after it went to westeurope),
-// and the stopped shop's requests did time out, so an RTO counted to the
-// end of the last failure would lie a timeout later.
-func checkFrontDoorRTO(t *testing.T, run *results.Run, injected, detected time.Time, rto *float64, spacing time.Duration) {
+// detection. Below it also by the generator's own lateness there: a request
+// intended just before the detection but sent after it went to westeurope
+// and succeeded. That lateness is measured against HAProxy: the last request
+// it sent to eastus is the last us failure, and the first it sent to
+// westeurope the next arrival, one spacing later (one client region, one
+// request per arrival: the arrival schedule is that grid); each began at
+// HAProxy some time after its intended start. The stopped shop's requests
+// must time out, so an RTO counted to the end of the last failure would lie
+// a timeout later.
+//
+// Beside the RTO, the report's last failure is the outage as the slowest user
+// saw it: the last request HAProxy sent to eastus ended the timeout after its
+// intended start.
+func checkFrontDoorRTO(t *testing.T, run *results.Run, sw frontDoorSwitch, rto *float64, lastEnd *time.Time) {
 	t.Helper()
-	truth := detected.Sub(injected)
-	lag := sendLagAround(run, detected)
-	timeout := run.Header.Targets.Timeout.Std()
-	last, ok := lastFailure(run, "us", injected)
+	truth := sw.detected.Sub(sw.injected)
+	last, ok := lastFailure(run, "us", sw.injected)
 	if !ok {
 		t.Fatal("no us request failed: the stopped shop did not reach the users")
 	}
-	if last.Err != results.ErrTimeout || last.Time.Sub(last.Intended) < timeout {
-		t.Errorf("last us failure: %v after %v, want a timeout after %v: the stopped shop must accept and never answer", last.Err, last.Time.Sub(last.Intended), timeout)
+	if last.Err != results.ErrTimeout || last.Time.Sub(last.Intended) < sw.timeout {
+		t.Errorf("last us failure: %v after %v, want a timeout after %v: the stopped shop must accept and never answer", last.Err, last.Time.Sub(last.Intended), sw.timeout)
 	}
-	if d := last.Intended.Sub(detected); d > spacing || d < -(spacing+lag) {
-		t.Errorf("last failed us request intended %.3f s after haproxy's detection: want within %v (+ send lag %v) of it", d.Seconds(), spacing, lag)
+	lagEast := sw.lastToEast.Sub(last.Intended) + haproxyResolution
+	lagWest := sw.firstToWest.Sub(last.Intended.Add(sw.spacing)) + haproxyResolution
+	if lagEast < 0 || lagWest < 0 {
+		t.Fatalf("haproxy's last eastus and first westeurope requests began %v and %v before the last us failure's and the next arrival's intended starts: not the same requests",
+			-lagEast, -lagWest)
 	}
+	lag := max(lagEast, lagWest)
+	if lastEnd == nil || lastEnd.Sub(sw.lastToEast) < sw.timeout-lagEast {
+		t.Errorf("last failure ended %v, haproxy sent its last request to eastus at %v, %v after its intended start: want the %v timeout after that start",
+			lastEnd, sw.lastToEast, lagEast, sw.timeout)
+	}
+	// HAProxy stamps a log line with its event loop's clock, read before
+	// the loop ran the check: a request it routed to eastus after that
+	// stamp shows how much later the switch really was.
+	late := max(0, sw.lastToEast.Sub(sw.detected))
 	if rto == nil {
 		t.Fatalf("us RTO: not recovered; haproxy detected %.3f s after the injection", truth.Seconds())
 	}
 	got := time.Duration(*rto * float64(time.Second))
-	if got > truth+spacing || got < truth-spacing-lag {
-		t.Errorf("us RTO = %.3f s, haproxy marked eastus DOWN %.3f s after the injection: want within the request spacing %v (%v below with the send lag), not the detection plus the %v timeout",
-			got.Seconds(), truth.Seconds(), spacing, spacing+lag, timeout)
-		logFailures(t, run, "us", detected.Add(-time.Second))
+	if got > truth+sw.spacing+late || got < truth-sw.spacing-lag {
+		t.Errorf("us RTO = %.3f s, haproxy marked eastus DOWN %.3f s after the injection: want within the request spacing %v (%v below with the generator's lateness), not the detection plus the %v timeout",
+			got.Seconds(), truth.Seconds(), sw.spacing, sw.spacing+lag, sw.timeout)
+		logFailures(t, run, "us", sw.detected.Add(-time.Second))
 	}
-	t.Logf("RTO us %.3f s, haproxy detection %.3f s after the injection, last failure intended %+.3f s from it, ended %.3f s after the injection; spacing %v, send lag %v",
-		got.Seconds(), truth.Seconds(), last.Intended.Sub(detected).Seconds(), last.Time.Sub(injected).Seconds(), spacing, lag)
+	t.Logf("RTO us %.3f s, haproxy detection %.3f s after the injection (its last eastus request %v after it), last failure intended %+.3f s from it, ended %.3f s after the injection; at haproxy it and the next arrival came up to %v and %v late; spacing %v",
+		got.Seconds(), truth.Seconds(), sw.lastToEast.Sub(sw.detected), last.Intended.Sub(sw.detected).Seconds(), last.Time.Sub(sw.injected).Seconds(), lagEast, lagWest, sw.spacing)
 }
