@@ -150,26 +150,10 @@ func newEvaluation(run *results.Run) *evaluation {
 	if e.start.IsZero() && len(run.Intervals) > 0 {
 		e.start = run.Intervals[0].Start
 	}
-	// Only the client regions and steps that carried requests are scopes:
-	// the header's, in its order, then any others the intervals name.
-	carried := map[[2]string]bool{}
 	for i := range run.Intervals {
-		iv := &run.Intervals[i]
-		e.slots = max(e.slots, e.slot(iv.Start)+1)
-		if iv.Requests() > 0 {
-			carried[[2]string{"r", iv.ClientRegion}], carried[[2]string{"s", iv.Step}] = true, true
-		}
+		e.slots = max(e.slots, e.slot(run.Intervals[i].Start)+1)
 	}
-	for _, r := range append(append([]string(nil), run.Header.ClientRegions...), intervalNames(run, true)...) {
-		if carried[[2]string{"r", r}] {
-			e.regions = appendNew(e.regions, r)
-		}
-	}
-	for _, s := range append(append([]string(nil), run.Header.Steps...), intervalNames(run, false)...) {
-		if carried[[2]string{"s", s}] {
-			e.steps = appendNew(e.steps, s)
-		}
-	}
+	e.regions, e.steps = scopes(run)
 	e.end = e.start.Add(time.Duration(e.slots) * e.interval)
 	if run.Trailer != nil && run.Trailer.Ended.After(e.end) {
 		e.end = run.Trailer.Ended
@@ -207,6 +191,28 @@ func FillDefaults(t results.Targets) results.Targets {
 		t.Quantile = d.Quantile
 	}
 	return t
+}
+
+// scopes are the client regions and steps that carried requests: the
+// header's, in its order, then any others the intervals name.
+func scopes(run *results.Run) (regions, steps []string) {
+	carried := map[[2]string]bool{}
+	for i := range run.Intervals {
+		if iv := &run.Intervals[i]; iv.Requests() > 0 {
+			carried[[2]string{"r", iv.ClientRegion}], carried[[2]string{"s", iv.Step}] = true, true
+		}
+	}
+	for _, r := range append(append([]string(nil), run.Header.ClientRegions...), intervalNames(run, true)...) {
+		if carried[[2]string{"r", r}] {
+			regions = appendNew(regions, r)
+		}
+	}
+	for _, s := range append(append([]string(nil), run.Header.Steps...), intervalNames(run, false)...) {
+		if carried[[2]string{"s", s}] {
+			steps = appendNew(steps, s)
+		}
+	}
+	return regions, steps
 }
 
 // intervalNames lists the client regions (or steps) the intervals name, in
