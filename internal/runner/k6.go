@@ -162,6 +162,14 @@ func k6Env(s *scenario.Scenario, tgt *target, h results.Header) ([]string, error
 		"SLOCHECK_HEADER=" + string(hdr),
 		"K6_AUTO_EXTENSION_RESOLUTION=false",
 		"K6_NO_USAGE_REPORT=true",
+		// The script's thresholds are objectives: k6 must judge them and
+		// export its summary in the format k6Thresholds reads.
+		"K6_NO_THRESHOLDS=false",
+		"K6_NO_SUMMARY=false",
+		"K6_NEW_MACHINE_READABLE_SUMMARY=false",
+	}
+	if strings.EqualFold(os.Getenv("K6_SUMMARY_MODE"), "disabled") {
+		env = append(env, "K6_SUMMARY_MODE=compact") // disabled writes no --summary-export
 	}
 	for cr, u := range tgt.edges {
 		env = append(env, "SLOCHECK_EDGE_"+strings.ToUpper(cr)+"="+u)
@@ -208,18 +216,17 @@ func (kr *k6Run) startError() error {
 	return exitcode.New(exitcode.Rig, err, "see "+kr.log.Name())
 }
 
-// wait waits for k6 to end and says how it ended: nil when it completed
-// (thresholds crossed included: slocheck judges its own objectives).
-func (kr *k6Run) wait() (note string, err error) {
+// wait waits for k6 to end and returns its exit code: an error unless it
+// completed, with its thresholds passed (0) or crossed (99; the thresholds'
+// objectives judge that, recordK6Thresholds).
+func (kr *k6Run) wait() (code int, err error) {
 	<-kr.exited
 	kr.log.Close()
-	switch code := kr.cmd.ProcessState.ExitCode(); code {
-	case 0:
-		return "", nil
-	case 99:
-		return "k6 thresholds crossed (k6 exit 99)", nil
+	switch code = kr.cmd.ProcessState.ExitCode(); code {
+	case 0, k6ThresholdsCrossed:
+		return code, nil
 	default:
-		return "", fmt.Errorf("k6 exited with code %d: %s", code, tail(kr.log.Name(), 6))
+		return code, fmt.Errorf("k6 exited with code %d: %s", code, tail(kr.log.Name(), 6))
 	}
 }
 
@@ -296,7 +303,7 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 		}
 		chaosDone <- cerr
 	}()
-	note, k6Err := kr.wait()
+	k6Code, k6Err := kr.wait()
 	cancel() // k6 is done: faults still pending are healed below
 	chaosErr := <-chaosDone
 	healErr := cr.HealAll(context.WithoutCancel(ctx))
@@ -306,8 +313,8 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	for _, e := range tgt.events() {
 		rec.RecordEvent(e)
 	}
-	if note != "" {
-		rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote, Detail: note})
+	if k6Err == nil {
+		k6Err = recordK6Thresholds(rec, filepath.Join(o.OutDir, K6SummaryName), k6Code)
 	}
 	err, reason := k6Outcome(ctx, chaosErr, k6Err, healErr, o.OutDir)
 	if cerr := rec.Close(results.Trailer{Ended: time.Now(), Reason: reason}); cerr != nil && err == nil {
@@ -369,6 +376,7 @@ func mergeK6(dir string) error {
 	if err != nil {
 		return fmt.Errorf("merge the k6 and runner streams: %w", err)
 	}
+	onlySent(merged)
 	f, err := os.Create(filepath.Join(dir, results.FileName))
 	if err != nil {
 		return fmt.Errorf("create results stream: %w", err)

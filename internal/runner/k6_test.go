@@ -20,8 +20,9 @@ import (
 	"github.com/slocheck/slocheck/internal/scenario"
 )
 
-// k6Binary is bin/k6 (or $SLOCHECK_K6); the test is skipped without it:
-// `make k6` builds it.
+// k6Binary is bin/k6 (or $SLOCHECK_K6); the test is skipped without it
+// (`make k6` builds it), and fails without it when CI=true: CI builds it
+// first (make test), so a missing k6 there is a broken rig, not a skip.
 func k6Binary(t testing.TB) string {
 	t.Helper()
 	bin := os.Getenv("SLOCHECK_K6")
@@ -33,6 +34,9 @@ func k6Binary(t testing.TB) string {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(abs); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and no k6 with the slocheck extension at %s: run `%s` first", abs, BuildK6)
+		}
 		t.Skipf("no k6 with the slocheck extension at %s: run `%s` first", abs, BuildK6)
 	}
 	return abs
@@ -74,6 +78,9 @@ func TestK6FailoverAgainstTruths(t *testing.T) {
 	}
 	if run.Header.Engine != "k6" || run.Trailer == nil || run.Trailer.Requests == 0 {
 		t.Fatalf("merged stream: engine %q, trailer %+v", run.Header.Engine, run.Trailer)
+	}
+	if len(run.Thresholds) != 0 {
+		t.Errorf("thresholds %+v: the shipped script declares none under slocheck", run.Thresholds)
 	}
 	rep := res.Eval.Report
 	if len(rep.Faults) != 1 {
@@ -183,34 +190,24 @@ func checkK6Writes(t *testing.T, run *results.Run, p *platform.Platform, lost, l
 
 // checkK6P99 compares slocheck's overall p99 with the latencies of the same
 // requests as k6 recorded them (its JSON output): slocheck's p99 is the
-// ⌈0.99 n⌉-th smallest at the histogram's precision (0.1 %, µs); k6's p(99)
-// interpolates between order statistics ((n−1)·0.99), so the two may differ
-// by that interpolation as well, which the raw latencies bound exactly.
+// ⌈0.99 n⌉-th smallest at the histogram's precision (0.1 %, µs). (k6's own
+// summary has no p(99) of successful requests to compare: under slocheck
+// the shipped scripts declare no threshold, and k6 summarises a submetric
+// only for a threshold.)
 func checkK6P99(t *testing.T, dir string, p99 float64, n uint64) {
 	t.Helper()
 	lat := k6Latencies(t, filepath.Join(dir, "k6.json"))
-	sum := k6SummaryP99(t, filepath.Join(dir, K6SummaryName))
-	if uint64(len(lat)) != n || sum.count != n {
-		t.Fatalf("successful requests: slocheck %d, k6 JSON %d, k6 summary %d: not the same requests", n, len(lat), sum.count)
+	if uint64(len(lat)) != n {
+		t.Fatalf("successful requests: slocheck %d, k6 JSON %d: not the same requests", n, len(lat))
 	}
 	slices.Sort(lat)
 	nearest := lat[(len(lat)*99+99)/100-1]
-	pos := 0.99 * float64(len(lat)-1)
-	lo, hi := lat[int(math.Floor(pos))], lat[int(math.Ceil(pos))]
-	interp := lo + (hi-lo)*(pos-math.Floor(pos))
-	if math.Abs(interp-sum.p99) > 1e-6 {
-		t.Errorf("k6 summary p(99) %.6f ms, its own latencies give %.6f ms", sum.p99, interp)
-	}
 	got := p99 * 1000 // ms
 	precision := nearest/1000 + 0.001
 	if d := got - nearest; math.Abs(d) > precision {
 		t.Errorf("slocheck p99 %.3f ms, exact nearest-rank p99 %.3f ms: off by %.3f ms (precision %.3f ms)", got, nearest, d, precision)
 	}
-	if d := got - sum.p99; math.Abs(d) > precision+math.Abs(nearest-interp) {
-		t.Errorf("slocheck p99 %.3f ms, k6 p(99) %.3f ms: off by %.3f ms (precision %.3f + interpolation %.3f ms)",
-			got, sum.p99, d, precision, math.Abs(nearest-interp))
-	}
-	t.Logf("p99: slocheck %.3f ms, k6 %.3f ms, nearest rank %.3f ms, n = %d", got, sum.p99, nearest, n)
+	t.Logf("p99: slocheck %.3f ms, nearest rank of k6's own latencies %.3f ms, n = %d", got, nearest, n)
 }
 
 // k6Latencies reads http_req_duration of expected responses (ms) from k6's
@@ -245,32 +242,6 @@ func k6Latencies(t *testing.T, path string) []float64 {
 		t.Fatal(err)
 	}
 	return out
-}
-
-type k6Summary struct {
-	p99   float64
-	count uint64
-}
-
-func k6SummaryP99(t *testing.T, path string) k6Summary {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s struct {
-		Metrics map[string]map[string]any `json:"metrics"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	m := s.Metrics["http_req_duration{expected_response:true}"]
-	p99, ok1 := m["p(99)"].(float64)
-	count, ok2 := m["count"].(float64)
-	if !ok1 || !ok2 {
-		t.Fatalf("k6 summary has no p(99) and count for successful requests: %v", m)
-	}
-	return k6Summary{p99: p99, count: uint64(count)}
 }
 
 // TestK6Missing: without k6 the run stops before starting anything, with
@@ -333,27 +304,7 @@ func TestK6Interrupted(t *testing.T) {
 func TestK6Scripts(t *testing.T) {
 	bin := k6Binary(t)
 	for _, script := range []string{"failover.js", "steady-state.js"} {
-		// k6 inspect does not read the system environment: -e sets __ENV.
-		cmd := exec.Command(bin, "inspect", "-e", `SLOCHECK_EDGES={"us": "http://127.0.0.1:1", "eu": "http://127.0.0.1:2"}`,
-			"-e", "SLOCHECK_RATE=400", "-e", `SLOCHECK_WEIGHTS={"us": 3, "eu": 1}`, filepath.Join("..", "..", "scenarios", script))
-		cmd.Env = append(os.Environ(), "K6_AUTO_EXTENSION_RESOLUTION=false")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("k6 inspect %s: %v", script, err)
-		}
-		var opts struct {
-			Scenarios map[string]struct {
-				Executor string            `json:"executor"`
-				Rate     int               `json:"rate"`
-				TimeUnit string            `json:"timeUnit"`
-				Tags     map[string]string `json:"tags"`
-				Env      map[string]string `json:"env"`
-			} `json:"scenarios"`
-			Thresholds map[string]any `json:"thresholds"`
-		}
-		if err := json.Unmarshal(out, &opts); err != nil {
-			t.Fatalf("%s: %v", script, err)
-		}
+		opts := inspectK6(t, bin, script)
 		// 400 req/s, us 3/4 of it: 300 req/s = 75 journeys/s = 750 per 10 s.
 		want := map[string]int{"us": 750, "eu": 250}
 		for cr, rate := range want {
@@ -366,7 +317,44 @@ func TestK6Scripts(t *testing.T) {
 		if len(opts.Thresholds) == 0 {
 			t.Errorf("%s has no thresholds: plain k6 would not judge it", script)
 		}
+		// Under slocheck run (SLOCHECK_HEADER set) slocheck's objectives
+		// decide alone: a threshold would be a second, cruder judge.
+		if under := inspectK6(t, bin, script, "-e", "SLOCHECK_HEADER={}"); len(under.Thresholds) != 0 {
+			t.Errorf("%s declares thresholds under slocheck: %v", script, under.Thresholds)
+		}
 	}
+}
+
+// k6Options is what TestK6Scripts reads of `k6 inspect`.
+type k6Options struct {
+	Scenarios map[string]struct {
+		Executor string            `json:"executor"`
+		Rate     int               `json:"rate"`
+		TimeUnit string            `json:"timeUnit"`
+		Tags     map[string]string `json:"tags"`
+		Env      map[string]string `json:"env"`
+	} `json:"scenarios"`
+	Thresholds map[string]any `json:"thresholds"`
+}
+
+// inspectK6 is the options of a shipped script as k6 reads them, for 400
+// req/s from us (3/4) and eu, with more -e flags.
+func inspectK6(t *testing.T, bin, script string, env ...string) k6Options {
+	t.Helper()
+	// k6 inspect does not read the system environment: -e sets __ENV.
+	args := append([]string{"inspect", "-e", `SLOCHECK_EDGES={"us": "http://127.0.0.1:1", "eu": "http://127.0.0.1:2"}`,
+		"-e", "SLOCHECK_RATE=400", "-e", `SLOCHECK_WEIGHTS={"us": 3, "eu": 1}`}, env...)
+	cmd := exec.Command(bin, append(args, filepath.Join("..", "..", "scenarios", script))...)
+	cmd.Env = append(os.Environ(), "K6_AUTO_EXTENSION_RESOLUTION=false")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("k6 inspect %s: %v", script, err)
+	}
+	var opts k6Options
+	if err := json.Unmarshal(out, &opts); err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	return opts
 }
 
 // TestK6OutputStandalone runs steady-state.js with plain `k6 run --out

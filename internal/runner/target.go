@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -51,7 +52,7 @@ func openTarget(ctx context.Context, s *scenario.Scenario) (*target, error) {
 		t.name = t.edges[s.ClientRegions()[0]]
 	}
 	if err := checkReachable(ctx, t, s.Target.CheckURL); err != nil {
-		return nil, exitcode.New(exitcode.Rig, err, "check the target URL and that it is up; nothing was injected")
+		return nil, err
 	}
 	return t, nil
 }
@@ -86,7 +87,10 @@ func startEmbedded(ctx context.Context, s *scenario.Scenario) (*target, error) {
 }
 
 // checkReachable asks every distinct edge for check (a path or URL) and
-// fails on a transport error or a 5xx.
+// requires a 2xx (after redirects): a transport error, a 5xx and a 4xx alike
+// fail the run before anything is injected (exit 3). A 404 from /health is
+// a target that answers nothing the traffic asks for (a path typo in
+// --target), not an available one.
 func checkReachable(ctx context.Context, t *target, check string) error {
 	if check == "" {
 		check = "/health"
@@ -102,21 +106,34 @@ func checkReachable(ctx context.Context, t *target, check string) error {
 			continue
 		}
 		seen[u] = true
-		if _, err := url.Parse(u); err != nil {
-			return fmt.Errorf("target check %q: %w", u, err)
+		if err := checkOnce(ctx, client, cr, u); err != nil {
+			return err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return fmt.Errorf("target check %q: %w", u, err)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return fmt.Errorf("target unreachable (client region %s): %w", cr, err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 500 {
-			return fmt.Errorf("target unhealthy (client region %s): GET %s answered %s", cr, u, resp.Status)
-		}
+	}
+	return nil
+}
+
+// checkOnce is one GET of the pre-run check.
+func checkOnce(ctx context.Context, client *http.Client, cr, u string) error {
+	const nothing = "; nothing was injected"
+	if _, err := url.Parse(u); err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("target check %q: %w", u, err), "fix target.check_url or --target"+nothing)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("target check %q: %w", u, err), "fix target.check_url or --target"+nothing)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("target unreachable (client region %s): GET %s: %w", cr, u, err),
+			"check the target URL and that it is up"+nothing)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return exitcode.New(exitcode.Rig,
+			fmt.Errorf("target check failed (client region %s): GET %s answered %s, want a 2xx", cr, u, resp.Status),
+			fmt.Sprintf("GET %s must answer 2xx: check --target (a wrong path answers 404) or set target.check_url to a path that answers 200%s", u, nothing))
 	}
 	return nil
 }
