@@ -28,7 +28,13 @@ var ErrMissingEnv = errors.New("environment variable not set")
 type Header struct {
 	Name  string
 	Value func() string
+
+	fixed bool // Value returns the same value every time (Static)
 }
+
+// Fixed reports whether h's value never changes (a Static header), so a
+// request carrying it may be serialised once rather than per send.
+func (h Header) Fixed() bool { return h.fixed }
 
 // String names the header and hides its value.
 func (h Header) String() string { return h.Name + ": " + Redacted }
@@ -43,7 +49,7 @@ func (h Header) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
 // Static is a header with a fixed value.
 func Static(name, value string) Header {
-	return Header{Name: name, Value: func() string { return value }}
+	return Header{Name: name, Value: func() string { return value }, fixed: true}
 }
 
 // EnvHeader is the header name whose value is the environment variable

@@ -96,7 +96,8 @@ func TestEnvHeaders(t *testing.T) {
 	env := map[string]string{"SHOP_API_KEY": fakeSecret + "-key", "GATEWAY": fakeSecret + "-gw"}
 	getenv := func(k string) string { return env[k] }
 	hs, err := EnvHeaders(getenv, map[string]string{"X-Api-Key": "SHOP_API_KEY", "X-Gateway": " GATEWAY "})
-	if err != nil || len(hs) != 2 || hs[0].Name != "X-Api-Key" || hs[0].Value() != fakeSecret+"-key" || hs[1].Value() != fakeSecret+"-gw" {
+	if err != nil || len(hs) != 2 || hs[0].Name != "X-Api-Key" || hs[0].Value() != fakeSecret+"-key" || hs[1].Value() != fakeSecret+"-gw" ||
+		!hs[0].Fixed() || !hs[1].Fixed() {
 		t.Fatalf("headers %v, err %v", hs, err)
 	}
 	_, err = EnvHeaders(getenv, map[string]string{"X-B": "NO_B", "X-A": "NO_A", "X-Api-Key": "SHOP_API_KEY"})
@@ -192,6 +193,9 @@ func TestTokenValueDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tok.Close()
+	if tok.Header().Fixed() {
+		t.Error("a token's header says it is fixed: it would be serialised once and never refreshed")
+	}
 	value := tok.Header().Value
 	if n := testing.AllocsPerRun(1000, func() { _ = value() }); n != 0 {
 		t.Errorf("%v allocations per Value", n)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sort"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/auth"
 )
 
 // The journey steps the driver knows, with the request each one sends.
@@ -125,6 +127,11 @@ type Config struct {
 	Steps []Step
 	// Data holds the rows of the steps' {{data.<column>}} placeholders.
 	Data *Data
+	// Auth are headers every request of every step carries (a bearer
+	// token, see internal/auth). One whose value is not Fixed is read per
+	// send, so a token refreshed during the run is sent from then on.
+	// Values are never reported.
+	Auth []auth.Header
 	// NoCookies turns off the journeys' cookie jars (one per journey, on
 	// by default).
 	NoCookies bool
@@ -360,7 +367,7 @@ func validateSteps(c Config) []error {
 			}
 		}
 	}
-	if _, err := compileSteps(steps, c.Data, c.withDefaults().Timeout); err != nil {
+	if _, err := compileSteps(steps, c.Data, c.withDefaults().Timeout, c.Auth); err != nil {
 		errs = append(errs, err)
 	}
 	return errs

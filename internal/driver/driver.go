@@ -124,7 +124,7 @@ func newRunner(cfg Config, sink Sink) (*runner, error) {
 	r := &runner{cfg: cfg, sink: sink, max: cfg.MaxWorkers, stop: make(chan struct{}),
 		servedBy: []byte(cfg.ServedByHeader)}
 	r.drops, _ = sink.(DropSink)
-	steps, err := compileSteps(cfg.Steps, cfg.Data, cfg.Timeout)
+	steps, err := compileSteps(cfg.Steps, cfg.Data, cfg.Timeout, cfg.Auth)
 	if err != nil {
 		return nil, err
 	}

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/auth"
 )
 
 // Step is one request a journey can send (Config.Steps): any shop's API.
@@ -21,14 +22,15 @@ type Step struct {
 	// are literal.
 	URL     string
 	Headers map[string]string // header -> value template
-	// HeaderEnv maps a header to the environment variable holding its
-	// value (an API key): read when Run starts, never reported.
-	HeaderEnv map[string]string
-	Body      string        // template; a body without a Content-Type header is sent as application/json
-	Success   []int         // statuses that count as success; empty: 2xx and 3xx
-	Timeout   time.Duration // 0: Config.Timeout (at most it)
-	Extract   map[string]Extract
-	Write     *Write // the step's success is an acknowledged write (for the RPO)
+	// Secrets are headers whose values the caller resolved (an API key
+	// from the environment: a scenario's header_env, see internal/auth).
+	// They are sent as they are and never reported.
+	Secrets []auth.Header
+	Body    string        // template; a body without a Content-Type header is sent as application/json
+	Success []int         // statuses that count as success; empty: 2xx and 3xx
+	Timeout time.Duration // 0: Config.Timeout (at most it)
+	Extract map[string]Extract
+	Write   *Write // the step's success is an acknowledged write (for the RPO)
 }
 
 // Extract is where in an answer a value comes from: exactly one of a JSON
@@ -122,8 +124,8 @@ func varSlots(steps []Step) map[string]int {
 }
 
 // compileSteps compiles steps against the data's columns; timeout is the
-// run's.
-func compileSteps(steps []Step, data *Data, timeout time.Duration) ([]cstep, error) {
+// run's, common the headers every step carries (Config.Auth).
+func compileSteps(steps []Step, data *Data, timeout time.Duration, common []auth.Header) ([]cstep, error) {
 	n := &names{columns: map[string]int{}, vars: varSlots(steps)}
 	if data != nil {
 		for i, c := range data.Columns {
@@ -133,7 +135,7 @@ func compileSteps(steps []Step, data *Data, timeout time.Duration) ([]cstep, err
 	var errs []error
 	out := make([]cstep, len(steps))
 	for i, s := range steps {
-		cs, err := n.compileStep(s, timeout)
+		cs, err := n.compileStep(s, timeout, common)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("step %s: %w", s.Name, err))
 		}
@@ -142,7 +144,7 @@ func compileSteps(steps []Step, data *Data, timeout time.Duration) ([]cstep, err
 	return out, errors.Join(errs...)
 }
 
-func (n *names) compileStep(s Step, timeout time.Duration) (cstep, error) {
+func (n *names) compileStep(s Step, timeout time.Duration, common []auth.Header) (cstep, error) {
 	cs := cstep{Step: s, method: []byte(cmpOr(s.Method, http.MethodGet)), timeout: cmpOr(s.Timeout, timeout)}
 	var errs []error
 	add := func(err error) {
@@ -171,12 +173,10 @@ func (n *names) compileStep(s Step, timeout time.Duration) (cstep, error) {
 		add(wrap("header "+h, err))
 		cs.headers = append(cs.headers, cheader{name: []byte(h), val: t})
 	}
-	for _, h := range sortedKeys(s.HeaderEnv) {
-		v, ok := os.LookupEnv(s.HeaderEnv[h])
-		if !ok {
-			add(fmt.Errorf("header %s: environment variable %s is not set", h, s.HeaderEnv[h]))
-		}
-		cs.headers = append(cs.headers, cheader{name: []byte(h), val: tmpl{segs: []seg{{kind: segLit, lit: []byte(v)}}}})
+	for _, h := range append(slices.Clip(s.Secrets), common...) {
+		ch, err := cs.secretHeader(h)
+		add(err)
+		cs.headers = append(cs.headers, ch)
 	}
 	for _, h := range cs.headers {
 		cs.ctype = cs.ctype || strings.EqualFold(string(h.name), "Content-Type")
@@ -187,6 +187,31 @@ func (n *names) compileStep(s Step, timeout time.Duration) (cstep, error) {
 		cs.dynamic = cs.dynamic || h.val.dynamic()
 	}
 	return cs, errors.Join(errs...)
+}
+
+// secretHeader compiles a header whose value is a secret: a literal when
+// it is fixed, else read per send (a bearer token, refreshed meanwhile).
+// Its value is never in an error.
+func (cs *cstep) secretHeader(h auth.Header) (cheader, error) {
+	ch := cheader{name: []byte(h.Name)}
+	switch {
+	case h.Name == "" || strings.ContainsAny(h.Name, " :\r\n\x00") || h.Value == nil:
+		return ch, fmt.Errorf("secret header %q: want a header name and a value", h.Name)
+	case h.Fixed():
+		v := h.Value()
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return ch, fmt.Errorf("header %s: its value holds a line break or NUL", h.Name)
+		}
+		ch.val = tmpl{segs: []seg{{kind: segLit, lit: []byte(v)}}}
+	default:
+		ch.val = tmpl{segs: []seg{{kind: segSecret, fn: h.Value}}}
+	}
+	for _, other := range cs.headers {
+		if strings.EqualFold(string(other.name), h.Name) {
+			return ch, fmt.Errorf("header %s is set twice", h.Name)
+		}
+	}
+	return ch, nil
 }
 
 func (cs *cstep) compileExtracts(slots map[string]int) error {

@@ -37,12 +37,14 @@ const (
 	segRegion                 // the client region's name
 	segRandom                 // a seeded random id
 	segProduct                // a product id
+	segSecret                 // a secret header's value now (a bearer token)
 )
 
 type seg struct {
 	kind segKind
 	lit  []byte
-	idx  int // data column or variable slot
+	idx  int           // data column or variable slot
+	fn   func() string // segSecret: the value to send now
 }
 
 // tmpl is a compiled template.
@@ -201,6 +203,8 @@ func (t *tmpl) render(dst []byte, st *jstate, rg *region, esc escaping) ([]byte,
 			v = rg.name
 		case segData:
 			v = st.row[sg.idx]
+		case segSecret:
+			v = sg.fn()
 		case segVar:
 			if !st.set[sg.idx] {
 				return dst, results.ErrMissing

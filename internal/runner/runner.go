@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/driver"
 	"github.com/slocheck/slocheck/internal/exitcode"
@@ -44,6 +46,8 @@ type Options struct {
 	hooks      *hooks                   // tests: code run inside the run's goroutines
 	holdSends  time.Duration            // tests: driver.Config.HoldSends, the generator late on purpose
 	slack      time.Duration            // tests: the watchdog's slack; 0 means watchdogSlack
+	credential azcore.TokenCredential   // tests: the bearer token's credential instead of azidentity's default chain
+	creds      *credentials             // set by Run: the steps' secret headers and the bearer token (auth.go)
 }
 
 // Result is what a run produced.
@@ -74,9 +78,12 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	if err := s.CheckEnv(o.Getenv); err != nil { // the steps' secret headers, before anything starts
-		return nil, exitcode.New(exitcode.Usage, err, "")
+	creds, err := newCredentials(ctx, s, o.Getenv, o.credential) // secrets and the bearer token, before anything starts (auth.go)
+	if err != nil {
+		return nil, err
 	}
+	defer creds.close()
+	o.creds = creds
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -237,7 +244,7 @@ func driverConfig(s *scenario.Scenario, tgt *target, o Options) driver.Config {
 		ServedByHeader: tgt.servedBy,
 		NoCookies:      !s.Load.Cookies,
 	}
-	c.Steps, c.Data = s.DriverSteps()
+	o.creds.apply(&c)
 	for _, st := range s.Load.Ramp {
 		c.Stages = append(c.Stages, driver.Stage{Duration: st.Duration, Rate: st.Rate})
 	}

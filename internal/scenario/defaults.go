@@ -18,6 +18,7 @@ type defaulter interface{ setDefaults() }
 var (
 	_ defaulter = (*Scenario)(nil)
 	_ defaulter = (*Target)(nil)
+	_ defaulter = (*TargetAuth)(nil)
 	_ defaulter = (*Journey)(nil)
 	_ defaulter = (*Fault)(nil)
 	_ defaulter = (*HTTPHook)(nil)
@@ -85,6 +86,8 @@ func (t *Target) setDefaults() {
 		CheckURL:       "/health",
 	}
 }
+
+func (a *TargetAuth) setDefaults() { *a = TargetAuth{Header: "Authorization"} }
 
 func (j *Journey) setDefaults() { *j = Journey{Weight: 1} }
 

@@ -81,6 +81,16 @@ type Target struct {
 	ReadbackURL    string            `yaml:"readback_url,omitempty"` // RPO read-back template with {id} and {region}
 	ServedByHeader string            `yaml:"served_by_header"`       // response header naming the serving region
 	CheckURL       string            `yaml:"check_url"`              // reachability check before the run; a path is joined to each edge
+	Auth           *TargetAuth       `yaml:"auth,omitempty"`         // a bearer token on every request (engine go)
+}
+
+// TargetAuth is a bearer token the run obtains from azidentity's default
+// credential chain (az login, workload or managed identity, …) before
+// traffic starts, refreshes before it expires, and sends on every request
+// of every step. The token is never printed or recorded.
+type TargetAuth struct {
+	BearerScope string `yaml:"bearer_scope"` // the token's scope, e.g. api://my-shop/.default
+	Header      string `yaml:"header"`       // the header carrying "Bearer <token>"; default Authorization
 }
 
 // Platform configures the embedded platform (used only without a Target).

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/auth"
 	"github.com/slocheck/slocheck/internal/driver"
 )
 
@@ -106,22 +107,27 @@ func (s *Scenario) WriteSteps() []string {
 }
 
 // DriverSteps returns the driver's form of the load's steps and data: nil
-// steps for the reference preset alone (the driver's default).
-func (s *Scenario) DriverSteps() ([]driver.Step, *driver.Data) {
+// steps for the reference preset alone (the driver's default). Each step's
+// header_env is resolved through getenv by auth's rule (auth.EnvHeader):
+// an unset or empty variable is an error at its field, every one at once,
+// naming the variable and never a value. A run calls it before it starts
+// anything.
+func (s *Scenario) DriverSteps(getenv func(string) string) ([]driver.Step, *driver.Data, error) {
 	l := &s.Load
 	var data *driver.Data
 	if l.Data != nil {
 		data = l.Data.rows
 	}
 	if len(l.Steps) == 0 {
-		return nil, data
+		return nil, data, nil
 	}
 	var out []driver.Step
 	if l.usesPreset() {
 		out = driver.ReferenceSteps(driver.DefaultCartBody, driver.DefaultCheckoutBody)
 	}
-	for _, st := range l.Steps {
-		ds := driver.Step{Name: st.Name, Method: st.Method, URL: st.URL, Headers: st.Headers, HeaderEnv: st.HeaderEnv,
+	var errs Errors
+	for i, st := range l.Steps {
+		ds := driver.Step{Name: st.Name, Method: st.Method, URL: st.URL, Headers: st.Headers,
 			Body: st.Body, Success: slices.Clone(st.Success), Timeout: st.Timeout, Extract: map[string]driver.Extract{}}
 		for name, e := range st.Extract {
 			ds.Extract[name] = driver.Extract(e)
@@ -129,9 +135,21 @@ func (s *Scenario) DriverSteps() ([]driver.Step, *driver.Data) {
 		if w := st.Write; w != nil {
 			ds.Write = &driver.Write{ID: driver.Extract(w.ID), Region: driver.Extract(w.Region)}
 		}
+		for _, h := range sortedKeys(st.HeaderEnv, nil) {
+			secret, err := auth.EnvHeader(getenv, h, st.HeaderEnv[h])
+			if err != nil {
+				errs = append(errs, s.src.errorAt(childPath(indexPath("load.steps", i)+".header_env", h),
+					"environment variable %s is not set (it holds the header's value)", st.HeaderEnv[h]))
+				continue
+			}
+			ds.Secrets = append(ds.Secrets, secret)
+		}
 		out = append(out, ds)
 	}
-	return out, data
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return out, data, nil
 }
 
 // readbackVar matches {{id}} and {{region}} (spaces allowed) in a write's
@@ -155,23 +173,4 @@ func (s *Scenario) resolve() {
 	if s.Target != nil && s.Target.ReadbackURL == "" {
 		s.Target.ReadbackURL = s.Load.stepReadback()
 	}
-}
-
-// CheckEnv returns an error naming each step header whose environment
-// variable (header_env) getenv gives no value: a run checks it before it
-// starts anything. The values themselves are never in the message.
-func (s *Scenario) CheckEnv(getenv func(string) string) error {
-	var errs []error
-	for i, st := range s.Load.Steps {
-		for _, h := range sortedKeys(st.HeaderEnv, nil) {
-			if getenv(st.HeaderEnv[h]) == "" {
-				errs = append(errs, s.src.errorAt(childPath(indexPath("load.steps", i)+".header_env", h),
-					"environment variable %s is not set (it holds the header's value)", st.HeaderEnv[h]))
-			}
-		}
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return Errors(errs)
 }

@@ -87,8 +87,12 @@ func TestOwnShopScenario(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			steps, d := s.DriverSteps()
-			if len(steps) != 3 || steps[2].Write == nil || steps[2].Write.ID.JSON != "order.id" || steps[0].HeaderEnv["X-Api-Key"] != "SHOP_API_KEY" ||
+			steps, d, err := s.DriverSteps(func(v string) string { return map[string]string{"SHOP_API_KEY": "k"}[v] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(steps) != 3 || steps[2].Write == nil || steps[2].Write.ID.JSON != "order.id" || len(steps[0].Secrets) != 1 ||
+				steps[0].Secrets[0].Name != "X-Api-Key" || steps[0].Secrets[0].Value() != "k" ||
 				steps[1].Timeout.String() != "1s" || !slices.Equal(steps[1].Success, []int{201}) || steps[0].Extract["sess"].Cookie != "session" {
 				t.Fatalf("driver steps %+v", steps)
 			}
@@ -118,7 +122,6 @@ func TestOwnShopScenario(t *testing.T) {
 			if a, _ := again.YAML(); string(a) != string(y) {
 				t.Fatalf("printed twice differs:\n%s\n%s", y, a)
 			}
-			t.Setenv("SHOP_API_KEY", "k")
 			cfg := driver.Config{Targets: map[string]string{"us": "http://127.0.0.1:9"}, Rate: 1, Duration: s.Load.Duration,
 				Steps: steps, Data: d, Journeys: []driver.Journey{{Weight: 1, Steps: s.Load.Journeys[0].Steps}}}
 			if errs := cfg.Validate(); len(errs) > 0 {
@@ -133,7 +136,7 @@ func TestOwnShopScenario(t *testing.T) {
 // beside steps of the scenario's own.
 func TestReferencePreset(t *testing.T) {
 	s := mustParse(t, "name: x\n")
-	if steps, _ := s.DriverSteps(); steps != nil || fmt.Sprint(s.StepsUsed(), s.WriteSteps()) != "[browse product cart checkout] [checkout]" {
+	if steps, _, _ := s.DriverSteps(os.Getenv); steps != nil || fmt.Sprint(s.StepsUsed(), s.WriteSteps()) != "[browse product cart checkout] [checkout]" {
 		t.Fatalf("default scenario: steps %v, used %v, writes %v", steps, s.StepsUsed(), s.WriteSteps())
 	}
 	s = mustParse(t, `name: x
@@ -142,7 +145,7 @@ load:
   steps: [{name: health, url: /health}]
   journeys: [{steps: [browse, health]}]
 `)
-	steps, _ := s.DriverSteps()
+	steps, _, _ := s.DriverSteps(os.Getenv)
 	if len(steps) != 5 || steps[0].Name != "browse" || steps[4].Name != "health" || fmt.Sprint(s.StepsUsed()) != "[browse health]" {
 		t.Fatalf("preset and own steps: %+v used %v", steps, s.StepsUsed())
 	}
@@ -240,15 +243,22 @@ func TestDataColumns(t *testing.T) {
 	}
 }
 
-// TestCheckEnv checks that a step header's unset environment variable is an
-// error at its field that never holds a value.
-func TestCheckEnv(t *testing.T) {
-	s := mustParse(t, "name: x\nload:\n  steps: [{name: a, url: /a, header_env: {X-Api-Key: SHOP_KEY}}]\n")
-	err := s.CheckEnv(func(string) string { return "" })
+// TestDriverStepsEnv checks that a step header's unset environment
+// variable is an error at its field that never holds a value, every one at
+// once, and that a set one becomes the step's fixed secret header.
+func TestDriverStepsEnv(t *testing.T) {
+	s := mustParse(t, "name: x\nload:\n  steps: [{name: a, url: /a, header_env: {X-Api-Key: SHOP_KEY, X-B: B_KEY}}]\n")
+	_, _, err := s.DriverSteps(func(v string) string { return map[string]string{"B_KEY": "b-secret"}[v] })
 	if err == nil || err.Error() != "x.yaml:3:43: load.steps[0].header_env.X-Api-Key: environment variable SHOP_KEY is not set (it holds the header's value)" {
 		t.Errorf("unset: %v", err)
 	}
-	if err := s.CheckEnv(func(string) string { return "secret" }); err != nil {
-		t.Errorf("set: %v", err)
+	_, _, err = s.DriverSteps(func(string) string { return "" })
+	if n := len(err.(Errors)); n != 2 {
+		t.Errorf("two unset: %d errors: %v", n, err)
+	}
+	steps, _, err := s.DriverSteps(func(v string) string { return v + "-secret" })
+	if err != nil || len(steps) != 1 || fmt.Sprint(steps[0].Secrets) != "[X-Api-Key: <redacted> X-B: <redacted>]" ||
+		steps[0].Secrets[0].Value() != "SHOP_KEY-secret" || !steps[0].Secrets[0].Fixed() {
+		t.Errorf("set: steps %+v, err %v", steps, err)
 	}
 }

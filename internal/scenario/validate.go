@@ -108,6 +108,9 @@ func (c *checker) target(t *Target) {
 	if !strings.HasPrefix(t.CheckURL, "/") {
 		c.url("target.check_url", t.CheckURL)
 	}
+	if t.Auth != nil {
+		c.targetAuth(t.Auth)
+	}
 }
 
 // readback checks the RPO read-back template: an absolute URL with {id} and

@@ -1,0 +1,66 @@
+package runner
+
+import (
+	"context"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/slocheck/slocheck/internal/auth"
+	"github.com/slocheck/slocheck/internal/driver"
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/scenario"
+)
+
+// tokenHint is the hint of a bearer token the run could not get.
+const tokenHint = "sign in with `az login`, or run where a workload or managed identity is set up " +
+	"(AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE), and check target.auth.bearer_scope"
+
+// credentials are what a run's requests carry besides the scenario's own
+// templates: the steps with their header_env resolved, and target.auth's
+// bearer token, refreshed until close. Nothing here is ever printed.
+type credentials struct {
+	steps   []driver.Step
+	data    *driver.Data
+	headers []auth.Header // on every request of every step
+	token   *auth.Token
+}
+
+// newCredentials resolves s's secrets before anything starts: a header_env
+// variable that is not set exits 2 naming its field; a bearer token the
+// credential chain cannot give exits 3. cred, when not nil, stands in for
+// azidentity's default chain (tests).
+func newCredentials(ctx context.Context, s *scenario.Scenario, getenv func(string) string, cred azcore.TokenCredential) (*credentials, error) {
+	steps, data, err := s.DriverSteps(getenv)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, err, "set the environment variables the steps' header_env names")
+	}
+	c := &credentials{steps: steps, data: data}
+	if s.Target == nil || s.Target.Auth == nil || s.Engine != scenario.EngineGo {
+		return c, nil
+	}
+	a := s.Target.Auth
+	if cred != nil {
+		c.token, err = auth.NewToken(ctx, cred, a.BearerScope)
+	} else {
+		c.token, err = auth.DefaultToken(ctx, a.BearerScope)
+	}
+	if err != nil {
+		return nil, exitcode.New(exitcode.Rig, err, tokenHint)
+	}
+	c.headers = []auth.Header{{Name: a.Header, Value: c.token.Value}}
+	return c, nil
+}
+
+// apply puts the credentials into a driver config.
+func (c *credentials) apply(cfg *driver.Config) {
+	if c != nil {
+		cfg.Steps, cfg.Data, cfg.Auth = c.steps, c.data, c.headers
+	}
+}
+
+// close stops the token's refreshing.
+func (c *credentials) close() {
+	if c != nil && c.token != nil {
+		c.token.Close()
+	}
+}

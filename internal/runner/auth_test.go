@@ -1,0 +1,281 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/report"
+	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/internal/scenario"
+)
+
+// secretMark is in every secret the auth tests hand out: the env value and
+// each token. No output of a run may hold it.
+const secretMark = "s3cr3t"
+
+const authKey = "key-" + secretMark + "-42"
+
+// tokenLife is how long the fake's tokens live: auth refreshes a token
+// this short halfway through its life (refreshAt: life/2 < RefreshBefore),
+// so a run of a few seconds sees several.
+const tokenLife = 2 * time.Second
+
+// fakeCred is an azcore.TokenCredential that logs every token it issues.
+type fakeCred struct {
+	fail error
+	mu   sync.Mutex
+	log  []issued
+}
+
+type issued struct {
+	token       string
+	at, expires time.Time
+	scopes      []string
+}
+
+func (f *fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return azcore.AccessToken{}, f.fail
+	}
+	now := time.Now()
+	is := issued{token: fmt.Sprintf("tok-%s-%d", secretMark, len(f.log)+1), at: now, expires: now.Add(tokenLife), scopes: o.Scopes}
+	f.log = append(f.log, is)
+	return azcore.AccessToken{Token: is.token, ExpiresOn: is.expires}, nil
+}
+
+func (f *fakeCred) issued() []issued {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]issued(nil), f.log...)
+}
+
+// authShop logs the credentials of every request it gets.
+type authShop struct {
+	mu   sync.Mutex
+	seen []seenReq
+}
+
+type seenReq struct {
+	at                time.Time
+	path, key, bearer string
+}
+
+func (s *authShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Served-By", "east")
+	if r.URL.Path == "/health" { // the reachability check: no step's
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = append(s.seen, seenReq{at: time.Now(), path: r.URL.Path, key: r.Header.Get("X-Api-Key"), bearer: r.Header.Get("Authorization")})
+}
+
+const authScenario = `name: auth
+target:
+  url: %s
+  regions: [east]
+  auth: {bearer_scope: "api://shop/.default"}
+load:
+  rate: 20
+  duration: 4s
+  timeout: 500ms
+  client_regions: {us: 1}
+  steps:
+    - name: list
+      url: /api/items
+      header_env: {X-Api-Key: SHOP_API_KEY}
+    - name: add
+      method: POST
+      url: /api/cart
+      body: '{"n":{{journey}}}'
+  journeys:
+    - {name: shop, steps: [list, add]}
+`
+
+func authRun(t *testing.T, getenv func(string) string, cred *fakeCred) (*authShop, string, *Result, error, string) {
+	t.Helper()
+	shop := &authShop{}
+	srv := httptest.NewServer(shop)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(authScenario, srv.URL)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenario.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var console bytes.Buffer
+	out := filepath.Join(dir, "run")
+	res, err := Run(context.Background(), s, Options{OutDir: out, Getenv: getenv, credential: cred, Formats: report.Names(),
+		Progress: &console, Log: &console})
+	if res != nil && res.Eval != nil {
+		if terr := report.Table(&console, res.Eval.Report); terr != nil {
+			t.Fatal(terr)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(&console, "error: %v\nhint: %s\n", err, exitcode.Hint(err))
+	}
+	return shop, out, res, err, console.String()
+}
+
+// TestRunAuth runs a scenario with a header_env step and target.auth
+// against a loopback shop, with a fake credential whose tokens live 2 s,
+// and checks from the shop's own log that every request carried the env
+// value and a token the credential issued, never one past its expiry (the
+// refresh comes at half-life, 1 s before it); that the refreshing stopped
+// with the run; and that no secret is in the run directory or the console.
+func TestRunAuth(t *testing.T) {
+	cred := &fakeCred{}
+	env := map[string]string{"SHOP_API_KEY": authKey}
+	shop, dir, _, err, console := authRun(t, func(k string) string { return env[k] }, cred)
+	ended := time.Now()
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	tokens := cred.issued()
+	shop.mu.Lock()
+	defer shop.mu.Unlock()
+	if len(shop.seen) < 40 || len(tokens) < 2 {
+		t.Fatalf("the shop saw %d requests, the credential issued %d tokens", len(shop.seen), len(tokens))
+	}
+	if s := tokens[0].scopes; len(s) != 1 || s[0] != "api://shop/.default" {
+		t.Errorf("token scopes %v", s)
+	}
+	byToken := map[string]issued{}
+	for _, tk := range tokens {
+		byToken["Bearer "+tk.token] = tk
+	}
+	carried := map[string]int{}
+	for _, r := range shop.seen {
+		tk, ok := byToken[r.bearer]
+		switch {
+		case r.path == "/api/items" && r.key != authKey, r.path == "/api/cart" && r.key != "":
+			t.Errorf("%s carried key %q: want the env value on the header_env step only", r.path, r.key)
+		case !ok:
+			t.Errorf("%s carried %q: not a token the credential issued", r.path, r.bearer)
+		case r.at.After(tk.expires):
+			t.Errorf("%s at +%s carried %s, expired at +%s", r.path, r.at.Sub(tokens[0].at), tk.token, tk.expires.Sub(tokens[0].at))
+		}
+		carried[tk.token]++
+	}
+	// The run's traffic lasts 4 s, past the first token's expiry: the
+	// check above needs a refreshed token, and one was carried.
+	if last := shop.seen[len(shop.seen)-1]; !last.at.After(tokens[0].expires) || len(carried) < 2 {
+		t.Errorf("tokens carried %v; the last request at +%s", carried, last.at.Sub(tokens[0].at))
+	}
+	// Timers never fire early: at most one refresh per half-life.
+	if most := 1 + int(ended.Sub(tokens[0].at)/(tokenLife/2)); len(tokens) > most {
+		t.Errorf("%d tokens issued in %s: at most %d by the refresh rule", len(tokens), ended.Sub(tokens[0].at), most)
+	}
+	// Closed at the end: the next refresh would have been due by now.
+	time.Sleep(tokenLife/2 + 100*time.Millisecond)
+	if n := len(cred.issued()); n != len(tokens) {
+		t.Errorf("%d tokens issued after the run ended: the token was not closed", n-len(tokens))
+	}
+	t.Logf("%d requests, tokens carried %v", len(shop.seen), carried)
+	noSecrets(t, dir, console)
+}
+
+// noSecrets greps every file of the run directory and the console for the
+// secrets' mark and for a bearer token.
+func noSecrets(t *testing.T, dir, console string) {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.Base(p))
+		if bytes.Contains(b, []byte(secretMark)) || bytes.Contains(b, []byte("Bearer")) {
+			t.Errorf("%s holds a secret", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{results.FileName, "report.json", "report.md", "report.html", "junit.xml", "report.txt"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("no %s in the run directory (%v): the grep would miss it", want, files)
+		}
+	}
+	if strings.Contains(console, secretMark) || strings.Contains(console, "Bearer") {
+		t.Errorf("the console holds a secret:\n%s", console)
+	}
+	if console == "" {
+		t.Error("no console output to grep")
+	}
+}
+
+// TestRunAuthMissingEnv checks that an unset header_env variable exits 2
+// naming the field and the variable, before any request or token.
+func TestRunAuthMissingEnv(t *testing.T) {
+	cred := &fakeCred{}
+	shop, dir, _, err, console := authRun(t, func(string) string { return "" }, cred)
+	msg := fmt.Sprint(err)
+	if exitcode.Code(err) != exitcode.Usage || !strings.Contains(msg, "auth.yaml:14:20: ") ||
+		!strings.Contains(msg, "load.steps[0].header_env.X-Api-Key: environment variable SHOP_API_KEY is not set") {
+		t.Fatalf("exit %d: %v", exitcode.Code(err), err)
+	}
+	if len(shop.seen) != 0 || len(cred.issued()) != 0 {
+		t.Errorf("%d requests sent, %d tokens asked for: want none", len(shop.seen), len(cred.issued()))
+	}
+	noSecretsIn(t, dir, console)
+}
+
+// TestRunAuthNoToken checks that a credential chain that gives no token
+// exits 3 with a hint about signing in, before any request.
+func TestRunAuthNoToken(t *testing.T) {
+	cred := &fakeCred{fail: errors.New("DefaultAzureCredential: failed to acquire a token")}
+	env := map[string]string{"SHOP_API_KEY": authKey}
+	shop, dir, _, err, console := authRun(t, func(k string) string { return env[k] }, cred)
+	if exitcode.Code(err) != exitcode.Rig || !strings.Contains(err.Error(), "bearer token for api://shop/.default: DefaultAzureCredential") ||
+		!strings.Contains(exitcode.Hint(err), "az login") {
+		t.Fatalf("exit %d: %v (hint %q)", exitcode.Code(err), err, exitcode.Hint(err))
+	}
+	if len(shop.seen) != 0 {
+		t.Errorf("%d requests sent: want none", len(shop.seen))
+	}
+	noSecretsIn(t, dir, console)
+}
+
+// noSecretsIn is noSecrets for a run that wrote no reports.
+func noSecretsIn(t *testing.T, dir, console string) {
+	t.Helper()
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secretMark)) {
+				t.Errorf("%s holds a secret", p)
+			}
+		}
+		return nil
+	})
+	if strings.Contains(console, secretMark) {
+		t.Errorf("the console holds a secret:\n%s", console)
+	}
+}
