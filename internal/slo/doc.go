@@ -81,6 +81,30 @@
 // (10 %) of the latency target, or when the machine's CPU was more than
 // BusyCPUNote (90 %) busy in some interval.
 //
+// The machine's state is an input of the verdict, never a source of a false
+// FAIL. A starved generator (or in-process platform) also causes failures of
+// its own: requests sent so late that they time out or answer after the
+// timeout, arrivals it could not send at all. An interval is generator-late
+// when its lateness (send lag p99 + timer overshoot) is at least
+// LateShareTimeout (10 %) of the request timeout, 200 ms for the 2 s default
+// (a request sent that late has lost a tenth of its time; under a busy
+// 2-core machine failures began past about 400 ms), or when it dropped
+// requests while the machine's CPU was at least BusyCPUDrops (90 %) busy.
+// The p99 of the send lag, not its maximum, so that one stalled send does
+// not excuse a whole interval. An availability (steady state; the whole
+// run's INFO row says it as its detail), a fault's RTO or its budget that
+// FAILs is judged again without the timeouts, too-slow answers and drops of
+// the generator-late intervals in its span (steady state; the fault's window
+// [injection, heal + recovery)): for availability they leave both failures
+// and n, for RTO the failure records, for budget the failed counts. If it no
+// longer FAILs it is INCONCLUSIVE, with the reason "N of M failures were
+// timeouts, too-slow answers or drops in intervals where the generator was
+// late by up to X ms (machine CPU Y % busy): its own lag, not the target's";
+// the figures stay as measured. 5xx, refused, reset, 4xx and other failures
+// always count, so a failing target on a late generator still FAILs, and on
+// an on-time generator nothing changes. A note names how many intervals were
+// generator-late and the worst.
+//
 // # Steady state
 //
 // Steady state is the run minus every fault window [injected − timeout,

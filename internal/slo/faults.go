@@ -24,12 +24,20 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 		fs.FirstFailure, fs.LastFailure = timePtr(fails[a]), timePtr(fails[b-1])
 	}
 	scope := "fault:" + f.Name
+	x := e.excuseIn(e.overlapping(win))
 	rto := e.rto(f, &fs)
+	if rto.Verdict == Fail && x.n > 0 && RTOVerdict(e.computeRTO(f, e.excusedTraffic()), e.targets.RTO.Std()) != Fail {
+		rto.Verdict, rto.Reason = Inconclusive, x.reason()
+	}
 	fs.BudgetBurnS = BudgetBurn(e.series, win)
 	fs.BudgetShare = fs.BudgetBurnS / ErrorBudget(e.targets.Availability)
 	budget := Objective{Name: "budget", Scope: scope, Target: e.targets.BudgetShare, Unit: "share",
 		Value: f64(fs.BudgetShare), Verdict: BudgetVerdict(fs.BudgetShare, e.targets.BudgetShare),
 		Detail: fmt.Sprintf("%.3g failure-seconds of %.4g", fs.BudgetBurnS, ErrorBudget(e.targets.Availability))}
+	if budget.Verdict == Fail && x.n > 0 &&
+		BudgetVerdict(BudgetBurn(e.excusedSeries(), win)/ErrorBudget(e.targets.Availability), e.targets.BudgetShare) != Fail {
+		budget.Verdict, budget.Reason = Inconclusive, x.reason()
+	}
 	rto.Scope = scope
 	rpo := e.rpo(f, &fs)
 	rpo.Scope = scope
@@ -39,15 +47,14 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 // rto fills the fault's RTO per client region (those with requests while it
 // was active) and overall, and returns the overall one as an objective.
 func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
-	p := RTOParams{End: e.end, Window: e.targets.StabilityWindow.Std(), Recovery: e.targets.Recovery.Std()}
 	fs.RTOS.ByClientRegion = map[string]*float64{}
 	active := f.Active(e.end)
 	for _, r := range e.regions {
 		if tr := e.traffic[r]; tr.requestsIn(active) > 0 {
-			fs.RTOS.ByClientRegion[r] = rtoSeconds(ComputeRTO(f, p, *tr))
+			fs.RTOS.ByClientRegion[r] = rtoSeconds(e.computeRTO(f, *tr))
 		}
 	}
-	r := ComputeRTO(f, p, *e.traffic[""])
+	r := e.computeRTO(f, *e.traffic[""])
 	fs.RTOS.Overall = rtoSeconds(r)
 	target := e.targets.RTO.Std()
 	o := Objective{Name: "rto", Target: target.Seconds(), Unit: "s", Value: fs.RTOS.Overall, Verdict: RTOVerdict(r, target)}
@@ -60,6 +67,11 @@ func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
 		o.Detail = "no failure seen"
 	}
 	return o
+}
+
+// computeRTO is ComputeRTO with the run's parameters.
+func (e *evaluation) computeRTO(f Fault, tr Traffic) RTO {
+	return ComputeRTO(f, RTOParams{End: e.end, Window: e.targets.StabilityWindow.Std(), Recovery: e.targets.Recovery.Std()}, tr)
 }
 
 func rtoSeconds(r RTO) *float64 {

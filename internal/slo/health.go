@@ -66,6 +66,9 @@ func (e *evaluation) healthNotes() []string {
 			ms(l.Max), l.At.Sub(e.start).Seconds(), ms(l.Worst.SendLagP99.Std()), ms(l.Worst.TimerOvershootMax.Std()),
 			100*LateShareNote, ms(target)))
 	}
+	if n := e.lateNote(); n != "" {
+		out = append(out, n)
+	}
 	if l.Busy > BusyCPUNote {
 		out = append(out, fmt.Sprintf("generator health: the machine's CPU was %.0f %% busy in the interval at %.0f s: "+
 			"the generator and an in-process platform may have been starved", 100*l.Busy, l.BusyAt.Sub(e.start).Seconds()))
