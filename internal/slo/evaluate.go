@@ -34,6 +34,7 @@ type group struct {
 	kinds                       [results.NumErrorKinds]uint64 // requests by error kind
 	tooSlow                     uint64
 	latency                     *hdrhistogram.Histogram
+	has                         func(*results.Interval) bool // the scope's intervals
 }
 
 // failuresByKind is the group's failures by kind name (results.ErrorKind's
@@ -60,8 +61,8 @@ func (g *group) failuresByKind() map[string]uint64 {
 // TooSlowKind names, in FailuresByKind, the answers slower than the timeout.
 const TooSlowKind = "too-slow"
 
-func newGroup() *group {
-	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram()}
+func newGroup(has func(*results.Interval) bool) *group {
+	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram(), has: has}
 }
 
 func (g *group) add(iv *results.Interval, latency bool) {
@@ -101,6 +102,7 @@ type evaluation struct {
 	col      map[string]int // a client region's place among a slot's timeline points
 	failEnds []time.Time    // every failed request's end (results.Failure.Time), in time order
 	late     Lateness       // the generator's own lateness (its health records)
+	slotIvs  [][]int        // the intervals' indexes per slot
 	health   []slotHealth   // per slot: the generator's health, generator-late or not (markLate)
 	dropsIn  []uint64       // per slot: dropped requests, all client regions
 	// ownLag counts per client region ("" for all) and slot the failures a
@@ -149,7 +151,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 
 func newEvaluation(run *results.Run) *evaluation {
 	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started,
-		interval: run.Header.Interval.Std(), all: newGroup(), byRegion: map[string]*group{},
+		interval: run.Header.Interval.Std(), all: newGroup(func(*results.Interval) bool { return true }), byRegion: map[string]*group{},
 		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
 	if e.interval <= 0 {
 		e.interval = time.Second
@@ -167,6 +169,7 @@ func newEvaluation(run *results.Run) *evaluation {
 	}
 	e.faults = Faults(run.Events)
 	e.late = GeneratorLateness(run.Health)
+	e.readHealth()
 	e.steady = SteadySpans(Window{e.start, e.end}, e.faults, e.targets.Timeout.Std(), e.targets.Recovery.Std(), e.interval)
 	return e
 }
@@ -254,11 +257,11 @@ func (e *evaluation) aggregate() {
 	}
 	e.failedIn, e.ownLag, e.dropsIn = map[string][]uint64{}, map[string][]uint64{"": make([]uint64, e.slots)}, make([]uint64, e.slots)
 	for _, r := range e.regions {
-		e.byRegion[r] = newGroup()
+		e.byRegion[r] = newGroup(func(iv *results.Interval) bool { return iv.ClientRegion == r })
 		e.failedIn[r], e.ownLag[r] = make([]uint64, e.slots), make([]uint64, e.slots)
 	}
 	for _, s := range e.steps {
-		e.byStep[s] = newGroup()
+		e.byStep[s] = newGroup(func(iv *results.Interval) bool { return iv.Step == s })
 	}
 	scratch := map[string]*hdrhistogram.Histogram{"": results.NewLatencyHistogram()}
 	e.col = map[string]int{"": 0}
@@ -267,7 +270,8 @@ func (e *evaluation) aggregate() {
 		e.col[r] = i + 1
 	}
 	e.timeline = make([]Point, 0, e.slots*(len(e.regions)+1))
-	for slot, ivs := range e.bySlot() {
+	e.slotIvs = e.bySlot()
+	for slot, ivs := range e.slotIvs {
 		e.addSlot(slot, ivs, scratch)
 	}
 	e.addFailures()

@@ -19,8 +19,9 @@ const (
 )
 
 // Lateness is the generator's own lateness over a run (DESIGN.md §2,
-// generator health): the worst interval's send lag p99 plus the embedded
-// platform's timer overshoot, and where it was.
+// generator health): the worst interval's request lateness (send lag p99
+// plus PlatformWaits times the embedded platform's timer overshoot), and
+// where it was.
 type Lateness struct {
 	Max    time.Duration // 0 when the run has no health records
 	At     time.Time     // the worst interval's start
@@ -33,7 +34,7 @@ type Lateness struct {
 func GeneratorLateness(hs []results.Health) Lateness {
 	var l Lateness
 	for _, h := range hs {
-		if d := h.SendLagP99.Std() + h.TimerOvershootMax.Std(); d > l.Max {
+		if d := requestLateness(h); d > l.Max {
 			l.Max, l.At, l.Worst = d, h.Start, h
 		}
 		if h.CPUMachine > l.Busy {
@@ -43,16 +44,45 @@ func GeneratorLateness(hs []results.Health) Lateness {
 	return l
 }
 
+// PlatformWaits is how many timed waits of the embedded platform a request
+// passes (the WAN delay to the origin, the service time, the WAN delay
+// back): each may fire as late as the interval's timer overshoot.
+const PlatformWaits = 3
+
+// requestLateness is how late the rig could have made one request of the
+// health record's interval: its send lag p99 plus PlatformWaits times the
+// platform's timer overshoot.
+func requestLateness(h results.Health) time.Duration {
+	return h.SendLagP99.Std() + PlatformWaits*h.TimerOvershootMax.Std()
+}
+
+// belowLate counts the scope's successful requests that would be within
+// target had each been early by its interval's request lateness: those
+// within target + that lateness. A quantile FAIL (its lower bound, the
+// Ranks.Low-th latency, at or over target) would not fail so when at least
+// Ranks.Low are; nor a latency-within FAIL whose share so counted no longer
+// fails. It reads the intervals again, slot by slot, only for a FAIL.
+func (e *evaluation) belowLate(g *group, target time.Duration) uint64 {
+	h := results.NewLatencyHistogram()
+	var n uint64
+	for slot, ivs := range e.slotIvs {
+		for _, i := range ivs {
+			if iv := &e.run.Intervals[i]; iv.LatencyCount() > 0 && g.has(iv) {
+				iv.AddLatencyTo(h)
+			}
+		}
+		if h.TotalCount() > 0 {
+			n += CountWithin(h, target+e.health[slot].late)
+			h.Reset()
+		}
+	}
+	return n
+}
+
 // LateReason is the reason of a latency verdict the generator's lateness
 // made INCONCLUSIVE.
 func LateReason(late time.Duration) string {
 	return fmt.Sprintf("the generator was late by up to %s: its own lag, not the target's", ms(late))
-}
-
-// excusesQuantile reports whether lateness L could explain a quantile FAIL:
-// the lower bound less L is no longer at or above the target.
-func excusesQuantile(low, target, late time.Duration) bool {
-	return late > 0 && low-late < target
 }
 
 // healthNotes are the notes on the generator's own state: lateness above
@@ -61,9 +91,9 @@ func (e *evaluation) healthNotes() []string {
 	var out []string
 	l, target := e.late, e.targets.P99.Std()
 	if float64(l.Max) > LateShareNote*float64(target) {
-		out = append(out, fmt.Sprintf("generator health: late by up to %s in the interval at %.0f s (send lag p99 %s + platform timer overshoot %s), "+
+		out = append(out, fmt.Sprintf("generator health: late by up to %s in the interval at %.0f s (send lag p99 %s + %d × platform timer overshoot %s), "+
 			"more than %.0f %% of the %s latency target; a latency FAIL the lateness could explain is INCONCLUSIVE",
-			ms(l.Max), l.At.Sub(e.start).Seconds(), ms(l.Worst.SendLagP99.Std()), ms(l.Worst.TimerOvershootMax.Std()),
+			ms(l.Max), l.At.Sub(e.start).Seconds(), ms(l.Worst.SendLagP99.Std()), PlatformWaits, ms(l.Worst.TimerOvershootMax.Std()),
 			100*LateShareNote, ms(target)))
 	}
 	if n := e.lateNote(); n != "" {

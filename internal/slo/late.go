@@ -11,8 +11,9 @@ import (
 // "Generator health").
 const (
 	// LateShareTimeout is the share of the request timeout at or above which
-	// an interval's lateness (send lag p99 + the embedded platform's timer
-	// overshoot) makes it generator-late: 200 ms for the 2 s default.
+	// an interval's request lateness (send lag p99 + PlatformWaits × the
+	// embedded platform's timer overshoot) makes it generator-late: 200 ms
+	// for the 2 s default.
 	LateShareTimeout = 0.10
 	// BusyCPUDrops is the machine CPU share at or above which an interval
 	// that dropped requests is generator-late: the generator could not keep
@@ -22,23 +23,26 @@ const (
 
 // slotHealth is one interval's generator health, every generator together.
 type slotHealth struct {
-	late    time.Duration // the worst send lag p99 + timer overshoot
+	late    time.Duration // the worst request lateness (requestLateness)
 	cpu     float64       // the highest machine CPU share
 	genLate bool          // generator-late (markLate)
 }
 
-// markLate reads the health records into e.health, one per slot, and marks
-// the generator-late ones. It runs after the intervals are read: the drop
-// rule needs each slot's drops.
-func (e *evaluation) markLate() {
+// readHealth reads the health records into e.health, one per slot.
+func (e *evaluation) readHealth() {
 	e.health = make([]slotHealth, e.slots)
 	for _, h := range e.run.Health {
 		if s := e.slot(h.Start); s < e.slots {
 			sh := &e.health[s]
-			sh.late = max(sh.late, h.SendLagP99.Std()+h.TimerOvershootMax.Std())
+			sh.late = max(sh.late, requestLateness(h))
 			sh.cpu = max(sh.cpu, h.CPUMachine)
 		}
 	}
+}
+
+// markLate marks the generator-late slots. It runs after the intervals are
+// read: the drop rule needs each slot's drops.
+func (e *evaluation) markLate() {
 	limit := e.lateLimit()
 	for s := range e.health {
 		sh := &e.health[s]

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/slocheck/slocheck/internal/results"
 )
 
@@ -25,16 +23,16 @@ func MinSamplesToBound(p float64) uint64 {
 // latencyObjectives are the deciding quantile objectives: overall and per
 // client region.
 func (e *evaluation) latencyObjectives() []Objective {
-	out := []Objective{e.quantileObjective("overall", e.all.latency, true)}
+	out := []Objective{e.quantileObjective("overall", e.all, true)}
 	for _, r := range e.regions {
-		out = append(out, e.quantileObjective("region:"+r, e.byRegion[r].latency, true))
+		out = append(out, e.quantileObjective("region:"+r, e.byRegion[r], true))
 	}
 	return out
 }
 
-func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, deciding bool) Objective {
+func (e *evaluation) quantileObjective(scope string, g *group, deciding bool) Objective {
 	p, target := e.targets.Quantile, e.targets.P99.Std()
-	q := EstimateQuantile(h, p)
+	q := EstimateQuantile(g.latency, p)
 	o := Objective{Name: QuantileName(p), Scope: scope, Target: target.Seconds(), Unit: "s", N: q.N, Verdict: q.Decide(target)}
 	switch {
 	case q.N == 0:
@@ -51,7 +49,7 @@ func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, 
 	if q.Ranks.High > 0 {
 		o.CIHigh = f64(q.High.Seconds())
 	}
-	if o.Verdict == Fail && excusesQuantile(q.Low, target, e.late.Max) {
+	if deciding && o.Verdict == Fail && e.belowLate(g, target) >= q.Ranks.Low {
 		o.Verdict, o.Reason = Inconclusive, LateReason(e.late.Max)
 	}
 	if !deciding {
@@ -129,7 +127,7 @@ func (e *evaluation) nameClientErrors(o *Objective) {
 func (e *evaluation) infoObjectives() []Objective {
 	var out []Objective
 	for _, s := range e.steps {
-		out = append(out, e.quantileObjective("step:"+s, e.byStep[s].latency, false))
+		out = append(out, e.quantileObjective("step:"+s, e.byStep[s], false))
 	}
 	o := availabilityObjective("whole-run", e.all.requests-e.all.failures, e.all.requests, e.targets.Availability)
 	if x := e.excuseIn(func(int) bool { return true }); o.Verdict == Fail && e.excuses(x, e.all.requests, e.all.failures) {

@@ -50,13 +50,10 @@ func (e *evaluation) latencyWithin(scope string, g *group, deciding bool) Object
 	o := availabilityObjective(scope, within, g.requests, e.targets.Quantile)
 	o.Name = LatencyWithinName
 	o.Detail = fmt.Sprintf("%d of %d requests answered successfully within %s", within, g.requests, target)
-	if o.Verdict == Fail && e.late.Max > 0 {
-		// Would it still fail if every request had been late by the
-		// generator's worst lateness? Count within target + L.
-		late := CountWithin(g.latency, target+e.late.Max)
-		if Wilson(late, g.requests, Z95).Decide(e.targets.Quantile) != Fail {
-			o.Verdict, o.Reason, o.RequestsToDecide = Inconclusive, LateReason(e.late.Max), 0
-		}
+	// Would it still fail had each request been early by its interval's
+	// request lateness?
+	if deciding && o.Verdict == Fail && Wilson(e.belowLate(g, target), g.requests, Z95).Decide(e.targets.Quantile) != Fail {
+		o.Verdict, o.Reason, o.RequestsToDecide = Inconclusive, LateReason(e.late.Max), 0
 	}
 	if !deciding {
 		o.Verdict, o.RequestsToDecide, o.Reason = Info, 0, ""
