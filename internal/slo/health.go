@@ -19,9 +19,8 @@ const (
 )
 
 // Lateness is the generator's own lateness over a run (DESIGN.md §2,
-// generator health): the worst interval's request lateness (send lag p99
-// plus PlatformWaits times the embedded platform's timer overshoot), and
-// where it was.
+// generator health): the worst interval's send lag p99 plus the embedded
+// platform's timer overshoot, and where it was.
 type Lateness struct {
 	Max    time.Duration // 0 when the run has no health records
 	At     time.Time     // the worst interval's start
@@ -34,7 +33,7 @@ type Lateness struct {
 func GeneratorLateness(hs []results.Health) Lateness {
 	var l Lateness
 	for _, h := range hs {
-		if d := requestLateness(h); d > l.Max {
+		if d := h.SendLagP99.Std() + h.TimerOvershootMax.Std(); d > l.Max {
 			l.Max, l.At, l.Worst = d, h.Start, h
 		}
 		if h.CPUMachine > l.Busy {
@@ -72,11 +71,20 @@ func (e *evaluation) belowLate(g *group, target time.Duration) uint64 {
 			}
 		}
 		if h.TotalCount() > 0 {
-			n += CountWithin(h, target+e.health[slot].late)
+			n += CountWithin(h, target+e.health[slot].reqLate)
 			h.Reset()
 		}
 	}
 	return n
+}
+
+// reqLateMax is the worst interval's request lateness.
+func (e *evaluation) reqLateMax() time.Duration {
+	var m time.Duration
+	for _, sh := range e.health {
+		m = max(m, sh.reqLate)
+	}
+	return m
 }
 
 // LateReason is the reason of a latency verdict the generator's lateness
@@ -85,15 +93,21 @@ func LateReason(late time.Duration) string {
 	return fmt.Sprintf("the generator was late by up to %s: its own lag, not the target's", ms(late))
 }
 
+// excusesQuantile reports whether lateness L could explain a quantile FAIL:
+// the lower bound less L is no longer at or above the target.
+func excusesQuantile(low, target, late time.Duration) bool {
+	return late > 0 && low-late < target
+}
+
 // healthNotes are the notes on the generator's own state: lateness above
 // LateShareNote of the latency target, a machine busier than BusyCPUNote.
 func (e *evaluation) healthNotes() []string {
 	var out []string
 	l, target := e.late, e.targets.P99.Std()
 	if float64(l.Max) > LateShareNote*float64(target) {
-		out = append(out, fmt.Sprintf("generator health: late by up to %s in the interval at %.0f s (send lag p99 %s + %d × platform timer overshoot %s), "+
+		out = append(out, fmt.Sprintf("generator health: late by up to %s in the interval at %.0f s (send lag p99 %s + platform timer overshoot %s), "+
 			"more than %.0f %% of the %s latency target; a latency FAIL the lateness could explain is INCONCLUSIVE",
-			ms(l.Max), l.At.Sub(e.start).Seconds(), ms(l.Worst.SendLagP99.Std()), PlatformWaits, ms(l.Worst.TimerOvershootMax.Std()),
+			ms(l.Max), l.At.Sub(e.start).Seconds(), ms(l.Worst.SendLagP99.Std()), ms(l.Worst.TimerOvershootMax.Std()),
 			100*LateShareNote, ms(target)))
 	}
 	if n := e.lateNote(); n != "" {

@@ -11,9 +11,8 @@ import (
 // "Generator health").
 const (
 	// LateShareTimeout is the share of the request timeout at or above which
-	// an interval's request lateness (send lag p99 + PlatformWaits × the
-	// embedded platform's timer overshoot) makes it generator-late: 200 ms
-	// for the 2 s default.
+	// an interval's lateness (send lag p99 + the embedded platform's timer
+	// overshoot) makes it generator-late: 200 ms for the 2 s default.
 	LateShareTimeout = 0.10
 	// BusyCPUDrops is the machine CPU share at or above which an interval
 	// that dropped requests is generator-late: the generator could not keep
@@ -23,7 +22,8 @@ const (
 
 // slotHealth is one interval's generator health, every generator together.
 type slotHealth struct {
-	late    time.Duration // the worst request lateness (requestLateness)
+	late    time.Duration // the worst send lag p99 + timer overshoot
+	reqLate time.Duration // the worst request lateness (requestLateness)
 	cpu     float64       // the highest machine CPU share
 	genLate bool          // generator-late (markLate)
 }
@@ -34,7 +34,8 @@ func (e *evaluation) readHealth() {
 	for _, h := range e.run.Health {
 		if s := e.slot(h.Start); s < e.slots {
 			sh := &e.health[s]
-			sh.late = max(sh.late, requestLateness(h))
+			sh.late = max(sh.late, h.SendLagP99.Std()+h.TimerOvershootMax.Std())
+			sh.reqLate = max(sh.reqLate, requestLateness(h))
 			sh.cpu = max(sh.cpu, h.CPUMachine)
 		}
 	}

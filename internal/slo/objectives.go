@@ -49,8 +49,12 @@ func (e *evaluation) quantileObjective(scope string, g *group, deciding bool) Ob
 	if q.Ranks.High > 0 {
 		o.CIHigh = f64(q.High.Seconds())
 	}
-	if deciding && o.Verdict == Fail && e.belowLate(g, target) >= q.Ranks.Low {
+	switch {
+	case !deciding || o.Verdict != Fail:
+	case excusesQuantile(q.Low, target, e.late.Max):
 		o.Verdict, o.Reason = Inconclusive, LateReason(e.late.Max)
+	case e.belowLate(g, target) >= q.Ranks.Low:
+		o.Verdict, o.Reason = Inconclusive, LateReason(e.reqLateMax())
 	}
 	if !deciding {
 		o.Verdict, o.Reason = Info, ""
