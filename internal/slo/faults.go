@@ -24,20 +24,13 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 		fs.FirstFailure, fs.LastFailure = timePtr(fails[a]), timePtr(fails[b-1])
 	}
 	scope := "fault:" + f.Name
-	x := e.excuseIn(e.overlapping(win))
 	rto := e.rto(f, &fs)
-	if rto.Verdict == Fail && x.n > 0 && RTOVerdict(e.computeRTO(f, e.excusedTraffic()), e.targets.RTO.Std()) != Fail {
-		rto.Verdict, rto.Reason = Inconclusive, x.reason()
-	}
 	fs.BudgetBurnS = BudgetBurn(e.series, win)
 	fs.BudgetShare = fs.BudgetBurnS / ErrorBudget(e.targets.Availability)
 	budget := Objective{Name: "budget", Scope: scope, Target: e.targets.BudgetShare, Unit: "share",
 		Value: f64(fs.BudgetShare), Verdict: BudgetVerdict(fs.BudgetShare, e.targets.BudgetShare),
 		Detail: fmt.Sprintf("%.3g failure-seconds of %.4g", fs.BudgetBurnS, ErrorBudget(e.targets.Availability))}
-	if budget.Verdict == Fail && x.n > 0 &&
-		BudgetVerdict(BudgetBurn(e.excusedSeries(), win)/ErrorBudget(e.targets.Availability), e.targets.BudgetShare) != Fail {
-		budget.Verdict, budget.Reason = Inconclusive, x.reason()
-	}
+	e.excuseFault(f, win, &rto, &budget)
 	rto.Scope = scope
 	rpo := e.rpo(f, &fs)
 	rpo.Scope = scope
@@ -67,6 +60,23 @@ func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
 		o.Detail = "no failure seen"
 	}
 	return o
+}
+
+// excuseFault makes the fault's RTO and budget INCONCLUSIVE where they FAIL
+// but would not without the timeouts, too-slow answers and drops of the
+// generator-late intervals in its window (see the package doc).
+func (e *evaluation) excuseFault(f Fault, win Window, rto, budget *Objective) {
+	x := e.excuseIn(e.overlapping(win))
+	if x.n == 0 {
+		return
+	}
+	if rto.Verdict == Fail && RTOVerdict(e.computeRTO(f, e.excusedTraffic()), e.targets.RTO.Std()) != Fail {
+		rto.Verdict, rto.Reason = Inconclusive, x.reason()
+	}
+	share := BudgetBurn(e.excusedSeries(), win) / ErrorBudget(e.targets.Availability)
+	if budget.Verdict == Fail && BudgetVerdict(share, e.targets.BudgetShare) != Fail {
+		budget.Verdict, budget.Reason = Inconclusive, x.reason()
+	}
 }
 
 // computeRTO is ComputeRTO with the run's parameters.
