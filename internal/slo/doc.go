@@ -68,18 +68,59 @@
 // # Generator health
 //
 // Latency counts from the intended start, so a generator that sent late
-// adds its own lateness to every latency it measured. The lateness L is the
-// worst interval's send lag p99 plus the embedded platform's timer overshoot
-// (results.Health; GeneratorLateness), over the run (every latency scope
-// spans the run). A latency FAIL (a quantile overall, per client region or
-// step, or latency-within) stays FAIL only when it would fail even had every
-// request been L early: for a quantile, lower bound − L >= target; for
-// latency-within, the share within target + L still fails. Otherwise it is
-// INCONCLUSIVE, with the reason "the generator was late by up to X ms: its
-// own lag, not the target's". A PASS stays PASS (lateness only adds
-// latency). A note names the worst interval when L exceeded LateShareNote
-// (10 %) of the latency target, or when the machine's CPU was more than
-// BusyCPUNote (90 %) busy in some interval.
+// adds its own lateness to every latency it measured, and with the embedded
+// platform in the same process a starved machine also fires its simulated
+// delays late (results.Health). Two bounds of the rig's own part:
+//
+//   - the run's lateness L (GeneratorLateness): the worst interval's send
+//     lag p99 plus the platform's timer overshoot, applied to every request
+//     of the run (so generous everywhere but in that interval);
+//   - an interval's request lateness (requestLateness): its send lag p99
+//     plus PlatformWaits (3) times its timer overshoot, applied to that
+//     interval's requests only: a request through the embedded platform
+//     passes three timed waits (the WAN delay to the origin, the service
+//     time, the WAN delay back), each of which may fire that late. On a
+//     2-core machine at 100 % CPU an interval's p99 rose over the quiet
+//     25 ms by up to about 3 times its send lag p99 + overshoot.
+//
+// A latency FAIL (a quantile overall or per client region, or latency-within
+// when it decides) stays FAIL only when it would fail even had every request
+// been early by L, and even had each been early by its interval's request
+// lateness: for a quantile, lower bound − L >= target, and fewer than
+// Ranks.Low successful requests lie within target + their interval's request
+// lateness (the lower bound would still be at or over the target); for
+// latency-within, the share within target + L, and the share so counted,
+// still fail. Otherwise it is INCONCLUSIVE, with the reason "the generator
+// was late by up to X ms: its own lag, not the target's" (X is L, or the
+// worst request lateness when only that bound explains the FAIL). A slow
+// target where the generator was on time still FAILs. A PASS stays PASS
+// (lateness only adds latency). A note names the worst interval when L
+// exceeded LateShareNote (10 %) of the latency target, or when the machine's
+// CPU was more than BusyCPUNote (90 %) busy in some interval.
+//
+// The machine's state is an input of the verdict, never a source of a false
+// FAIL. A starved generator (or in-process platform) also causes failures of
+// its own: requests sent so late that they time out or answer after the
+// timeout, arrivals it could not send at all. An interval is generator-late
+// when its lateness (send lag p99 + timer overshoot) is at least
+// LateShareTimeout (10 %) of the request timeout, 200 ms for the 2 s default
+// (a request that late has lost a tenth of its time; on a busy 2-core
+// machine failures began past about 400 ms), or when it dropped
+// requests while the machine's CPU was at least BusyCPUDrops (90 %) busy.
+// The p99 of the send lag, not its maximum, so that one stalled send does
+// not excuse a whole interval. An availability (steady state; the whole
+// run's INFO row says it as its detail), a fault's RTO or its budget that
+// FAILs is judged again without the timeouts, too-slow answers and drops of
+// the generator-late intervals in its span (steady state; the fault's window
+// [injection, heal + recovery)): for availability they leave both failures
+// and n, for RTO the failure records, for budget the failed counts. If it no
+// longer FAILs it is INCONCLUSIVE, with the reason "N of M failures were
+// timeouts, too-slow answers or drops in intervals where the generator was
+// late by up to X ms (machine CPU Y % busy): its own lag, not the target's";
+// the figures stay as measured. 5xx, refused, reset, 4xx and other failures
+// always count, so a failing target on a late generator still FAILs, and on
+// an on-time generator nothing changes. A note names how many intervals were
+// generator-late and the worst.
 //
 // # Steady state
 //

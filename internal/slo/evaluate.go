@@ -34,6 +34,7 @@ type group struct {
 	kinds                       [results.NumErrorKinds]uint64 // requests by error kind
 	tooSlow                     uint64
 	latency                     *hdrhistogram.Histogram
+	has                         func(*results.Interval) bool // the scope's intervals
 }
 
 // failuresByKind is the group's failures by kind name (results.ErrorKind's
@@ -60,8 +61,8 @@ func (g *group) failuresByKind() map[string]uint64 {
 // TooSlowKind names, in FailuresByKind, the answers slower than the timeout.
 const TooSlowKind = "too-slow"
 
-func newGroup() *group {
-	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram()}
+func newGroup(has func(*results.Interval) bool) *group {
+	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram(), has: has}
 }
 
 func (g *group) add(iv *results.Interval, latency bool) {
@@ -101,6 +102,14 @@ type evaluation struct {
 	col      map[string]int // a client region's place among a slot's timeline points
 	failEnds []time.Time    // every failed request's end (results.Failure.Time), in time order
 	late     Lateness       // the generator's own lateness (its health records)
+	slotIvs  [][]int        // the intervals' indexes per slot
+	health   []slotHealth   // per slot: the generator's health, generator-late or not (markLate)
+	dropsIn  []uint64       // per slot: dropped requests, all client regions
+	// ownLag counts per client region ("" for all) and slot the failures a
+	// late generator causes itself (ownLagKind); excused is the traffic of
+	// all client regions less those of generator-late slots, once computed.
+	ownLag  map[string][]uint64
+	excused *Traffic
 	// failedIn counts the failed requests per client region and slot by the
 	// intervals' counts, which hold every failure even where the stream kept
 	// fewer records (results.MaxFailuresPerInterval).
@@ -142,7 +151,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 
 func newEvaluation(run *results.Run) *evaluation {
 	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started,
-		interval: run.Header.Interval.Std(), all: newGroup(), byRegion: map[string]*group{},
+		interval: run.Header.Interval.Std(), all: newGroup(func(*results.Interval) bool { return true }), byRegion: map[string]*group{},
 		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
 	if e.interval <= 0 {
 		e.interval = time.Second
@@ -160,6 +169,7 @@ func newEvaluation(run *results.Run) *evaluation {
 	}
 	e.faults = Faults(run.Events)
 	e.late = GeneratorLateness(run.Health)
+	e.readHealth()
 	e.steady = SteadySpans(Window{e.start, e.end}, e.faults, e.targets.Timeout.Std(), e.targets.Recovery.Std(), e.interval)
 	return e
 }
@@ -245,13 +255,13 @@ func (e *evaluation) aggregate() {
 	for _, r := range append([]string{""}, e.regions...) {
 		e.traffic[r] = &Traffic{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots)}
 	}
-	e.failedIn = map[string][]uint64{}
+	e.failedIn, e.ownLag, e.dropsIn = map[string][]uint64{}, map[string][]uint64{"": make([]uint64, e.slots)}, make([]uint64, e.slots)
 	for _, r := range e.regions {
-		e.byRegion[r] = newGroup()
-		e.failedIn[r] = make([]uint64, e.slots)
+		e.byRegion[r] = newGroup(func(iv *results.Interval) bool { return iv.ClientRegion == r })
+		e.failedIn[r], e.ownLag[r] = make([]uint64, e.slots), make([]uint64, e.slots)
 	}
 	for _, s := range e.steps {
-		e.byStep[s] = newGroup()
+		e.byStep[s] = newGroup(func(iv *results.Interval) bool { return iv.Step == s })
 	}
 	scratch := map[string]*hdrhistogram.Histogram{"": results.NewLatencyHistogram()}
 	e.col = map[string]int{"": 0}
@@ -260,10 +270,12 @@ func (e *evaluation) aggregate() {
 		e.col[r] = i + 1
 	}
 	e.timeline = make([]Point, 0, e.slots*(len(e.regions)+1))
-	for slot, ivs := range e.bySlot() {
+	e.slotIvs = e.bySlot()
+	for slot, ivs := range e.slotIvs {
 		e.addSlot(slot, ivs, scratch)
 	}
 	e.addFailures()
+	e.markLate()
 }
 
 // bySlot lists the intervals' indexes per slot (a counting sort: records of
@@ -321,6 +333,10 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		e.traffic[""].Requests[slot] += n
 		e.traffic[iv.ClientRegion].Requests[slot] += n
 		e.failedIn[iv.ClientRegion][slot] += f
+		own := ownLagCount(iv)
+		e.ownLag[""][slot] += own
+		e.ownLag[iv.ClientRegion][slot] += own
+		e.dropsIn[slot] += iv.Counts[results.ErrDropped]
 		iv.AddLatencyTo(scratch[""])
 		iv.AddLatencyTo(scratch[iv.ClientRegion])
 	}
@@ -333,41 +349,63 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 }
 
 // addFailures files the failed requests' intended starts per client region,
-// in time order, for RTO, and their ends for the fault summaries. Where an
-// interval counted more failures than the stream kept records of, the
-// interval is taken as failing to its end (its last instant is added).
+// in time order, for RTO, and their ends for the fault summaries.
 func (e *evaluation) addFailures() {
-	kept := map[string][]uint64{}
-	for r := range e.failedIn {
-		kept[r] = make([]uint64, e.slots)
-	}
 	for _, f := range e.run.Failures {
-		at := f.Intended
-		if at.IsZero() {
-			at = f.Time
-		}
 		e.failEnds = append(e.failEnds, f.Time)
-		e.traffic[""].Failures = append(e.traffic[""].Failures, at)
-		if tr := e.traffic[f.ClientRegion]; tr != nil {
-			tr.Failures = append(tr.Failures, at)
+	}
+	sortTimes(e.failEnds)
+	for r, starts := range e.failureStarts(func(*results.Failure) bool { return true }, e.failedIn) {
+		e.traffic[r].Failures = starts
+	}
+}
+
+// failureStarts returns the intended starts of the failures keep accepts,
+// per client region ("" for all of them), in time order. counted[r][s] is
+// how many such failures the intervals of client region r and slot s
+// counted: where the stream kept fewer records (results.MaxFailuresPerInterval),
+// the interval is taken as failing to its end (its last instant is added).
+func (e *evaluation) failureStarts(keep func(*results.Failure) bool, counted map[string][]uint64) map[string][]time.Time {
+	out := map[string][]time.Time{"": nil}
+	kept := map[string][]uint64{}
+	for r := range counted {
+		kept[r], out[r] = make([]uint64, e.slots), nil
+	}
+	for i := range e.run.Failures {
+		f := &e.run.Failures[i]
+		if !keep(f) {
+			continue
+		}
+		at := intendedOf(f)
+		out[""] = append(out[""], at)
+		if _, ok := kept[f.ClientRegion]; ok {
+			out[f.ClientRegion] = append(out[f.ClientRegion], at)
 			if s := e.slot(at); s < e.slots {
 				kept[f.ClientRegion][s]++
 			}
 		}
 	}
-	for r, counts := range e.failedIn {
+	for r, counts := range counted {
 		for s, n := range counts {
 			if n > kept[r][s] {
 				last := e.start.Add(time.Duration(s+1)*e.interval - 1)
-				e.traffic[r].Failures = append(e.traffic[r].Failures, last)
-				e.traffic[""].Failures = append(e.traffic[""].Failures, last)
+				out[r] = append(out[r], last)
+				out[""] = append(out[""], last)
 			}
 		}
 	}
-	sortTimes(e.failEnds)
-	for _, tr := range e.traffic {
-		sortTimes(tr.Failures)
+	for _, ts := range out {
+		sortTimes(ts)
 	}
+	return out
+}
+
+// intendedOf is a failure's intended start (its end when the stream has none).
+func intendedOf(f *results.Failure) time.Time {
+	if f.Intended.IsZero() {
+		return f.Time
+	}
+	return f.Intended
 }
 
 func sortTimes(ts []time.Time) {

@@ -30,6 +30,7 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 	budget := Objective{Name: "budget", Scope: scope, Target: e.targets.BudgetShare, Unit: "share",
 		Value: f64(fs.BudgetShare), Verdict: BudgetVerdict(fs.BudgetShare, e.targets.BudgetShare),
 		Detail: fmt.Sprintf("%.3g failure-seconds of %.4g", fs.BudgetBurnS, ErrorBudget(e.targets.Availability))}
+	e.excuseFault(f, win, &rto, &budget)
 	rto.Scope = scope
 	rpo := e.rpo(f, &fs)
 	rpo.Scope = scope
@@ -39,15 +40,14 @@ func (e *evaluation) fault(f Fault) (FaultSummary, []Objective) {
 // rto fills the fault's RTO per client region (those with requests while it
 // was active) and overall, and returns the overall one as an objective.
 func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
-	p := RTOParams{End: e.end, Window: e.targets.StabilityWindow.Std(), Recovery: e.targets.Recovery.Std()}
 	fs.RTOS.ByClientRegion = map[string]*float64{}
 	active := f.Active(e.end)
 	for _, r := range e.regions {
 		if tr := e.traffic[r]; tr.requestsIn(active) > 0 {
-			fs.RTOS.ByClientRegion[r] = rtoSeconds(ComputeRTO(f, p, *tr))
+			fs.RTOS.ByClientRegion[r] = rtoSeconds(e.computeRTO(f, *tr))
 		}
 	}
-	r := ComputeRTO(f, p, *e.traffic[""])
+	r := e.computeRTO(f, *e.traffic[""])
 	fs.RTOS.Overall = rtoSeconds(r)
 	target := e.targets.RTO.Std()
 	o := Objective{Name: "rto", Target: target.Seconds(), Unit: "s", Value: fs.RTOS.Overall, Verdict: RTOVerdict(r, target)}
@@ -60,6 +60,28 @@ func (e *evaluation) rto(f Fault, fs *FaultSummary) Objective {
 		o.Detail = "no failure seen"
 	}
 	return o
+}
+
+// excuseFault makes the fault's RTO and budget INCONCLUSIVE where they FAIL
+// but would not without the timeouts, too-slow answers and drops of the
+// generator-late intervals in its window (see the package doc).
+func (e *evaluation) excuseFault(f Fault, win Window, rto, budget *Objective) {
+	x := e.excuseIn(e.overlapping(win))
+	if x.n == 0 {
+		return
+	}
+	if rto.Verdict == Fail && RTOVerdict(e.computeRTO(f, e.excusedTraffic()), e.targets.RTO.Std()) != Fail {
+		rto.Verdict, rto.Reason = Inconclusive, x.reason()
+	}
+	share := BudgetBurn(e.excusedSeries(), win) / ErrorBudget(e.targets.Availability)
+	if budget.Verdict == Fail && BudgetVerdict(share, e.targets.BudgetShare) != Fail {
+		budget.Verdict, budget.Reason = Inconclusive, x.reason()
+	}
+}
+
+// computeRTO is ComputeRTO with the run's parameters.
+func (e *evaluation) computeRTO(f Fault, tr Traffic) RTO {
+	return ComputeRTO(f, RTOParams{End: e.end, Window: e.targets.StabilityWindow.Std(), Recovery: e.targets.Recovery.Std()}, tr)
 }
 
 func rtoSeconds(r RTO) *float64 {

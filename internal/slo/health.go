@@ -43,6 +43,50 @@ func GeneratorLateness(hs []results.Health) Lateness {
 	return l
 }
 
+// PlatformWaits is how many timed waits of the embedded platform a request
+// passes (the WAN delay to the origin, the service time, the WAN delay
+// back): each may fire as late as the interval's timer overshoot.
+const PlatformWaits = 3
+
+// requestLateness is how late the rig could have made one request of the
+// health record's interval: its send lag p99 plus PlatformWaits times the
+// platform's timer overshoot.
+func requestLateness(h results.Health) time.Duration {
+	return h.SendLagP99.Std() + PlatformWaits*h.TimerOvershootMax.Std()
+}
+
+// belowLate counts the scope's successful requests that would be within
+// target had each been early by its interval's request lateness: those
+// within target + that lateness. A quantile FAIL (its lower bound, the
+// Ranks.Low-th latency, at or over target) would not fail so when at least
+// Ranks.Low are; nor a latency-within FAIL whose share so counted no longer
+// fails. It reads the intervals again, slot by slot, only for a FAIL.
+func (e *evaluation) belowLate(g *group, target time.Duration) uint64 {
+	h := results.NewLatencyHistogram()
+	var n uint64
+	for slot, ivs := range e.slotIvs {
+		for _, i := range ivs {
+			if iv := &e.run.Intervals[i]; iv.LatencyCount() > 0 && g.has(iv) {
+				iv.AddLatencyTo(h)
+			}
+		}
+		if h.TotalCount() > 0 {
+			n += CountWithin(h, target+e.health[slot].reqLate)
+			h.Reset()
+		}
+	}
+	return n
+}
+
+// reqLateMax is the worst interval's request lateness.
+func (e *evaluation) reqLateMax() time.Duration {
+	var m time.Duration
+	for _, sh := range e.health {
+		m = max(m, sh.reqLate)
+	}
+	return m
+}
+
 // LateReason is the reason of a latency verdict the generator's lateness
 // made INCONCLUSIVE.
 func LateReason(late time.Duration) string {
@@ -65,6 +109,9 @@ func (e *evaluation) healthNotes() []string {
 			"more than %.0f %% of the %s latency target; a latency FAIL the lateness could explain is INCONCLUSIVE",
 			ms(l.Max), l.At.Sub(e.start).Seconds(), ms(l.Worst.SendLagP99.Std()), ms(l.Worst.TimerOvershootMax.Std()),
 			100*LateShareNote, ms(target)))
+	}
+	if n := e.lateNote(); n != "" {
+		out = append(out, n)
 	}
 	if l.Busy > BusyCPUNote {
 		out = append(out, fmt.Sprintf("generator health: the machine's CPU was %.0f %% busy in the interval at %.0f s: "+

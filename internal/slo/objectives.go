@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/slocheck/slocheck/internal/results"
 )
 
@@ -25,16 +23,16 @@ func MinSamplesToBound(p float64) uint64 {
 // latencyObjectives are the deciding quantile objectives: overall and per
 // client region.
 func (e *evaluation) latencyObjectives() []Objective {
-	out := []Objective{e.quantileObjective("overall", e.all.latency, true)}
+	out := []Objective{e.quantileObjective("overall", e.all, true)}
 	for _, r := range e.regions {
-		out = append(out, e.quantileObjective("region:"+r, e.byRegion[r].latency, true))
+		out = append(out, e.quantileObjective("region:"+r, e.byRegion[r], true))
 	}
 	return out
 }
 
-func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, deciding bool) Objective {
+func (e *evaluation) quantileObjective(scope string, g *group, deciding bool) Objective {
 	p, target := e.targets.Quantile, e.targets.P99.Std()
-	q := EstimateQuantile(h, p)
+	q := EstimateQuantile(g.latency, p)
 	o := Objective{Name: QuantileName(p), Scope: scope, Target: target.Seconds(), Unit: "s", N: q.N, Verdict: q.Decide(target)}
 	switch {
 	case q.N == 0:
@@ -51,8 +49,12 @@ func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, 
 	if q.Ranks.High > 0 {
 		o.CIHigh = f64(q.High.Seconds())
 	}
-	if o.Verdict == Fail && excusesQuantile(q.Low, target, e.late.Max) {
+	switch {
+	case !deciding || o.Verdict != Fail:
+	case excusesQuantile(q.Low, target, e.late.Max):
 		o.Verdict, o.Reason = Inconclusive, LateReason(e.late.Max)
+	case e.belowLate(g, target) >= q.Ranks.Low:
+		o.Verdict, o.Reason = Inconclusive, LateReason(e.reqLateMax())
 	}
 	if !deciding {
 		o.Verdict, o.Reason = Info, ""
@@ -62,26 +64,41 @@ func (e *evaluation) quantileObjective(scope string, h *hdrhistogram.Histogram, 
 
 // availabilityObjectives is the deciding steady-state availability.
 func (e *evaluation) availabilityObjectives() []Objective {
-	n, failed := e.steadyCounts()
+	n, failed := e.counts(e.inSteady)
 	o := availabilityObjective("steady-state", n-failed, n, e.targets.Availability)
 	if n == 0 {
 		o.Detail = "no interval lies wholly in steady state"
+	}
+	if x := e.excuseIn(e.inSteady); o.Verdict == Fail && e.excuses(x, n, failed) {
+		o.Verdict, o.Reason = Inconclusive, x.reason()
 	}
 	e.nameClientErrors(&o)
 	return []Objective{o}
 }
 
-// steadyCounts sums the requests and failures of the intervals that lie
-// wholly in steady state.
-func (e *evaluation) steadyCounts() (n, failed uint64) {
+// excuses reports whether availability over n requests with failed failures
+// no longer fails once the excused failures are taken out of both.
+func (e *evaluation) excuses(x excuse, n, failed uint64) bool {
+	return x.n > 0 && EvaluateAvailability(n-failed, n-min(x.n, failed), e.targets.Availability).Verdict != Fail
+}
+
+// inSteady reports whether slot s lies wholly in steady state.
+func (e *evaluation) inSteady(s int) bool {
+	from := e.start.Add(time.Duration(s) * e.interval)
+	for _, w := range e.steady {
+		if w.Covers(from, from.Add(e.interval)) {
+			return true
+		}
+	}
+	return false
+}
+
+// counts sums the requests and failures of the slots in selects.
+func (e *evaluation) counts(in func(slot int) bool) (n, failed uint64) {
 	for s := 0; s < e.slots; s++ {
-		from := e.start.Add(time.Duration(s) * e.interval)
-		for _, w := range e.steady {
-			if w.Covers(from, from.Add(e.interval)) {
-				n += e.series.Requests[s]
-				failed += e.series.Failed[s]
-				break
-			}
+		if in(s) {
+			n += e.series.Requests[s]
+			failed += e.series.Failed[s]
 		}
 	}
 	return n, failed
@@ -114,9 +131,12 @@ func (e *evaluation) nameClientErrors(o *Objective) {
 func (e *evaluation) infoObjectives() []Objective {
 	var out []Objective
 	for _, s := range e.steps {
-		out = append(out, e.quantileObjective("step:"+s, e.byStep[s].latency, false))
+		out = append(out, e.quantileObjective("step:"+s, e.byStep[s], false))
 	}
 	o := availabilityObjective("whole-run", e.all.requests-e.all.failures, e.all.requests, e.targets.Availability)
+	if x := e.excuseIn(func(int) bool { return true }); o.Verdict == Fail && e.excuses(x, e.all.requests, e.all.failures) {
+		o.Detail = x.reason() // INFO judges nothing: the why, as a detail
+	}
 	o.Verdict, o.RequestsToDecide = Info, 0
 	return append(out, o)
 }

@@ -50,12 +50,15 @@ func (e *evaluation) latencyWithin(scope string, g *group, deciding bool) Object
 	o := availabilityObjective(scope, within, g.requests, e.targets.Quantile)
 	o.Name = LatencyWithinName
 	o.Detail = fmt.Sprintf("%d of %d requests answered successfully within %s", within, g.requests, target)
-	if o.Verdict == Fail && e.late.Max > 0 {
-		// Would it still fail if every request had been late by the
-		// generator's worst lateness? Count within target + L.
-		late := CountWithin(g.latency, target+e.late.Max)
-		if Wilson(late, g.requests, Z95).Decide(e.targets.Quantile) != Fail {
+	// Would it still fail had every request been early by the run's worst
+	// lateness (counted within target + it), or each by its own interval's
+	// request lateness?
+	if q := e.targets.Quantile; deciding && o.Verdict == Fail {
+		switch {
+		case Wilson(CountWithin(g.latency, target+e.late.Max), g.requests, Z95).Decide(q) != Fail:
 			o.Verdict, o.Reason, o.RequestsToDecide = Inconclusive, LateReason(e.late.Max), 0
+		case Wilson(e.belowLate(g, target), g.requests, Z95).Decide(q) != Fail:
+			o.Verdict, o.Reason, o.RequestsToDecide = Inconclusive, LateReason(e.reqLateMax()), 0
 		}
 	}
 	if !deciding {
