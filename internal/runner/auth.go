@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"slices"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
@@ -56,6 +57,22 @@ func (c *credentials) apply(cfg *driver.Config) {
 	if c != nil {
 		cfg.Steps, cfg.Data, cfg.Auth = c.steps, c.data, c.headers
 	}
+}
+
+// targetHeaders are the headers the pre-run check and the read-back carry:
+// the bearer token's and the write steps' header_env secrets (the read-back
+// asks the same API for the orders those steps wrote).
+func (c *credentials) targetHeaders() []auth.Header {
+	if c == nil {
+		return nil
+	}
+	hs := slices.Clone(c.headers)
+	for _, st := range c.steps {
+		if st.Write != nil {
+			hs = append(hs, st.Secrets...)
+		}
+	}
+	return hs
 }
 
 // close stops the token's refreshing.

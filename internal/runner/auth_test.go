@@ -19,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
+	"github.com/slocheck/slocheck/internal/auth"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/report"
 	"github.com/slocheck/slocheck/internal/results"
@@ -80,9 +81,6 @@ type seenReq struct {
 
 func (s *authShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Served-By", "east")
-	if r.URL.Path == "/health" { // the reachability check: no step's
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seen = append(s.seen, seenReq{at: time.Now(), path: r.URL.Path, key: r.Header.Get("X-Api-Key"), bearer: r.Header.Get("Authorization")})
@@ -167,6 +165,9 @@ func TestRunAuth(t *testing.T) {
 		byToken["Bearer "+tk.token] = tk
 	}
 	carried := map[string]int{}
+	if first := shop.seen[0]; first.path != "/health" {
+		t.Errorf("first request %s: want the pre-run check, with the token", first.path)
+	}
 	for _, r := range shop.seen {
 		tk, ok := byToken[r.bearer]
 		switch {
@@ -195,6 +196,28 @@ func TestRunAuth(t *testing.T) {
 	}
 	t.Logf("%d requests, tokens carried %v", len(shop.seen), carried)
 	noSecrets(t, dir, console)
+}
+
+// TestReadbackCarriesTargetHeaders checks that the RPO read-back sends the
+// target's headers (target.auth's token, the write steps' header_env), as
+// the traffic does: a gateway in front of the shop answers nothing else.
+func TestReadbackCarriesTargetHeaders(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	h := newRBHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization")+"|"+r.Header.Get("X-Api-Key"))
+		mu.Unlock()
+	}, 0)
+	h.rb.tgt.headers = []auth.Header{auth.Static("Authorization", "Bearer tok-"+secretMark), auth.Static("X-Api-Key", authKey)}
+	if _, err := h.rb.read(context.Background(), "o-1", "westeurope"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "Bearer tok-" + secretMark + "|" + authKey; len(got) != 1 || got[0] != want {
+		t.Fatalf("the store saw %q, want one read with %q", got, want)
+	}
 }
 
 // noSecrets greps every file of the run directory and the console for the

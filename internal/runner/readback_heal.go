@@ -166,6 +166,7 @@ func (r *readbacker) read(ctx context.Context, id, region string) (bool, error) 
 	if err != nil {
 		return false, err
 	}
+	r.tgt.authorize(req)
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return false, err

@@ -89,7 +89,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	// The embedded platform lives until Run returns (tgt.Close), not until
 	// ctx is cancelled: an interrupted run still heals its faults through it.
-	tgt, err := openTarget(context.WithoutCancel(ctx), s)
+	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders())
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/auth"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
 	"github.com/slocheck/slocheck/internal/results"
@@ -25,16 +26,28 @@ type target struct {
 	admin    string            // the embedded platform's admin API; "" for a deployment
 	readback string            // read-back URL template with {id} and {region}; "" for none
 	servedBy string            // the response header naming the serving region
+	// headers are what a real deployment's gateway wants besides the
+	// traffic's own: target.auth's bearer token and the write steps'
+	// header_env secrets, sent with the pre-run check and the read-back.
+	headers  []auth.Header
 	platform *platform.Platform
+}
+
+// authorize sets t's headers on req (values are secrets: never printed).
+func (t *target) authorize(req *http.Request) {
+	for _, h := range t.headers {
+		req.Header.Set(h.Name, h.Value())
+	}
 }
 
 // openTarget starts the embedded platform, or checks that every edge of the
 // deployment answers before any fault is injected (exit 3 otherwise).
-func openTarget(ctx context.Context, s *scenario.Scenario) (*target, error) {
+func openTarget(ctx context.Context, s *scenario.Scenario, headers []auth.Header) (*target, error) {
 	if s.Embedded() {
 		return startEmbedded(ctx, s)
 	}
 	t := &target{
+		headers:  headers,
 		name:     s.Target.URL,
 		edges:    map[string]string{},
 		regions:  s.Regions(),
@@ -106,7 +119,7 @@ func checkReachable(ctx context.Context, t *target, check string) error {
 			continue
 		}
 		seen[u] = true
-		if err := checkOnce(ctx, client, cr, u); err != nil {
+		if err := checkOnce(ctx, client, t, cr, u); err != nil {
 			return err
 		}
 	}
@@ -114,7 +127,7 @@ func checkReachable(ctx context.Context, t *target, check string) error {
 }
 
 // checkOnce is one GET of the pre-run check.
-func checkOnce(ctx context.Context, client *http.Client, cr, u string) error {
+func checkOnce(ctx context.Context, client *http.Client, t *target, cr, u string) error {
 	const nothing = "; nothing was injected"
 	if _, err := url.Parse(u); err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("target check %q: %w", u, err), "fix target.check_url or --target"+nothing)
@@ -123,6 +136,7 @@ func checkOnce(ctx context.Context, client *http.Client, cr, u string) error {
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("target check %q: %w", u, err), "fix target.check_url or --target"+nothing)
 	}
+	t.authorize(req)
 	resp, err := client.Do(req)
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("target unreachable (client region %s): GET %s: %w", cr, u, err),
