@@ -26,6 +26,7 @@ const ThinkTimeGrid = 100 * time.Millisecond
 type Scenario struct {
 	Name      string        // the scenario's (and its journey's) name
 	Target    string        // the origin of the recording's first request: scheme://host[:port]
+	CheckURL  string        // the pre-run check: the first GET on Target the recording saw answered 2xx ("" for none)
 	Steps     []Step        // in the recorded order
 	ThinkTime time.Duration // the journey's pause between steps
 	Gaps      []time.Duration
@@ -81,7 +82,20 @@ func Convert(l *Log, name string) (*Scenario, error) {
 		return nil, ErrNoRequests
 	}
 	s.ThinkTime = thinkTime(s.Gaps)
+	s.CheckURL = checkURL(s.Steps)
 	return s, nil
+}
+
+// checkURL is the pre-run check of an imported scenario: the first GET on
+// the recording's own origin (a path) that answered 2xx without a template,
+// since a team's shop need not have the default /health.
+func checkURL(steps []Step) string {
+	for _, st := range steps {
+		if st.Method == "GET" && st.Status/100 == 2 && strings.HasPrefix(st.URL, "/") && !strings.Contains(st.URL, "{{") {
+			return st.URL
+		}
+	}
+	return ""
 }
 
 // step converts one kept entry.

@@ -19,6 +19,15 @@ const (
 	StartDuration = time.Minute
 )
 
+// target is the scenario's target block: the recording's origin and, when
+// the recording has one, the GET that answered 2xx as the pre-run check.
+func (s *Scenario) target() *yaml.Node {
+	if s.CheckURL == "" {
+		return mapping("url", scalar(s.Target))
+	}
+	return mapping("url", scalar(s.Target), "check_url", scalar(s.CheckURL))
+}
+
 // YAML writes s as a scenario file, with comments saying what was dropped,
 // what was withheld and where think times came from. source names the
 // recording in the comments.
@@ -26,7 +35,7 @@ func (s *Scenario) YAML(source string) ([]byte, error) {
 	doc := mapping(
 		"name", scalar(s.Name),
 		"description", scalar(fmt.Sprintf("Imported from a HAR recording of %s (%d requests).", s.Target, len(s.Steps))),
-		"target", mapping("url", scalar(s.Target)),
+		"target", s.target(),
 		"load", s.load(),
 	)
 	doc.HeadComment = s.headComment(source)

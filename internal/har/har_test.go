@@ -386,3 +386,21 @@ func FuzzParseConvert(f *testing.F) {
 		}
 	})
 }
+
+// The pre-run check of an imported scenario is the first GET on the
+// recording's origin that answered 2xx: a team's shop need not serve the
+// default /health, and the check wants a 2xx.
+func TestConvertCheckURL(t *testing.T) {
+	for _, tc := range []struct {
+		steps []Step
+		want  string
+	}{
+		{[]Step{{Method: "POST", URL: "/login", Status: 200}, {Method: "GET", URL: "/cart", Status: 302}, {Method: "GET", URL: "/items?page=1", Status: 200}}, "/items?page=1"},
+		{[]Step{{Method: "GET", URL: "https://cdn.example/x", Status: 200}, {Method: "GET", URL: "/", Status: 200}}, "/"},
+		{[]Step{{Method: "GET", URL: "/missing", Status: 404}, {Method: "POST", URL: "/checkout", Status: 201}}, ""},
+	} {
+		if got := checkURL(tc.steps); got != tc.want {
+			t.Errorf("checkURL(%+v) = %q, want %q", tc.steps, got, tc.want)
+		}
+	}
+}
