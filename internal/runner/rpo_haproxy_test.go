@@ -5,7 +5,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +63,7 @@ func TestRPOAgainstKilledPrimaryBehindHAProxy(t *testing.T) {
 	}
 	bin := buildShop(t, dir)
 	primary, secondary := shopPair(t, dir)
-	front := freeAddr(t)
+	front := freeLoopbackAddr(t)
 	startHAProxy(t, dir, front, primary.Addr, secondary.Addr)
 	for _, c := range []shopConfig{secondary, primary} {
 		spawnShop(t, bin, c)
@@ -221,9 +220,9 @@ faults:
 // shopPair configures the primary (eastus, replicating to the secondary
 // after rpoLag) and the secondary (westeurope).
 func shopPair(t *testing.T, dir string) (primary, secondary shopConfig) {
-	secondary = shopConfig{Region: "westeurope", Addr: freeAddr(t), AckLog: filepath.Join(dir, "secondary.acks"),
+	secondary = shopConfig{Region: "westeurope", Addr: freeLoopbackAddr(t), AckLog: filepath.Join(dir, "secondary.acks"),
 		ReplLog: filepath.Join(dir, "secondary.replicated"), PidFile: filepath.Join(dir, "secondary.pid"), LogFile: filepath.Join(dir, "secondary.log")}
-	primary = shopConfig{Region: "eastus", Addr: freeAddr(t), Peer: "http://" + secondary.Addr, Lag: rpoLag,
+	primary = shopConfig{Region: "eastus", Addr: freeLoopbackAddr(t), Peer: "http://" + secondary.Addr, Lag: rpoLag,
 		AckLog: filepath.Join(dir, "primary.acks"), ReplLog: filepath.Join(dir, "primary.replicated"),
 		PidFile: filepath.Join(dir, "primary.pid"), LogFile: filepath.Join(dir, "primary.log")}
 	return primary, secondary
@@ -267,16 +266,6 @@ backend shops
 		_ = cmd.Wait()
 		log.Close()
 	})
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func killPidFile(path string) {
