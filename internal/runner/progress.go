@@ -22,10 +22,11 @@ type progress struct {
 	faults []string          // fault names in the order first seen
 	state  map[string]string // fault -> "injected", "healed", …
 
-	done chan struct{}
-	wg   sync.WaitGroup
-	last results.Live
-	at   time.Time
+	done  chan struct{}
+	wg    sync.WaitGroup
+	last  results.Live
+	at    time.Time
+	final bool // the last line, after the traffic stopped
 
 	onPanic func(any) // the printer's panics go here (the run's guard); nil: they end the process
 }
@@ -79,6 +80,7 @@ func (p *progress) stop() {
 	}
 	close(p.done)
 	p.wg.Wait()
+	p.final = true
 	p.print(time.Now())
 	if p.interactive {
 		fmt.Fprintln(p.w)
@@ -103,7 +105,11 @@ func (p *progress) event(e results.Event) {
 
 func (p *progress) print(now time.Time) {
 	live := p.rec.Snapshot()
-	line := progressLine(live, p.last, now.Sub(p.at), p.total) + p.faultState()
+	prev, since := p.last, now.Sub(p.at)
+	if p.final { // the last line: the whole run's rate, not the tail's
+		prev, since = results.Live{}, live.Elapsed
+	}
+	line := progressLine(live, prev, since, p.total) + p.faultState()
 	p.last, p.at = live, now
 	if p.interactive {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)

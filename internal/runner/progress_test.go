@@ -64,6 +64,15 @@ func TestProgressCountsAsTheFinalTable(t *testing.T) {
 				last, want, r.Requests, r.Failures, r.Dropped)
 		}
 	}
+	// The last line's rate is the whole run's (600 requests over the 3 s
+	// since the start, plus the test's own few ms), not the tail's since the
+	// previous line.
+	var rate float64
+	if _, after, ok := strings.Cut(last, "requests done ("); !ok {
+		t.Errorf("last progress line %q has no rate", last)
+	} else if _, err := fmt.Sscanf(after, "%f/s", &rate); err != nil || rate < 190 || rate > 200 {
+		t.Errorf("last progress line %q: rate %v/s, want the run's 600 requests / ~3 s = 200/s", last, rate)
+	}
 	if r.Requests != 600 || r.Dropped != 100 {
 		t.Errorf("report: %d requests, %d dropped; want 600 and 100", r.Requests, r.Dropped)
 	}
