@@ -85,7 +85,7 @@ func (v *validateCmd) one(arg string) error {
 // steadyState says how many requests the scenario's plan sends in steady
 // state (the rule internal/slo judges availability on) and how many
 // failure-free ones decide its availability objective: "steady state about
-// 49,500 requests (38,411 decide availability 99.99 % with no failure)".
+// 48,000 requests (38,411 decide availability 99.99 % with no failure)".
 func steadyState(s *scenario.Scenario) string {
 	return fmt.Sprintf("steady state about %s requests (%s decide availability %s with no failure)",
 		thousands(int64(math.Round(s.SteadyStateRequests()))), thousands(int64(scenario.RequestsToDecide(s.Objectives.Availability))),

@@ -44,5 +44,5 @@ func ExampleScenario_Apply() {
 	fmt.Printf("steady state: %.0f requests\n", s.SteadyStateRequests())
 	// Output:
 	// default-failover: eastus down in 30s from 10s to 20s
-	// steady state: 19500 requests
+	// steady state: 18000 requests
 }

@@ -70,13 +70,15 @@ func TestMeanSteps(t *testing.T) {
 func TestSteadyState(t *testing.T) {
 	s := &Scenario{Load: Traffic{Rate: 10, Duration: 100 * time.Second}, Objectives: Objectives{Recovery: 5 * time.Second},
 		Faults: []Fault{{At: 10 * time.Second, For: 10 * time.Second}, {At: 22 * time.Second, For: 8 * time.Second}, {At: 90 * time.Second, For: 10 * time.Second}}}
-	// The timeout is unset: the evaluator's default, 2 s, opens each window early.
-	want := []Window{{0, 8 * time.Second}, {35 * time.Second, 88 * time.Second}}
+	// The timeout is unset: the evaluator's default, 2 s, opens each window
+	// early. The last heal before it lands just after 30 s, so its recovery
+	// ends just after 35 s: steady state resumes at the next whole interval.
+	want := []Window{{0, 8 * time.Second}, {36 * time.Second, 88 * time.Second}}
 	if got := s.SteadyState(); !reflect.DeepEqual(got, want) {
 		t.Errorf("SteadyState = %v, want %v", got, want)
 	}
-	if got := s.SteadyStateRequests(); got != 610 {
-		t.Errorf("SteadyStateRequests = %g, want 10/s × 61 s = 610", got)
+	if got := s.SteadyStateRequests(); got != 600 {
+		t.Errorf("SteadyStateRequests = %g, want 10/s × 60 s = 600", got)
 	}
 }
 

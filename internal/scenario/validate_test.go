@@ -185,7 +185,7 @@ faults: [{at: 10s, for: 3s, injector: exec, exec: {inject: 'true', heal: 'true'}
 	}
 	all := strings.Join(msgs, "\n")
 	for _, want := range []string{
-		"x.yaml:4:1: load: steady state (outside faults and their recovery) holds about 5000 requests; deciding availability 0.9999 needs at least 38411",
+		"x.yaml:4:1: load: steady state (outside faults and their recovery) holds about 4900 requests; deciding availability 0.9999 needs at least 38411",
 		"x.yaml:5:20: faults[0].for: the fault lasts 3s, not longer than objectives.stability_window (5s)",
 		"x.yaml:3:21: platform.replication_lag: ignored",
 	} {
