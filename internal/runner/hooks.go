@@ -14,6 +14,7 @@ type hooks struct {
 	health      func()                 // in the health sampler's loop
 	emit        func(results.Event)    // in the chaos runner's Emit
 	streamWrite func([]byte)           // before each write of the results stream (the recorder's ticker among others)
+	readback    func()                 // in a read-back worker, before each read
 }
 
 // hookWriter calls a hook before each write.

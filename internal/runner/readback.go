@@ -50,6 +50,11 @@ type readbacker struct {
 	// refresh, when set, brings the sink's writes up to date (engine k6,
 	// whose writes land in k6.stream); called at most every refreshEvery.
 	refresh func()
+	// onPanic takes a panic of a read-back goroutine (the run's guard,
+	// which heals and exits 3); nil lets it end the process. hook is the
+	// tests' way in.
+	onPanic func(any)
+	hook    func()
 
 	mu      sync.Mutex
 	readers []*faultReader
@@ -70,6 +75,17 @@ func newReadbacker(tgt *target, sk *sink, rec *results.Recorder) *readbacker {
 		client:    &http.Client{Timeout: readbackTimeout, Transport: tr},
 		allowance: allowance,
 		lookback:  readbackLookback,
+	}
+}
+
+// recover hands a panic of the calling read-back goroutine to onPanic. It
+// must be deferred directly.
+func (r *readbacker) recover() {
+	if r.onPanic == nil {
+		return
+	}
+	if v := recover(); v != nil {
+		r.onPanic(v)
 	}
 }
 

@@ -121,6 +121,7 @@ func (r *readbacker) readMany(ctx context.Context, writes []results.AckedWrite, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer r.recover()
 			for w := range next {
 				ok, err := r.readTries(ctx, w.ID, region)
 				if err != nil {

@@ -127,6 +127,7 @@ func newFaultReader(rb *readbacker, fault, region string, injected time.Time) *f
 // end of ctx, then waits for the workers.
 func (fr *faultReader) run(ctx context.Context) {
 	defer close(fr.done)
+	defer fr.rb.recover()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	t := time.NewTicker(readbackPoll)
@@ -213,6 +214,7 @@ func (fr *faultReader) size(ctx context.Context, now time.Time) {
 
 func (fr *faultReader) worker(ctx context.Context) {
 	defer fr.wg.Done()
+	defer fr.rb.recover()
 	for {
 		w, ok, gone := fr.pop()
 		switch {
@@ -225,6 +227,9 @@ func (fr *faultReader) worker(ctx context.Context) {
 			case <-fr.stop:
 				return
 			}
+		}
+		if fr.rb.hook != nil {
+			fr.rb.hook()
 		}
 		began := time.Now()
 		found, err := fr.rb.read(ctx, w.ID, fr.from)

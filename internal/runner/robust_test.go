@@ -119,6 +119,7 @@ func TestPanicAnywhereHealsAndReports(t *testing.T) {
 		{"progress", "the progress printer", func(o *Options, f *faulted) {
 			o.Progress, o.Interactive = panicking{f.once(boom)}, true
 		}},
+		{"readback", "the RPO read-back", func(o *Options, f *faulted) { o.hooks.readback = f.once(boom) }},
 		{"fault-schedule", "the fault schedule", func(o *Options, f *faulted) {
 			hit := f.once(boom)
 			o.hooks.emit = func(e results.Event) {

@@ -142,6 +142,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk))
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
+	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback
 	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
 	prog.onPanic = tr.g.handler("the progress printer")
 	stopWatching := sync.OnceFunc(func() { prog.stop(); hs.stop() })
