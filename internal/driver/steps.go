@@ -218,22 +218,29 @@ func (cs *cstep) compileExtracts(slots map[string]int) error {
 	var errs []error
 	for _, name := range sortedKeys(cs.Extract) {
 		e := cs.Extract[name]
-		if err := checkExtract(e, false); err != nil {
+		if err := e.Check(false); err != nil {
 			errs = append(errs, fmt.Errorf("extract %s: %w", name, err))
 		}
 		cs.extracts = append(cs.extracts, cextract{slot: slots[name], from: e})
 	}
 	if w := cs.Write; w != nil {
-		errs = append(errs, wrap("write id", checkExtract(w.ID, false)), wrap("write region", checkExtract(w.Region, true)),
-			wrap("write acked", checkExtract(w.Acked, true)))
+		errs = append(errs, wrap("write id", w.ID.Check(false)), wrap("write region", w.Region.Check(true)),
+			wrap("write acked", w.Acked.Check(true)))
 		cs.write = &cwrite{id: w.ID, region: w.Region, acked: w.Acked, statuses: w.Statuses}
 	}
 	return errors.Join(errs...)
 }
 
-// checkExtract checks that e names exactly one place (or none, when
-// optional) and that a JSON path can match.
-func checkExtract(e Extract, optional bool) error {
+// Errors of Extract.Check.
+var (
+	ErrExtractPlaces = errors.New("want exactly one of json, header, cookie")
+	ErrJSONPath      = errors.New("can never match")
+)
+
+// Check checks that e names exactly one place (or none, when optional)
+// and that a JSON path can match: ErrExtractPlaces or ErrJSONPath, wrapped.
+// The scenario validator asks it too, so the rule is this one.
+func (e Extract) Check(optional bool) error {
 	n := 0
 	for _, v := range []string{e.JSON, e.Header, e.Cookie} {
 		if v != "" {
@@ -244,9 +251,9 @@ func checkExtract(e Extract, optional bool) error {
 	case n == 0 && optional:
 		return nil
 	case n != 1:
-		return errors.New("want exactly one of json, header, cookie")
+		return ErrExtractPlaces
 	case e.JSON != "" && !ValidJSONPath(e.JSON):
-		return fmt.Errorf("json path %q can never match", e.JSON)
+		return fmt.Errorf("json path %q %w", e.JSON, ErrJSONPath)
 	}
 	return nil
 }

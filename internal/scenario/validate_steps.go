@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -180,21 +181,17 @@ func (c *checker) stepURL(p, u string, known map[string]bool) {
 	}
 }
 
-// extract checks that e names exactly one place (none too when optional).
+// extract checks that e names exactly one place (none too when optional)
+// and that a JSON path can match, by the driver's rule (Extract.Check),
+// naming the field.
 func (c *checker) extract(p string, e Extract, optional bool) {
-	n := 0
-	for _, v := range []string{e.JSON, e.Header, e.Cookie} {
-		if v != "" {
-			n++
-		}
-	}
+	err := driver.Extract{JSON: e.JSON, Header: e.Header, Cookie: e.Cookie}.Check(optional)
 	switch {
-	case n == 0 && optional:
-	case n != 1:
+	case errors.Is(err, driver.ErrExtractPlaces):
 		c.errorf(p, "want exactly one of json (a JSON path), header or cookie")
-	case e.JSON != "" && !driver.ValidJSONPath(e.JSON):
+	case errors.Is(err, driver.ErrJSONPath):
 		c.errorf(p+".json", "%q is not a JSON path that can match (gjson syntax: order.id, items.0.sku)", e.JSON)
-	case e.Header != "":
+	case err == nil && e.Header != "":
 		c.header(p+".header", e.Header)
 	}
 }
