@@ -92,6 +92,18 @@ func BenchmarkNewArrival(b *testing.B) {
 // process's CPU (getrusage: the driver's and the server's, user and system)
 // per request sent. Compare transports and versions on one machine only.
 func BenchmarkRun(b *testing.B) {
+	addr := benchServer(b)
+	for _, workers := range []bool{false, true} {
+		b.Run(map[bool]string{false: "evloop", true: "workers"}[workers], func(b *testing.B) {
+			cfg := Config{Targets: map[string]string{"us": "http://" + addr}, Journeys: single(StepBrowse), noEventLoop: workers}
+			runCPUPerRequest(b, cfg, "")
+		})
+	}
+}
+
+// benchServer is an in-process fasthttp server on loopback answering "ok";
+// it returns its address.
+func benchServer(b *testing.B) string {
 	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,22 +111,27 @@ func BenchmarkRun(b *testing.B) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Shutdown() })
-	for _, workers := range []bool{false, true} {
-		b.Run(map[bool]string{false: "evloop", true: "workers"}[workers], func(b *testing.B) {
-			const rate = 5000
-			cfg := Config{Targets: map[string]string{"us": "http://" + ln.Addr().String()}, Rate: rate,
-				Duration: time.Duration(b.N) * time.Second / rate, Journeys: single(StepBrowse), noEventLoop: workers}
-			cpu0 := cpuTime(b)
-			b.ResetTimer()
-			st, err := Run(context.Background(), cfg, discardSink{})
-			b.StopTimer()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if st.Sent > 0 {
-				b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(st.Sent), "cpu-µs/req")
-			}
-		})
+	return ln.Addr().String()
+}
+
+// runCPUPerRequest runs cfg at 5,000 req/s for b.N requests and reports
+// the process's CPU per request sent (cpu-µs/req); transport, when set, is
+// the transport the run must have used.
+func runCPUPerRequest(b *testing.B, cfg Config, transport string) {
+	const rate = 5000
+	cfg.Rate, cfg.Duration = rate, time.Duration(b.N)*time.Second/rate
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	st, err := Run(context.Background(), cfg, discardSink{})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if transport != "" && st.Transport != transport {
+		b.Fatalf("ran on %s", st.Transport)
+	}
+	if st.Sent > 0 {
+		b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(st.Sent), "cpu-µs/req")
 	}
 }
 
@@ -143,31 +160,11 @@ func benchSteps(templated bool) []Step {
 // for a templated step is to stay within 10 % of a fixed one's
 // (bench/driver-vs-vegeta.sh, mode templated, runs it side by side).
 func BenchmarkRunTemplated(b *testing.B) {
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(func() { _ = srv.Shutdown() })
+	addr := benchServer(b)
 	for _, templated := range []bool{false, true} {
 		b.Run(map[bool]string{false: "fixed", true: "templated"}[templated], func(b *testing.B) {
-			const rate = 5000
-			cfg := Config{Targets: map[string]string{"us": "http://" + ln.Addr().String()}, Rate: rate,
-				Duration: time.Duration(b.N) * time.Second / rate, Steps: benchSteps(templated)}
-			cpu0 := cpuTime(b)
-			b.ResetTimer()
-			st, err := Run(context.Background(), cfg, discardSink{})
-			b.StopTimer()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if st.Transport != TransportEventLoops {
-				b.Fatalf("ran on %s", st.Transport)
-			}
-			if st.Sent > 0 {
-				b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(st.Sent), "cpu-µs/req")
-			}
+			cfg := Config{Targets: map[string]string{"us": "http://" + addr}, Steps: benchSteps(templated)}
+			runCPUPerRequest(b, cfg, TransportEventLoops)
 		})
 	}
 }
