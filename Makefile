@@ -31,7 +31,7 @@ test: vet k6 test-extensions test-go check-terraform
 # bin/k6: k6 with slocheck's extension, for `slocheck run --engine k6`. Make
 # rebuilds it only when the extension or the slocheck code it imports changes,
 # and Go's build cache makes that rebuild quick (cold: about 3 minutes).
-K6_SOURCES := $(shell find extensions internal/results internal/chaos internal/exitcode -name '*.go' -not -name '*_test.go' 2>/dev/null) extensions/go.mod extensions/go.sum
+K6_SOURCES := $(shell find extensions results internal/chaos internal/exitcode -name '*.go' -not -name '*_test.go' 2>/dev/null) extensions/go.mod extensions/go.sum
 
 .PHONY: k6
 k6: bin/k6

@@ -16,7 +16,7 @@ import (
 
 	"github.com/slocheck/slocheck/bench/internal/loadstat"
 	"github.com/slocheck/slocheck/internal/driver"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 func main() {

@@ -32,7 +32,7 @@ import (
 
 	"github.com/slocheck/slocheck/extensions/internal/bridge"
 	"github.com/slocheck/slocheck/extensions/internal/control"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // ImportPath is the module's JavaScript import path.

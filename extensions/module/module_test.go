@@ -14,7 +14,7 @@ import (
 	"github.com/slocheck/slocheck/extensions/internal/bridge"
 	"github.com/slocheck/slocheck/extensions/module"
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // newRuntime is a k6 JS runtime with the module loaded as `slocheck`, the

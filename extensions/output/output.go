@@ -7,7 +7,7 @@
 // (client region and step from the client_region and step tags, kind from
 // status and error_code), each dropped iteration becomes dropped requests,
 // and the JS module's acknowledged writes and fault events become records of
-// their own. Outcomes go into the recorder of internal/results, which keeps
+// their own. Outcomes go into the recorder of results, which keeps
 // per-interval, per-client-region, per-step histograms and writes each
 // interval shortly after it ends, so the stream on disk is never more than an
 // interval behind and a crash loses at most the last one.
@@ -42,7 +42,7 @@ import (
 	k6output "go.k6.io/k6/output"
 
 	"github.com/slocheck/slocheck/extensions/internal/bridge"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Name is the output's name: `--out slocheck=PATH`.

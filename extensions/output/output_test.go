@@ -19,8 +19,8 @@ import (
 	k6output "go.k6.io/k6/output"
 
 	"github.com/slocheck/slocheck/extensions/internal/bridge"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)

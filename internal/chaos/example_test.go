@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // switchInjector is a fault that only says what it does.

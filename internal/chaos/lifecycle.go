@@ -7,7 +7,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // inject records f in the state file, then injects it. Whatever happens, f

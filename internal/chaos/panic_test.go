@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // panics collects what Options.OnPanic was told.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/exitcode"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Options configure a Runner.

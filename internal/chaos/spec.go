@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The injector kinds shipped with slocheck. Azure injectors add their own.

@@ -22,7 +22,7 @@ import (
 	"github.com/slocheck/slocheck/internal/chaos"
 	_ "github.com/slocheck/slocheck/internal/chaos/builtin"
 	"github.com/slocheck/slocheck/internal/chaos/execfault"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The child process: the test binary run again with childEnv set runs one

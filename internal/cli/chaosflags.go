@@ -15,7 +15,7 @@ import (
 	// Registers every shipped injector kind with chaos.Build (and so with
 	// chaos.HealDir), for all of this package's commands.
 	_ "github.com/slocheck/slocheck/internal/chaos/builtin"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // faultFlags describe one fault on the command line: the embedded platform's

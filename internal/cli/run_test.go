@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/cli"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // TestMain lets a test re-run this binary as slocheck itself, so that real

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/auth"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // rotating is a dynamic header whose value the test replaces mid-run, as a

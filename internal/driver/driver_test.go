@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // onGrid checks that every outcome's intended start lies on the schedule of a

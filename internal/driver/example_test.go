@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/driver"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // countSink counts outcomes by step and keeps the acknowledged orders.

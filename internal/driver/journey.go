@@ -7,7 +7,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/valyala/fasthttp"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The journey's state machine, one for both transports (worker.go and

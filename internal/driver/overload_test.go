@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // slowSink counts what it is told, keeping nothing, and takes sinkCost per

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // ownShop is a loopback shop with an API of its own: a login that sets a

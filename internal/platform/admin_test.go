@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 func TestAdminRejectsBadInput(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // WAN delays the tests use: far enough apart that a failover is plain in a

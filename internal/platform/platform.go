@@ -24,7 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 var discardLog = log.New(discardWriter{}, "", 0)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // TestLostWrites writes orders through the us edge (acknowledged by eastus),

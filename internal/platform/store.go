@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Order is one order as a region's store holds it.

@@ -22,8 +22,8 @@ import (
 	"github.com/slocheck/slocheck/internal/auth"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/report"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // secretMark is in every secret the auth tests hand out: the env value and

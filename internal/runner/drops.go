@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/driver"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 var _ driver.DropSink = (*sink)(nil)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/driver"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // A bulk drop reaches the stream as dropped requests of the intervals it

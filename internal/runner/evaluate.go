@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/slocheck/slocheck/internal/report"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Evaluated is a run directory's stream turned into its report.

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The front-door tests put HAProxy from Debian (`apt-get install haproxy`;

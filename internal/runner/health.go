@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // healthSampler writes the generator's own health (results.Health, DESIGN.md

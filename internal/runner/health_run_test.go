@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/exitcode"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // TestLateGeneratorIsInconclusive makes the generator late on purpose

@@ -3,7 +3,7 @@ package runner
 import (
 	"io"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // hooks let tests reach inside a run's goroutines (to panic or stall there).

@@ -16,8 +16,8 @@ import (
 
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // k6Binary is bin/k6 (or $SLOCHECK_K6); the test is skipped without it

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // k6Stream reads the stream k6's output is writing, while it writes it: the

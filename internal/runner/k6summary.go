@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // k6ThresholdsCrossed is k6's exit code when a threshold was crossed.

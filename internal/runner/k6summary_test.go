@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // legacySummary is the shape k6 v1.8.1 writes with --summary-export (its

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/exitcode"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // userScript is a k6 user's own script, written for plain k6: one

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // ownShop is a loopback shop with its own API (not the reference shop's):

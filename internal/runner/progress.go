@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // progress shows a long run's state: on a terminal a line rewritten in place

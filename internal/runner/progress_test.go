@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // TestProgressCountsAsTheFinalTable records known outcomes and checks that

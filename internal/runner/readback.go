@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The read-back of DESIGN.md §2 (RPO). From a fault's injection on, while the

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // benchLatency is the latency the benchmark's loopback store adds to every

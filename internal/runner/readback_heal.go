@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // afterHeal stops the readers (the heals did already, unless the run ended

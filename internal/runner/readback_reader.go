@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The read-back's parallelism.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // runWithPlatform runs s on the embedded platform and returns the result, the

@@ -13,8 +13,8 @@ import (
 
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // faulted is the embedded platform of a run, seen by the tests' hooks, which

@@ -25,8 +25,8 @@ import (
 	"github.com/slocheck/slocheck/internal/driver"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Options configure a run.

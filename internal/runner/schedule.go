@@ -7,8 +7,8 @@ import (
 	"github.com/slocheck/slocheck/internal/chaos"
 	_ "github.com/slocheck/slocheck/internal/chaos/builtin" // registers the injector kinds
 	"github.com/slocheck/slocheck/internal/exitcode"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // schedule turns the scenario's faults into the chaos runner's schedule,

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // sink takes the driver's outcomes into the recorder, keeps the acknowledged

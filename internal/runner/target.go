@@ -14,8 +14,8 @@ import (
 	"github.com/slocheck/slocheck/internal/auth"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
 )
 
 // target is where the traffic goes: the embedded platform or a deployment.

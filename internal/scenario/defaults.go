@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // defaulter is implemented by the types whose fields have defaults. The

@@ -4,8 +4,8 @@ import (
 	"math"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 // RateAt returns the planned request rate (requests per second) at t from

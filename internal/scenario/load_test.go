@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
 	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
 )
 
 func TestRateAt(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Engines.

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // hourRun is a one-hour, 1,000 req/s run: 2 client regions × 4 steps × 125

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/exitcode"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")

@@ -3,7 +3,7 @@ package slo
 import (
 	"strings"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // ThresholdScope is the scope prefix of a k6 threshold's objective:

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // fault summarises one fault and returns its deciding objectives: rto, rpo

@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The thresholds of the generator-health rule (see the package doc).

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // answeredIn is 60 s at 100 req/s, every request answered in latency, with a

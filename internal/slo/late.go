@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The thresholds of the generator-late rule (see the package doc,

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // tooSlow is, for lateRun's outcome, an answer with a success status after

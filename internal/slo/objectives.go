@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // QuantileName is the objective name of quantile q: "p99" for 0.99.

@@ -3,7 +3,7 @@ package slo
 import (
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The read-back phases of results.Readback.

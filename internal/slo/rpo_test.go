@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // rpoFault is injected at 20 s and healed at 45 s; lookback 10 s in the tests

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // spaced builds a run of seconds 1-second intervals in which each client

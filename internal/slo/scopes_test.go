@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // TestNoRowsForNoTraffic is the k6 script of issue 11: its traffic is

@@ -3,7 +3,7 @@ package slo
 import (
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // synth builds a results.Run request by request, as an engine would record

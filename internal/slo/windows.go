@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Window is the half-open time span [Start, End).

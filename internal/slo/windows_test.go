@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 func TestFaults(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // slowOrTimedOut is 60 s at 100 req/s in which every 40th request (2.5 %) is

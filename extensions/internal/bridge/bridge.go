@@ -21,7 +21,7 @@ import (
 
 	"go.k6.io/k6/metrics"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The custom metrics the JS module emits and the output reads. Both are

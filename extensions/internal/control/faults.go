@@ -13,7 +13,7 @@ import (
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/httphook"
 	"github.com/slocheck/slocheck/internal/chaos/platformfault"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // Spec is a fault a script asks for: a region of the embedded platform

@@ -13,7 +13,7 @@ import (
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/execfault"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 func newExec(t *testing.T, dir string, spec chaos.ExecSpec) *execfault.Exec {

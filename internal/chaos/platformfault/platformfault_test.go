@@ -16,7 +16,7 @@ import (
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/platformfault"
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // admin is a fake of the platform's admin API (DESIGN.md §4) with knobs: it

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/results"
+	"github.com/slocheck/slocheck/results"
 )
 
 // A recorder files outcomes; the reader gives them back per interval, also
