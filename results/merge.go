@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 )
 
 // Merge combines the streams of several generators of one run into the Run
@@ -20,28 +19,20 @@ import (
 // their starts must lie on one interval grid (give every generator the same
 // Header.Started). The inputs are not modified. The result has a trailer only
 // when every input has one.
+//
+// Merge checks nothing else: a Merger also refuses streams that claim the
+// same traffic and reconciles the fault events several processes reported.
 func Merge(runs ...*Run) (*Run, error) {
-	h, err := mergeHeaders(runs)
-	if err != nil {
-		return nil, err
+	if len(runs) == 0 {
+		return nil, errors.New("merge: no runs")
 	}
-	out := &Run{Header: h}
-	index := make(map[mergeKey]int)
+	m := &Merger{plain: true}
 	for _, r := range runs {
-		for i := range r.Intervals {
-			addMerged(out, index, &r.Intervals[i])
+		if err := m.Add("", r); err != nil {
+			return nil, err
 		}
-		out.Events = append(out.Events, r.Events...)
-		out.Failures = append(out.Failures, r.Failures...)
-		out.Writes = append(out.Writes, r.Writes...)
-		out.Readbacks = append(out.Readbacks, r.Readbacks...)
-		out.Health = append(out.Health, r.Health...)
-		out.Thresholds = append(out.Thresholds, r.Thresholds...)
 	}
-	sortRun(out)
-	out.Events = slices.CompactFunc(out.Events, sameEvent)
-	out.Trailer = mergeTrailers(runs)
-	return out, nil
+	return m.Run()
 }
 
 type mergeKey struct {
@@ -49,77 +40,75 @@ type mergeKey struct {
 	region, step string
 }
 
-func addMerged(out *Run, index map[mergeKey]int, iv *Interval) {
+// addMerged adds iv to the merged interval of its key. With own, iv's run
+// is the merge's alone (MergeDirs): an interval of a new key is taken as it
+// is, its histogram and map then added to, rather than copied.
+func addMerged(out *Run, index map[mergeKey]int, iv *Interval, own bool) {
 	key := mergeKey{iv.Start.UnixNano(), iv.ClientRegion, iv.Step}
 	if i, ok := index[key]; ok {
 		combine(&out.Intervals[i], iv)
 		return
 	}
 	index[key] = len(out.Intervals)
+	if own && iv.Latency == nil {
+		out.Intervals = append(out.Intervals, *iv)
+		return
+	}
 	c := Interval{Start: iv.Start, ClientRegion: iv.ClientRegion, Step: iv.Step}
 	combine(&c, iv)
 	out.Intervals = append(out.Intervals, c)
 }
 
-func mergeHeaders(runs []*Run) (Header, error) {
-	if len(runs) == 0 {
-		return Header{}, errors.New("merge: no runs")
-	}
-	for _, r := range runs {
-		if r == nil {
-			return Header{}, errors.New("merge: a nil run")
-		}
-	}
-	h := runs[0].Header
+// firstHeader is the merged header's start: a copy of h that owns its
+// slices and map.
+func firstHeader(h Header) Header {
 	h.Regions = slices.Clone(h.Regions)
 	h.ClientRegions = slices.Clone(h.ClientRegions)
 	h.Steps = slices.Clone(h.Steps)
 	h.Versions = maps.Clone(h.Versions)
-	gens := []string{}
-	for _, r := range runs {
-		o := r.Header
-		if err := compatible(&h, &o); err != nil {
-			return Header{}, fmt.Errorf("merge %s: %w", o.Generator, err)
-		}
-		if o.Started.Before(h.Started) {
-			h.Started = o.Started
-		}
-		h.Regions = union(h.Regions, o.Regions)
-		h.ClientRegions = union(h.ClientRegions, o.ClientRegions)
-		h.Steps = union(h.Steps, o.Steps)
-		for k, v := range o.Versions {
-			if _, ok := h.Versions[k]; !ok {
-				if h.Versions == nil {
-					h.Versions = map[string]string{}
-				}
-				h.Versions[k] = v
-			}
-		}
-		if o.Generator != "" && !slices.Contains(gens, o.Generator) {
-			gens = append(gens, o.Generator)
-		}
-	}
-	h.Generator = strings.Join(gens, ",")
-	return h, nil
+	h.Role, h.Segment, h.Merge = "", "", nil
+	return h
 }
 
-// compatible says why streams a and b cannot be one run's.
-func compatible(a, b *Header) error {
-	switch {
-	case a.Scenario != b.Scenario:
-		return fmt.Errorf("scenario %q is not %q", b.Scenario, a.Scenario)
-	case a.Engine != b.Engine:
-		return fmt.Errorf("engine %q is not %q", b.Engine, a.Engine)
-	case a.Target != b.Target:
-		return fmt.Errorf("target %q is not %q", b.Target, a.Target)
-	case a.Interval != b.Interval:
-		return fmt.Errorf("interval %v is not %v", b.Interval.Std(), a.Interval.Std())
-	case a.Targets != b.Targets:
-		return errors.New("targets differ")
-	case a.Interval <= 0 || b.Started.Sub(a.Started)%a.Interval.Std() != 0:
-		return fmt.Errorf("start %v is not on the interval grid of %v: give every generator the same start", b.Started, a.Started)
+// addHeader folds o into the merged header h: the earliest start, the union
+// of names and versions.
+func addHeader(h *Header, o *Header) {
+	if o.Started.Before(h.Started) {
+		h.Started = o.Started
 	}
-	return nil
+	h.Regions = union(h.Regions, o.Regions)
+	h.ClientRegions = union(h.ClientRegions, o.ClientRegions)
+	h.Steps = union(h.Steps, o.Steps)
+	h.WriteSteps = union(h.WriteSteps, o.WriteSteps)
+	for k, v := range o.Versions {
+		if _, ok := h.Versions[k]; !ok {
+			if h.Versions == nil {
+				h.Versions = map[string]string{}
+			}
+			h.Versions[k] = v
+		}
+	}
+}
+
+// compatible says why streams a and b cannot be one run's; refusal is false
+// when they cannot be added at all (another interval or grid), true when
+// they could, and only the user can say they belong together (--force).
+func compatible(a, b *Header) (err error, refusal bool) {
+	switch {
+	case a.Interval != b.Interval:
+		return fmt.Errorf("interval %v is not %v", b.Interval.Std(), a.Interval.Std()), false
+	case a.Interval <= 0 || b.Started.Sub(a.Started)%a.Interval.Std() != 0:
+		return fmt.Errorf("start %v is not on the interval grid of %v: give every generator the same start (--start-at)", b.Started, a.Started), false
+	case a.Scenario != b.Scenario:
+		return fmt.Errorf("scenario %q is not %q: streams of different scenarios are not one run", b.Scenario, a.Scenario), true
+	case a.Engine != b.Engine:
+		return fmt.Errorf("engine %q is not %q", b.Engine, a.Engine), true
+	case a.Target != b.Target:
+		return fmt.Errorf("target %q is not %q", b.Target, a.Target), true
+	case a.Targets != b.Targets:
+		return errors.New("targets differ: the streams would be judged against different objectives"), true
+	}
+	return nil, false
 }
 
 func union(a, b []string) []string {
@@ -129,23 +118,6 @@ func union(a, b []string) []string {
 		}
 	}
 	return a
-}
-
-func mergeTrailers(runs []*Run) *Trailer {
-	var t Trailer
-	for _, r := range runs {
-		if r.Trailer == nil {
-			return nil
-		}
-		if r.Trailer.Ended.After(t.Ended) {
-			t.Ended = r.Trailer.Ended
-		}
-		t.Requests += r.Trailer.Requests
-		if t.Reason == "" || t.Reason == "completed" {
-			t.Reason = r.Trailer.Reason
-		}
-	}
-	return &t
 }
 
 // combine adds src into dst, which owns its map and histogram afterwards:

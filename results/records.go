@@ -131,7 +131,24 @@ type Header struct {
 	WriteSteps    []string          `json:"write_steps,omitempty"` // the steps whose success is an acknowledged write (an order)
 	Targets       Targets           `json:"targets"`
 	Versions      map[string]string `json:"versions,omitempty"`
+	// Role is what the process that wrote the stream did when several
+	// share a run (`run --role`): RoleGenerator, RoleConductor, or "" for
+	// both (one process sends the load and injects the faults).
+	Role string `json:"role,omitempty"`
+	// Segment is the share of each of ClientRegions' arrivals this stream
+	// holds, in k6's execution-segment notation ("1/2:1"; "" the whole):
+	// see Segment.
+	Segment string `json:"segment,omitempty"`
+	// Merge is set on a stream made by merging others (Merger): what was
+	// merged and the clock tolerance the fault events were reconciled in.
+	Merge *MergeInfo `json:"merge,omitempty"`
 }
+
+// The roles of a process in a run shared by several (Header.Role).
+const (
+	RoleGenerator = "generator" // load only: sends the traffic of its client regions, injects nothing
+	RoleConductor = "conductor" // faults only: runs the fault schedule, sends no load
+)
 
 // Targets are the objectives' targets and the parameters the definitions
 // need (DESIGN.md §2). Zero values mean the defaults of DefaultTargets.
