@@ -71,49 +71,56 @@ func (m *Merger) occurrences(stream string) map[string][]occurrence {
 
 // reconcileOne makes one fault of the reports of one occurrence.
 func (m *Merger) reconcileOne(name string, reports []occurrence) MergedFault {
-	first := reports[0].injected
 	mf := MergedFault{Name: name}
-	var lastInj, firstHeal time.Time
+	var inj, heal span
+	first := reports[0].injected
 	for _, o := range reports {
 		mf.Sources = append(mf.Sources, o.stream)
 		if o.injected.Time.Before(first.Time) {
 			first = o.injected
 		}
-		lastInj = latest(lastInj, o.injected.Time)
-		if !o.healed.IsZero() {
-			mf.Healed = latest(mf.Healed, o.healed)
-			if firstHeal.IsZero() || o.healed.Before(firstHeal) {
-				firstHeal = o.healed
-			}
-		}
+		inj.add(o.injected.Time, o.stream)
+		heal.add(o.healed, o.stream)
 	}
-	mf.Injected = first.Time
-	mf.InjectedSpread = Duration(lastInj.Sub(first.Time))
-	if !mf.Healed.IsZero() {
-		mf.HealedSpread = Duration(mf.Healed.Sub(firstHeal))
-	}
+	mf.Injected, mf.Healed = first.Time, heal.last
+	mf.InjectedSpread, mf.HealedSpread = Duration(inj.width()), Duration(heal.width())
 	m.out.Events = append(m.out.Events, first)
 	if !mf.Healed.IsZero() {
 		m.out.Events = append(m.out.Events, Event{Time: mf.Healed, Kind: EventFaultHealed, Fault: name,
 			Injector: first.Injector, Target: first.Target, Mode: first.Mode})
 	}
-	tol := m.opts.ClockTolerance
-	for _, spread := range []struct {
+	for _, s := range []struct {
 		what string
-		d    Duration
-	}{{"injected", mf.InjectedSpread}, {"healed", mf.HealedSpread}} {
-		if spread.d.Std() > tol {
-			m.refusals = append(m.refusals, fmt.Errorf("%w: fault %s was %s at instants %v apart across %v, more than the clock tolerance %v: "+
+		sp   span
+	}{{"injected", inj}, {"healed", heal}} {
+		if s.sp.width() > m.opts.ClockTolerance {
+			m.refusals = append(m.refusals, fmt.Errorf("%w: fault %s was %s at %s by %s and at %s by %s, %v apart, more than the clock tolerance %v: "+
 				"sync the clocks of these processes (NTP), give them one --start-at, or raise --clock-tolerance",
-				ErrClocksApart, name, spread.what, spread.d.Std(), mf.Sources, tol))
+				ErrClocksApart, name, s.what, s.sp.first.Format(timeMs), s.sp.firstBy, s.sp.last.Format(timeMs), s.sp.lastBy,
+				s.sp.width(), m.opts.ClockTolerance))
 		}
 	}
 	return mf
 }
 
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+const timeMs = "15:04:05.000"
+
+// span is the earliest and latest of the instants the streams reported.
+type span struct {
+	first, last     time.Time
+	firstBy, lastBy string
 }
+
+func (s *span) add(t time.Time, by string) {
+	if t.IsZero() {
+		return
+	}
+	if s.first.IsZero() || t.Before(s.first) {
+		s.first, s.firstBy = t, by
+	}
+	if t.After(s.last) || s.last.IsZero() {
+		s.last, s.lastBy = t, by
+	}
+}
+
+func (s *span) width() time.Duration { return s.last.Sub(s.first) }

@@ -144,6 +144,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, thresholdObjectives(run.Thresholds)...)
 	fillReasons(r.Objectives)
 	r.Notes = append(e.notes(), e.healthNotes()...)
+	r.Merge, r.Notes = run.Header.Merge, append(r.Notes, mergeNotes(run.Header.Merge)...)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	r.ExitCode = e.processExit(r.ExitCode)
 	return r

@@ -3,7 +3,11 @@
 
 package slo
 
-import "time"
+import (
+	"time"
+
+	"github.com/slocheck/slocheck/results"
+)
 
 // Schema is report.json's schema name. Fields may be added; none is renamed or
 // dropped without a new schema version.
@@ -43,6 +47,10 @@ type Report struct {
 	Timeline       []Point                  `json:"timeline,omitempty"` // per interval and client region, for charts and CSV
 	Complete       bool                     `json:"complete"`           // the stream had its trailer
 	Notes          []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
+	// Merge says how the run was merged from several processes' streams
+	// (`slocheck merge`): which, and the clock tolerance their fault events
+	// were reconciled within. Absent for a run one process recorded.
+	Merge *results.MergeInfo `json:"merge,omitempty"`
 	Verdict        Verdict                  `json:"verdict"`
 	ExitCode       int                      `json:"exit_code"`
 }
