@@ -50,9 +50,9 @@ type Report struct {
 	// Merge says how the run was merged from several processes' streams
 	// (`slocheck merge`): which, and the clock tolerance their fault events
 	// were reconciled within. Absent for a run one process recorded.
-	Merge *results.MergeInfo `json:"merge,omitempty"`
-	Verdict        Verdict                  `json:"verdict"`
-	ExitCode       int                      `json:"exit_code"`
+	Merge    *results.MergeInfo `json:"merge,omitempty"`
+	Verdict  Verdict            `json:"verdict"`
+	ExitCode int                `json:"exit_code"`
 }
 
 // Objective is one objective's figure, interval and verdict.
