@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/auth"
+	"github.com/slocheck/slocheck/results"
 )
 
 // The journey steps the driver knows, with the request each one sends.
@@ -136,6 +137,17 @@ type Config struct {
 	// by default).
 	NoCookies bool
 
+	// Start, when set, is the instant the schedule counts from (every
+	// process of a run shared by several the same --start-at); zero means
+	// when Run starts.
+	Start time.Time
+	// Segments, when not nil, make this run one generator of several: it
+	// sends only the arrivals of the client regions it lists, and of those
+	// only the ones whose position falls in the region's segment (see
+	// segment.go); the others are neither sent nor recorded. Targets keeps
+	// every client region, so that every process draws the same regions.
+	Segments map[string]results.Segment
+
 	// HoldSends holds every send back by this long after it is due: a
 	// drill and test knob that makes the generator late on purpose, so that
 	// generator health (send lag) can be shown to reach the verdicts.
@@ -216,6 +228,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, validateSizes(c)...)
 	errs = append(errs, validateSteps(c)...)
 	errs = append(errs, validateJourneys(c.Journeys, c.withDefaults().Steps)...)
+	errs = append(errs, validateSegments(c)...)
 	return errs
 }
 

@@ -88,18 +88,20 @@ type journey struct {
 
 // runner is one Run's shared state.
 type runner struct {
-	cfg      Config
-	sink     Sink
-	drops    DropSink // sink, when it takes bulk drops
-	regions  []*region
-	journeys []journey
-	pickReg  picker
-	pickJour picker
-	pacer    *pacer
-	steps    []cstep // the steps journeys name, compiled
-	nvars    int     // variable slots (values extracted)
-	perArr   float64 // mean steps per arrival
-	seed     uint64
+	cfg       Config
+	sink      Sink
+	drops     DropSink // sink, when it takes bulk drops
+	regions   []*region
+	journeys  []journey
+	pickReg   picker
+	pickJour  picker
+	pacer     *pacer
+	steps     []cstep // the steps journeys name, compiled
+	nvars     int     // variable slots (values extracted)
+	perArr    float64 // mean steps per arrival
+	seed      uint64
+	segs      []segShare // Config.Segments by region; nil: every arrival (segment.go)
+	keptTotal float64    // the expected share of the arrivals that are this run's
 
 	start      time.Time
 	jobs       chan arrival
@@ -117,6 +119,7 @@ type runner struct {
 	servedBy   []byte // response header naming the serving region
 
 	arrivals, dropped, bulk uint64 // dispatcher-owned
+	others                  uint64 // arrivals another generator sends (segment.go)
 	scratch                 results.Outcome
 }
 
@@ -135,6 +138,7 @@ func newRunner(cfg Config, sink Sink) (*runner, error) {
 	r.perArr = r.initJourneys()
 	r.pacer = r.newPacer()
 	r.seed = uint64(cfg.Seed)
+	r.initSegments()
 	r.jobs = make(chan arrival, cfg.MaxWorkers)
 	return r, nil
 }
@@ -190,7 +194,7 @@ func (r *runner) run(ctx context.Context) Stats {
 	if st, ok := r.runEvloops(ctx); ok {
 		return st
 	}
-	r.start = time.Now()
+	r.start = r.cfg.startTime()
 	end := r.paceSafe(ctx)
 	close(r.jobs)
 	r.wg.Wait()
@@ -222,6 +226,11 @@ func (r *runner) pace(ctx context.Context) time.Duration {
 		off, ok := r.pacer.next()
 		if !ok {
 			return r.pacer.length()
+		}
+		if !r.mine(r.arrivals) { // another generator's (segment.go)
+			r.arrivals++
+			r.others++
+			continue
 		}
 		now := time.Since(r.start)
 		if r.overdue(off, now) && !r.stopped.Load() {
@@ -347,7 +356,7 @@ func (r *runner) dropArrival(out *results.Outcome, a arrival) uint64 {
 }
 
 func (r *runner) stats(end time.Duration) Stats {
-	st := Stats{Arrivals: r.arrivals, Dropped: r.dropped, BulkDropped: r.bulk, Workers: len(r.workers)}
+	st := Stats{Arrivals: r.arrivals - r.others, Dropped: r.dropped, BulkDropped: r.bulk, Workers: len(r.workers)}
 	var last time.Duration
 	for _, w := range r.workers {
 		w.addTo(&st, &last)

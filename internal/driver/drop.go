@@ -40,7 +40,7 @@ func (r *runner) overdue(due, now time.Duration) bool { return now-due > r.cfg.T
 // remainder, so the counts add up to k): one accounting step per batch, not
 // per arrival.
 func (r *runner) bulkDrop(k uint64, from, to time.Duration) uint64 {
-	if k == 0 {
+	if k = r.keptOf(k); k == 0 {
 		return 0
 	}
 	var dropped uint64
@@ -72,7 +72,7 @@ func (r *runner) split(k uint64) []share {
 	left := k
 	for rg := range r.regions {
 		for j := range r.journeys {
-			exact := float64(k) * r.pickReg.share(rg) * r.pickJour.share(j)
+			exact := float64(k) * r.regionShare(rg) * r.pickJour.share(j)
 			if exact <= 0 {
 				continue // no weight: none of its arrivals
 			}

@@ -114,7 +114,7 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 		loops = append(loops, l)
 	}
 
-	r.start = time.Now()
+	r.start = r.cfg.startTime()
 	r.onCancel = func() {
 		for _, l := range loops {
 			l.wakeUp()
@@ -273,7 +273,7 @@ func (l *evloop) take() {
 		}
 		n := l.n
 		l.n++
-		if n%l.of == l.id {
+		if n%l.of == l.id && l.r.mine(n) {
 			l.upcoming, l.hasNext = l.r.newArrival(n, off), true
 			return
 		}
