@@ -26,6 +26,7 @@ type runFlags struct {
 	k6                string
 	inconclusiveFails bool
 	quiet             bool
+	roles             roleFlags // roles.go
 }
 
 func newRunCmd(stdio IO) *cobra.Command {
@@ -59,7 +60,16 @@ healed, partial results kept).`,
     --inject-cmd './disable-origin.sh eastus' --heal-cmd './enable-origin.sh eastus'
 
   # Release gate: fail the pipeline when 99.99 % cannot be decided either
-  slocheck run --scenario release-gate --target "$FRONTDOOR_URL" --inconclusive-fails --quiet`,
+  slocheck run --scenario release-gate --target "$FRONTDOOR_URL" --inconclusive-fails --quiet
+
+  # One run from several processes: two generators share eastus, a third sends
+  # westeurope, a conductor injects the faults; then 'slocheck merge' judges once
+  AT=$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)
+  slocheck run --scenario shared.yaml --role generator --client-region eastus --segment 0:1/2 --start-at $AT --out g1 &
+  slocheck run --scenario shared.yaml --role generator --client-region eastus --segment 1/2:1 --start-at $AT --out g2 &
+  slocheck run --scenario shared.yaml --role generator --client-region westeurope --start-at $AT --out g3 &
+  slocheck run --scenario shared.yaml --role conductor --start-at $AT --out conductor; wait
+  slocheck merge g1 g2 g3 conductor --out merged`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, stdio, &f) },
 	}
@@ -80,10 +90,15 @@ healed, partial results kept).`,
 	fl.StringVar(&f.out, "out", "", "run directory (default reports/<UTC timestamp>)")
 	fl.BoolVar(&f.inconclusiveFails, "inconclusive-fails", false, "exit 98 when an objective is INCONCLUSIVE")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress, only the final table")
+	addRoleFlags(fl, &f.roles)
 	return cmd
 }
 
 func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
+	role, err := f.roles.parse(cmd.Flags())
+	if err != nil {
+		return err
+	}
 	s, err := openScenario(f.scenario, cmd.Flags())
 	if err != nil {
 		return err
@@ -98,6 +113,7 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		InconclusiveFails: f.inconclusiveFails || s.Objectives.InconclusiveFails,
 		Version:           versionString(),
 		K6:                f.k6,
+		Role:              role,
 	}
 	// Warnings first, quiet or not: a run that cannot decide should say why
 	// before it starts, not only in `slocheck validate`.
@@ -114,6 +130,14 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 	var rep *slo.Report
 	if res != nil && res.Eval != nil {
 		rep = res.Eval.Report
+	}
+	if rep != nil && role.Name != "" {
+		// One process's part of the run: its verdict is not the run's
+		// (`slocheck merge` judges once); only the rig's errors count.
+		part := *rep
+		part.ExitCode = 0
+		rep = &part
+		fmt.Fprintf(stdio.Err, "role %s: this stream is one part of the run; judge the run with `slocheck merge` of every part\n", role.Name)
 	}
 	return finishRun(stdio, rep, err, f.out)
 }

@@ -40,6 +40,7 @@ type Options struct {
 	Formats           []string            // report formats; nil means report.DefaultFormats
 	Version           string              // slocheck's version, for the stream header
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
+	Role              Role                // this process's part in a run shared by several (roles.go); zero: all of it
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
 	k6Args     []string                 // tests: more `k6 run` arguments (another --out)
@@ -67,7 +68,13 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if s.Engine != scenario.EngineGo && s.Engine != scenario.EngineK6 {
 		return nil, exitcode.New(exitcode.Usage, fmt.Errorf("engine %q: want go or k6", s.Engine), "slocheck run --engine go")
 	}
+	if err := o.Role.check(s); err != nil {
+		return nil, err
+	}
 	if s.Engine == scenario.EngineK6 {
+		if o.Role.shared() {
+			return nil, exitcode.New(exitcode.Usage, errors.New("--role and --start-at need engine go: k6 runners share a run through --out slocheck and `slocheck merge`"), "")
+		}
 		if _, err := FindK6(o.K6); err != nil { // before the platform starts
 			return nil, err
 		}
@@ -117,16 +124,21 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 
 // execute records traffic and faults into the run directory's stream.
 func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, res *Result) (err error) {
+	start, err := o.Role.waitStart(ctx) // now, or the shared --start-at
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(filepath.Join(o.OutDir, results.FileName))
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("create results stream: %w", err), "")
 	}
 	defer f.Close()
-	start := time.Now()
 	h := header(s, tgt, start, o.Version)
+	o.Role.header(&h)
 	h.Targets.InconclusiveFails = o.InconclusiveFails
 	dcfg := driverConfig(s, tgt, o)
 	tr := newTraffic(ctx, dcfg, start, o)
+	tr.load = o.Role.load()
 	defer tr.stop()
 	hk := o.hooks
 	if hk == nil {
@@ -146,19 +158,21 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
 	prog.onPanic = tr.g.handler("the progress printer")
 	stopWatching := sync.OnceFunc(func() { prog.stop(); hs.stop() })
-	sched, err := schedule(s, tgt, rb, chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log})
+	sched, err := o.Role.schedule(s, tgt, rb, chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log})
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
 	cr, err := chaos.NewRunner(sched, chaos.Options{
-		RunDir: o.OutDir,
+		RunDir: o.Role.stateDir(o.OutDir),
 		Env:    chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
 		Emit: func(e results.Event) {
 			if hk.emit != nil {
 				hk.emit(e)
 			}
-			rec.RecordEvent(e)
+			if o.Role.records(e) {
+				rec.RecordEvent(e)
+			}
 			prog.event(e)
 		},
 		FailureRatio: sk.failureRatio,
@@ -246,6 +260,7 @@ func driverConfig(s *scenario.Scenario, tgt *target, o Options) driver.Config {
 		NoCookies:      !s.Load.Cookies,
 	}
 	o.creds.apply(&c)
+	o.Role.driver(&c, s)
 	for _, st := range s.Load.Ramp {
 		c.Stages = append(c.Stages, driver.Stage{Duration: st.Duration, Rate: st.Rate})
 	}

@@ -38,6 +38,8 @@ type traffic struct {
 	deadline time.Time     // the watchdog's
 	bound    string        // how the deadline was reckoned, for its message
 	grace    time.Duration // after a stop, for the driver to return
+	// load sends the traffic: driver.Run, or for a conductor nothing (Role.load).
+	load func(context.Context, driver.Config, driver.Sink) (driver.Stats, error)
 }
 
 type driven struct {
@@ -114,7 +116,7 @@ func drive(ctx context.Context, t *traffic, cfg driver.Config, sk *sink, cr *cha
 		d := driven{err: errors.New("the driver panicked")}
 		defer func() { driverDone <- d }()
 		defer t.g.recover("the driver")
-		d.stats, d.err = driver.Run(t.ctx, cfg, sk)
+		d.stats, d.err = t.load(t.ctx, cfg, sk)
 	}()
 	d, chaosErr := t.await(driverDone, chaosDone)
 	switch {
@@ -146,5 +148,6 @@ func newTraffic(ctx context.Context, cfg driver.Config, start time.Time, o Optio
 		deadline: start.Add(bound + slack),
 		bound:    fmt.Sprintf("%s: the schedule and its longest journey, %s, and %s of slack", bound+slack, bound, slack),
 		grace:    timeout + stopGrace,
+		load:     driver.Run,
 	}
 }
