@@ -33,7 +33,9 @@ type Role struct {
 }
 
 // shared reports whether the process is one of several (a role or a shared start).
-func (r Role) shared() bool { return r.Name != "" || !r.StartAt.IsZero() || len(r.ClientRegions) > 0 || !r.Segment.Whole() }
+func (r Role) shared() bool {
+	return r.Name != "" || !r.StartAt.IsZero() || len(r.ClientRegions) > 0 || !r.Segment.Whole()
+}
 
 // maxStartLate is how far in the past --start-at may be when the process
 // gets there: later, it has missed its share of the start and says so.
