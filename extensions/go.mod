@@ -106,4 +106,3 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-replace github.com/slocheck/slocheck => ../

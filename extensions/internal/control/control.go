@@ -1,10 +1,10 @@
 // Package control is the plain Go logic under the JS module k6/x/slocheck:
 // where the traffic goes (the edges slocheck put in the environment), which
 // client region a VU plays, and fault control for scripts that drive their own
-// chaos. Faults are injected and healed by the project's own injectors
-// (internal/chaos/platformfault against the embedded platform's admin API,
-// internal/chaos/httphook for any HTTP hook), so a fault from a script behaves
-// exactly like one from a scenario file.
+// chaos. Faults are injected and healed through contracts, never through
+// slocheck's internal packages: the embedded platform's admin API (package
+// adminapi) or an HTTP hook of the script's own (inject.go), so this module
+// builds from a published slocheck.
 package control
 
 import (

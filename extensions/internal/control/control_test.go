@@ -2,8 +2,6 @@ package control
 
 import (
 	"testing"
-
-	"github.com/slocheck/slocheck/internal/chaos"
 )
 
 func TestRegionOfSegment(t *testing.T) {
@@ -43,15 +41,21 @@ func TestSpecs(t *testing.T) {
 		t.Error("a misspelt field was accepted")
 	}
 	f := NewFaults("")
-	if _, err := f.chaosSpec(Spec{Region: "eastus", Mode: "down"}); err == nil {
+	if _, _, err := f.injector(Spec{Region: "eastus", Mode: "down"}); err == nil {
 		t.Error("a platform fault without an admin API was accepted")
 	}
-	s, err := f.chaosSpec(Spec{Name: "origin", Region: "eastus", Hook: &Hook{InjectURL: "http://h/in", HealURL: "http://h/out"}})
-	if err != nil || s.Kind != chaos.KindHTTP || s.HTTP.HealURL != "http://h/out" || s.Target != "eastus" {
+	s, inj, err := f.injector(Spec{Region: "eastus", Hook: &Hook{InjectURL: "http://h/in", HealURL: "http://h/out"}})
+	if h, ok := inj.(*hookFault); err != nil || !ok || h.h.HealURL != "http://h/out" || s.Name != "hook" {
 		t.Errorf("hook spec %+v, %v", s, err)
 	}
-	s, err = NewFaults("http://admin").chaosSpec(Spec{Region: "eastus", Mode: "errors", Ratio: 0.5})
-	if err != nil || s.Kind != chaos.KindPlatform || s.Name != "eastus-errors" || s.Platform.Admin != "http://admin" || s.Platform.Ratio != 0.5 {
+	if _, _, err := f.injector(Spec{Hook: &Hook{InjectURL: "h/in", HealURL: "http://h/out"}}); err == nil {
+		t.Error("a relative hook URL was accepted")
+	}
+	s, inj, err = NewFaults("http://admin").injector(Spec{Region: "eastus", Mode: "errors", Ratio: 0.5})
+	if p, ok := inj.(*platformFault); err != nil || !ok || s.Name != "eastus-errors" || p.fault.Ratio != 0.5 || p.client.Endpoint("/x") != "http://admin/x" {
 		t.Errorf("platform spec %+v, %v", s, err)
+	}
+	if _, _, err := NewFaults("http://admin").injector(Spec{Region: "eastus", Mode: "sideways"}); err == nil {
+		t.Error("an unknown mode was accepted")
 	}
 }

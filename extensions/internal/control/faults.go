@@ -10,9 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/chaos/httphook"
-	"github.com/slocheck/slocheck/internal/chaos/platformfault"
+	"github.com/slocheck/slocheck/adminapi"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -61,9 +59,11 @@ type Faults struct {
 	active map[string]activeFault
 }
 
+// activeFault is an injected fault: its spec (with its name and defaults)
+// and the injector that heals it.
 type activeFault struct {
-	inj  chaos.Injector
-	spec chaos.Spec
+	inj  injector
+	spec Spec
 }
 
 // NewFaults returns fault control with admin as the default admin API.
@@ -75,25 +75,17 @@ func NewFaults(admin string) *Faults {
 // (Time is the exact injection instant as the target reports it). Injecting
 // a name that is already active injects again (idempotent on the target).
 func (f *Faults) Inject(ctx context.Context, s Spec) (results.Event, error) {
-	spec, err := f.chaosSpec(s)
+	spec, inj, err := f.injector(s)
 	if err != nil {
 		return results.Event{}, err
 	}
-	inj, err := chaos.Build(spec, chaos.Env{Getenv: f.getenv})
-	if err != nil {
-		return results.Event{}, err
-	}
-	fault, err := inj.Inject(ctx)
+	at, err := inj.inject(ctx)
 	if err != nil {
 		return results.Event{}, fmt.Errorf("inject %s: %w", spec.Name, err)
 	}
 	f.mu.Lock()
 	f.active[spec.Name] = activeFault{inj: inj, spec: spec}
 	f.mu.Unlock()
-	at := fault.Injected
-	if at.IsZero() {
-		at = fault.Issued
-	}
 	return event(results.EventFaultInjected, at, spec), nil
 }
 
@@ -107,7 +99,7 @@ func (f *Faults) Heal(ctx context.Context, name string) (results.Event, error) {
 	if !ok {
 		return results.Event{}, fmt.Errorf("heal %q: no such active fault (active: %v)", name, f.Active())
 	}
-	if err := a.inj.Heal(ctx); err != nil {
+	if err := a.inj.heal(ctx); err != nil {
 		return results.Event{}, fmt.Errorf("heal %s: %w", name, err)
 	}
 	f.mu.Lock()
@@ -148,7 +140,7 @@ func (f *Faults) State(ctx context.Context, admin string) (json.RawMessage, erro
 	if admin == "" {
 		admin = f.admin
 	}
-	c, err := platformfault.NewClient(admin, "", f.getenv, 0)
+	c, err := adminapi.NewClient(admin, "", 0)
 	if err != nil {
 		return nil, fmt.Errorf("platform state: %w (set %s)", err, EnvAdmin)
 	}
@@ -156,40 +148,11 @@ func (f *Faults) State(ctx context.Context, admin string) (json.RawMessage, erro
 	return raw, err
 }
 
-// chaosSpec turns a script's spec into the chaos package's.
-func (f *Faults) chaosSpec(s Spec) (chaos.Spec, error) {
-	if s.Hook != nil {
-		h := s.Hook
-		name := s.Name
-		if name == "" {
-			name = "hook"
-		}
-		return chaos.Spec{Kind: chaos.KindHTTP, Name: name, Target: s.Region, Mode: s.Mode, HTTP: &chaos.HTTPSpec{
-			InjectURL: h.InjectURL, InjectMethod: h.InjectMethod, InjectBody: h.InjectBody,
-			HealURL: h.HealURL, HealMethod: h.HealMethod, HealBody: h.HealBody, Headers: h.Headers,
-		}}, nil
+func event(kind results.EventKind, at time.Time, spec Spec) results.Event {
+	injector, target := "platform", spec.Region
+	if spec.Hook != nil {
+		injector = "http"
 	}
-	admin := s.Admin
-	if admin == "" {
-		admin = f.admin
-	}
-	if admin == "" {
-		return chaos.Spec{}, fmt.Errorf("fault spec: no admin API (set %s or the spec's admin) and no hook", EnvAdmin)
-	}
-	name := s.Name
-	if name == "" {
-		name = s.Region + "-" + s.Mode
-	}
-	return chaos.Spec{Kind: chaos.KindPlatform, Name: name, Target: s.Region, Mode: s.Mode, Platform: &chaos.PlatformSpec{
-		Admin: admin, Region: s.Region, Mode: s.Mode, Ratio: s.Ratio, LatencyMS: s.LatencyMS,
-	}}, nil
-}
-
-func event(kind results.EventKind, at time.Time, spec chaos.Spec) results.Event {
-	target, mode := spec.Labels()
-	return results.Event{Time: at, Kind: kind, Fault: spec.Name, Injector: spec.Kind, Target: target, Mode: mode,
+	return results.Event{Time: at, Kind: kind, Fault: spec.Name, Injector: injector, Target: target, Mode: spec.Mode,
 		Detail: "from the k6 script"}
 }
-
-// The injectors this package builds register themselves with chaos.
-var _ = []chaos.Injector{(*platformfault.Platform)(nil), (*httphook.Hook)(nil)}
