@@ -47,3 +47,48 @@ func ExampleRecorder() {
 	// 1 100 1 98.047ms completed
 	// true true 1
 }
+
+// Two generators share eastus's traffic by segment and a conductor injects
+// the fault; each process wrote its own stream. The Merger adds their
+// histograms and reconciles the fault both the conductor and a generator
+// reported (their clocks 20 ms apart, inside the tolerance) into one.
+func ExampleMerger() {
+	start := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	part := func(name, segment string, latency time.Duration, events ...results.Event) *results.Run {
+		h := results.Header{Scenario: "demo", Engine: "go", Target: "embedded", Started: start, Interval: results.Duration(time.Second),
+			ClientRegions: []string{"eastus"}, Steps: []string{"cart"}, Role: results.RoleGenerator, Segment: segment, Generator: name}
+		iv := results.Interval{Start: start, ClientRegion: "eastus", Step: "cart", Packed: results.NewPackedLatencyHistogram()}
+		iv.Counts[results.ErrNone] = 100
+		_ = iv.Packed.RecordValues(results.LatencyValue(latency), 100)
+		return &results.Run{Header: h, Intervals: []results.Interval{iv}, Events: events}
+	}
+	injected := results.Event{Time: start.Add(400 * time.Millisecond), Kind: results.EventFaultInjected, Fault: "eastus-down"}
+	seen := injected
+	seen.Time = seen.Time.Add(20 * time.Millisecond)
+	conductor := &results.Run{Header: results.Header{Scenario: "demo", Engine: "go", Target: "embedded", Started: start,
+		Interval: results.Duration(time.Second), Role: results.RoleConductor}, Events: []results.Event{injected}}
+
+	m := results.NewMerger(results.MergeOptions{ClockTolerance: 50 * time.Millisecond})
+	for _, r := range []*results.Run{part("g1", "0:1/2", 20*time.Millisecond, seen), part("g2", "1/2:1", 90*time.Millisecond), conductor} {
+		if err := m.Add("", r); err != nil {
+			panic(err)
+		}
+	}
+	run, err := m.Run()
+	if err != nil {
+		panic(err)
+	}
+	h := run.LatencyHistogram(nil)
+	f := run.Header.Merge.Faults[0]
+	fmt.Println(h.TotalCount(), results.LatencyDuration(h.ValueAtQuantile(99)), len(run.Events), f.Sources, f.InjectedSpread.Std())
+
+	// The same share twice is refused: it would count eastus's traffic twice.
+	m = results.NewMerger(results.MergeOptions{})
+	_ = m.Add("", part("g1", "0:1/2", 20*time.Millisecond))
+	_ = m.Add("", part("g3", "1/4:3/4", 20*time.Millisecond))
+	_, err = m.Run()
+	fmt.Println(errors.Is(err, results.ErrSegmentOverlap))
+	// Output:
+	// 200 90.047ms 1 [g1 stream 3] 20ms
+	// true
+}

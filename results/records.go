@@ -1,29 +1,7 @@
-// Package results is the results stream of DESIGN.md §3: the one record format
-// that both engines write and every report is rebuilt from.
-//
 // This file holds the records as Go values (the contract between the engines,
-// the chaos runner, internal/slo and the encoder). The encoding, the writer,
-// the reader and merge live beside it.
-//
-// Writing: an engine's workers share one Recorder (NewRecorder). Record files
-// each outcome under its client region, step and interval (keyed by the
-// intended start) in striped cells with dense HDR histograms, with no
-// allocation; a ticker writes each interval once it has ended, so a crash
-// loses at most the last interval. Reading: Read and ReadFile return a Run
-// (histograms packed: about 1 KB each instead of 188 KB dense), also from a
-// stream cut by a crash (with a *TruncatedError). Merge adds the streams of
-// several generators into the Run one generator would have written.
-//
-// The encoding (docs/results-stream.md): a magic and version, then records
-// framed as kind, varint length, payload and CRC-32C; names go through a
-// string table; times are nanosecond offsets; histograms are their populated
-// buckets as value deltas and counts in varints. Measured on the reference
-// hour (3.6 M requests, 2 client regions × 4 steps, 1 s intervals): 7.9 MB,
-// read in 0.21–0.30 s of CPU. JSON lines with HdrHistogram's standard V2
-// histograms (zlib, base64) took 14.1 MB for the intervals alone and 1.14 s
-// of CPU to read: one V2 histogram takes 47–80 µs to decode against 10 µs
-// here, and an hour holds 28,800 of them. Recording costs 87–97 ns of CPU per
-// outcome (10–11.5 million a second per core).
+// the chaos runner, internal/slo and the encoder); the package documentation
+// is in doc.go.
+
 package results
 
 import (
