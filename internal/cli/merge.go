@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,6 +25,7 @@ type mergeFlags struct {
 	tolerance         time.Duration
 	force             bool
 	inconclusiveFails bool
+	wait              time.Duration
 }
 
 func newMergeCmd(stdio IO) *cobra.Command {
@@ -52,7 +54,7 @@ refusal as a note in the report. Exit codes as for run; 2 when merge refuses.`,
   # Every run directory under out/, JUnit and HTML only, a wider clock tolerance
   slocheck merge out/*/ --out merged --format junit,html --clock-tolerance 250ms`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(stdio, args, &f) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), stdio, args, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "run directory to write the merged stream and its reports into (required)")
@@ -60,11 +62,15 @@ refusal as a note in the report. Exit codes as for run; 2 when merge refuses.`,
 	fl.DurationVar(&f.tolerance, "clock-tolerance", results.DefaultClockTolerance, "how far apart the streams' instants of one fault may be")
 	fl.BoolVar(&f.force, "force", false, "merge despite a refusal (other scenario, overlapping segments, clocks apart); the report notes it")
 	fl.BoolVar(&f.inconclusiveFails, "inconclusive-fails", false, "exit 98 when an objective is INCONCLUSIVE")
+	fl.DurationVar(&f.wait, "wait", 0, "wait up to this long for every DIR's stream to be complete (a Kubernetes Job merging parts still running)")
 	return cmd
 }
 
-func runMerge(stdio IO, dirs []string, f *mergeFlags) error {
+func runMerge(ctx context.Context, stdio IO, dirs []string, f *mergeFlags) error {
 	if err := checkMergeFlags(dirs, f); err != nil {
+		return err
+	}
+	if err := waitComplete(ctx, stdio, dirs, f.wait); err != nil {
 		return err
 	}
 	run, cut, err := results.MergeDirs(results.MergeOptions{ClockTolerance: f.tolerance, Force: f.force}, dirs...)
@@ -131,4 +137,42 @@ func writeMerged(dir string, run *results.Run) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// waitComplete waits, up to wait, until the stream in every dir has its
+// trailer (the process that writes it has finished); past wait, merge goes
+// on with what there is (a cut stream is merged with a warning).
+func waitComplete(ctx context.Context, stdio IO, dirs []string, wait time.Duration) error {
+	if wait <= 0 {
+		return nil
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		missing := incomplete(dirs)
+		if len(missing) == 0 || time.Now().After(deadline) {
+			if len(missing) > 0 {
+				fmt.Fprintf(stdio.Err, "warning: still incomplete after %s: %s\n", wait, strings.Join(missing, ", "))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return exitcode.New(exitcode.Interrupted, errors.New("interrupted while waiting for the streams"), "")
+		case <-time.After(mergePoll):
+		}
+	}
+}
+
+// mergePoll is how often --wait looks at the streams.
+const mergePoll = 2 * time.Second
+
+// incomplete lists the dirs whose stream is missing or has no trailer yet.
+func incomplete(dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if r, err := results.ReadFile(filepath.Join(d, results.FileName)); err != nil || r.Trailer == nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -93,6 +93,10 @@ func TestMergeCommand(t *testing.T) {
 	if r := readReport(t, filepath.Join(root, "m5")); r.Requests != 2000 || !r.Merge.Forced || len(r.Merge.Warnings) != 1 {
 		t.Fatalf("forced merge: %d requests, %+v", r.Requests, r.Merge)
 	}
+	code, _, stderr = runCLI(t, nil, "merge", e0, filepath.Join(root, "not-yet"), "--out", filepath.Join(root, "m7"), "--wait", "100ms")
+	if code != 2 || !strings.Contains(stderr, "still incomplete after 100ms: "+filepath.Join(root, "not-yet")) {
+		t.Errorf("--wait for a part that never came: exit %d, %s", code, stderr)
+	}
 	for _, args := range [][]string{{"merge", e0}, {"merge", e0, "--out", e0}, {"merge", e0, "--out", out}, {"merge", root + "/none", "--out", root + "/m6"}} {
 		if code, _, stderr := runCLI(t, nil, args...); code != 2 {
 			t.Errorf("%v: exit %d, %s", args, code, stderr)

@@ -27,6 +27,8 @@ func TestRunRoleFlagsRefused(t *testing.T) {
 		{[]string{"--role", "generator", "--client-region", "mars"}, 2, `client region "mars" is not one of the scenario's`},
 		{[]string{"--role", "generator", "--segment", "1/2"}, 2, "--segment"},
 		{[]string{"--start-at", "tomorrow"}, 2, "--start-at tomorrow"},
+		{[]string{"--role", "generator", "--segments", "2", "--segment-index", "2"}, 2, "--segments 2 --segment-index 2"},
+		{[]string{"--role", "generator", "--segments", "2", "--segment", "0:1/2"}, 2, "--segment and --segments"},
 		{[]string{"--role", "generator", "--start-at", past, "--out", out}, 3, "missed the shared start"},
 	}
 	for _, c := range cases {
