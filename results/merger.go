@@ -67,6 +67,7 @@ type Merger struct {
 	opts     MergeOptions
 	plain    bool // Merge: no refusals, no reconciliation
 	own      bool // MergeDirs: the added runs are the merge's to take apart
+	loadSeen bool // a stream with load was added: its engine and target are the run's
 	out      *Run
 	index    map[mergeKey]int
 	names    []string
@@ -135,7 +136,8 @@ func (m *Merger) addHeader(name string, o *Header) error {
 	if m.out == nil {
 		m.out = &Run{Header: firstHeader(*o)}
 		m.index = make(map[mergeKey]int)
-	} else if err, refusal := compatible(&m.out.Header, o); err != nil {
+		m.loadSeen = o.Role != RoleConductor
+	} else if err, refusal := compatible(&m.out.Header, m.asLoad(o)); err != nil {
 		if !refusal || m.plain {
 			return fmt.Errorf("merge %s: %w", name, err)
 		}
@@ -150,6 +152,24 @@ func (m *Merger) addHeader(name string, o *Header) error {
 		return nil
 	}
 	return m.addClaims(name, o)
+}
+
+// asLoad is o as compatible compares it: a conductor sends no load, so the
+// engine, target and targets it ran with are not the run's (a k6 runner's
+// streams merge with the conductor of `slocheck run --role conductor`); the
+// first stream with load sets them.
+func (m *Merger) asLoad(o *Header) *Header {
+	h := &m.out.Header
+	switch {
+	case o.Role == RoleConductor:
+		c := *o
+		c.Engine, c.Target, c.Targets = h.Engine, h.Target, h.Targets
+		return &c
+	case !m.loadSeen:
+		m.loadSeen = true
+		h.Engine, h.Target, h.Targets = o.Engine, o.Target, o.Targets
+	}
+	return o
 }
 
 // addClaims records the shares of traffic o's stream holds and refuses one

@@ -140,6 +140,12 @@ func TestMergerRefuses(t *testing.T) {
 		faultedRun(t, []string{"westeurope"}, ""), conductor); err != nil {
 		t.Fatalf("generators and a conductor: %v", err)
 	}
+	k6 := faultedRun(t, []string{"eastus", "westeurope"}, "")
+	k6.Header.Engine, k6.Header.Target = "k6", "https://shop.example"
+	m, err := mergeAll(MergeOptions{}, conductor, k6)
+	if err != nil || m.Header.Engine != "k6" || m.Header.Target != "https://shop.example" {
+		t.Fatalf("a conductor (engine go) and a k6 runner: %v, header %+v", err, m.Header)
+	}
 	if _, err := mergeAll(MergeOptions{}, faultedRun(t, []string{"eastus"}, "1/2")); err == nil {
 		t.Fatal("a segment without a colon merged")
 	}

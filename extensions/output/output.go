@@ -16,7 +16,9 @@
 // PeriodicFlusher converts and records the buffer every 100 ms.
 //
 // PATH is a file (ending in .stream) or a directory, which gets
-// results.stream. The stream header comes from the SLOCHECK_HEADER
+// results.stream; "{segment}" in it stands for the instance's execution
+// segment, so that each runner of a distributed test (k6-operator) writes
+// its own stream for `slocheck merge` (segment.go). The stream header comes from the SLOCHECK_HEADER
 // environment variable (a JSON results.Header; `slocheck run --engine k6`
 // sets it) with defaults for what it leaves out. Unless the header fixes its
 // start, the stream starts at the intended start of the first request, so
@@ -102,6 +104,10 @@ func New(p k6output.Params) (k6output.Output, error) {
 	if path == "" {
 		return nil, errors.New("slocheck output: give a path: --out slocheck=DIR or --out slocheck=FILE.stream")
 	}
+	if h.Segment == "" {
+		h.Segment = segmentOf(p) // segment.go
+	}
+	path = segmentPath(path, h.Segment)
 	if !strings.HasSuffix(path, ".stream") {
 		path = filepath.Join(path, results.FileName)
 	}
@@ -246,7 +252,7 @@ func trailerReason(testErr error) string {
 func (o *Output) open(start time.Time) error {
 	h := o.header
 	if h.Started.IsZero() {
-		h.Started = start
+		h.Started = gridStart(start, h.Segment)
 	}
 	var w io.Writer = o.file
 	if o.wrap != nil {
