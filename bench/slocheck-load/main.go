@@ -11,8 +11,11 @@ import (
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/slocheck/slocheck/bench/internal/loadstat"
 	"github.com/slocheck/slocheck/internal/driver"
@@ -44,7 +47,7 @@ func run() error {
 		}
 		defer stop()
 	}
-	var sink countingSink
+	sink := countingSink{lat: hdrhistogram.New(1, max(timeout.Microseconds(), 2048), 2)}
 	cfg := driver.Config{
 		Targets:  map[string]string{"bench": *target},
 		Rate:     *rate,
@@ -68,7 +71,7 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
 	return loadstat.Print(os.Stdout, gen, sink.n.Load(), sink.errs.Load(),
 		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
-		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d", st.Dropped, st.Workers, heap.maxKB()))
+		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d p99_ms=%.3f", st.Dropped, st.Workers, heap.maxKB(), sink.p99ms()))
 }
 
 // benchSteps is one POST step, fixed (serialised once) or templated (the
@@ -89,6 +92,15 @@ type countingSink struct {
 	n, errs     atomic.Uint64
 	first, last atomic.Int64 // UnixNano of sends
 	byKind      [results.NumErrorKinds]atomic.Uint64
+	mu          sync.Mutex
+	lat         *hdrhistogram.Histogram // µs from the intended start to the end, of every request
+}
+
+// p99ms is the 99th percentile latency in milliseconds.
+func (s *countingSink) p99ms() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return float64(s.lat.ValueAtQuantile(99)) / 1000
 }
 
 // kinds returns the outcome counts by error kind, for the log.
@@ -104,6 +116,9 @@ func (s *countingSink) kinds() map[string]uint64 {
 
 func (s *countingSink) Outcome(o *results.Outcome) {
 	s.byKind[o.Err].Add(1)
+	s.mu.Lock()
+	_ = s.lat.RecordValue(o.End.Sub(o.Intended).Microseconds())
+	s.mu.Unlock()
 	if o.Err != results.ErrNone || o.Status != 200 {
 		s.errs.Add(1)
 	}
