@@ -213,8 +213,13 @@ type evloop struct {
 	idle     [][]*evConn // per region, most recently used last
 	timers   evTimers
 	backlog  []arrival
-	active   int // journeys in progress
-	stopped  bool
+	// free holds the tasks of ended journeys for the next ones: a
+	// request's deadline stays in timers until it is due (rate × timeout
+	// of them), and with a task per journey each would keep its task
+	// alive that long. Stale deadlines carry an older gen and are ignored.
+	free    []*evTask
+	active  int // journeys in progress
+	stopped bool
 
 	parser  *answerParser
 	out     results.Outcome
@@ -448,13 +453,20 @@ func (l *evloop) begin(a arrival) {
 	}
 	l.active++
 	l.peak = max(l.peak, l.active)
-	t := &evTask{}
+	var t *evTask
+	if n := len(l.free); n > 0 {
+		t, l.free = l.free[n-1], l.free[:n-1]
+	} else {
+		t = &evTask{}
+	}
 	l.r.begin(&t.jstate, a)
 	l.send(t)
 }
 
-// end ends a journey and starts queued arrivals in its place.
-func (l *evloop) end() {
+// end ends t's journey, keeps t for another and starts queued arrivals in
+// its place.
+func (l *evloop) end(t *evTask) {
+	l.free = append(l.free, t)
 	l.active--
 	for len(l.backlog) > 0 && l.active < l.max {
 		a := l.backlog[0]
@@ -498,7 +510,7 @@ func (l *evloop) fire(now time.Duration) {
 				l.fail(t.task.conn, results.ErrTimeout)
 			}
 		case l.stopped:
-			l.end()
+			l.end(t.task)
 		default:
 			l.send(t.task)
 		}
@@ -566,7 +578,7 @@ func (l *evloop) reportKind(t *evTask, rg *region, cs *cstep, kind results.Error
 // ends it.
 func (l *evloop) next(t *evTask) {
 	if l.stopped || !l.r.advance(&t.jstate, l.out.End) {
-		l.end()
+		l.end(t)
 		return
 	}
 	think := l.r.journeys[t.a.journey].think
