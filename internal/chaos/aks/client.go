@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,18 +36,14 @@ type Deployments interface {
 // without linking the full clientset: its scheme registers every API group
 // of Kubernetes at start-up, which was most of slocheck's start-up time and
 // two thirds of its binary, for a run that scales one kind of object (or,
-// mostly, none).
-var (
-	scheme = runtime.NewScheme()
-	codecs = serializer.NewCodecFactory(scheme)
-	params = runtime.NewParameterCodec(scheme)
-)
-
-func init() {
-	if err := appsv1.AddToScheme(scheme); err != nil {
-		panic(fmt.Sprintf("aks: apps/v1 scheme: %v", err))
+// mostly, none). It is built on first use, for the same reason.
+var scheme = sync.OnceValues(func() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := appsv1.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("aks: apps/v1 scheme: %w", err)
 	}
-}
+	return s, nil
+})
 
 // DefaultClient connects with client-go's kubeconfig loading rules:
 // kubeconfig "" means $KUBECONFIG or ~/.kube/config, context "" its current
@@ -68,10 +65,14 @@ func DefaultClient(kubeconfig, kubeContext string) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
+	sch, err := scheme()
+	if err != nil {
+		return nil, err
+	}
 	c := *cfg
 	c.GroupVersion = &appsv1.SchemeGroupVersion
 	c.APIPath = "/apis"
-	c.NegotiatedSerializer = codecs.WithoutConversion()
+	c.NegotiatedSerializer = serializer.NewCodecFactory(sch).WithoutConversion()
 	if c.UserAgent == "" {
 		c.UserAgent = rest.DefaultKubernetesUserAgent()
 	}
@@ -79,37 +80,41 @@ func DefaultClient(kubeconfig, kubeContext string) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	return restClient{rc}, nil
+	return restClient{rc, runtime.NewParameterCodec(sch)}, nil
 }
 
-type restClient struct{ rc *rest.RESTClient }
+type restClient struct {
+	rc     *rest.RESTClient
+	params runtime.ParameterCodec
+}
 
-func (c restClient) Deployments(ns string) Deployments { return restDeployments{c.rc, ns} }
+func (c restClient) Deployments(ns string) Deployments { return restDeployments{c.rc, c.params, ns} }
 
 // restDeployments is client-go's typed deployments client, by hand: a GET,
 // a LIST and a PUT of /apis/apps/v1/namespaces/NS/deployments[/NAME].
 type restDeployments struct {
-	rc *rest.RESTClient
-	ns string
+	rc     *rest.RESTClient
+	params runtime.ParameterCodec
+	ns     string
 }
 
 func (d restDeployments) Get(ctx context.Context, name string, opts metav1.GetOptions) (*appsv1.Deployment, error) {
 	out := &appsv1.Deployment{}
 	err := d.rc.Get().Namespace(d.ns).Resource("deployments").Name(name).
-		VersionedParams(&opts, params).Do(ctx).Into(out)
+		VersionedParams(&opts, d.params).Do(ctx).Into(out)
 	return out, err
 }
 
 func (d restDeployments) List(ctx context.Context, opts metav1.ListOptions) (*appsv1.DeploymentList, error) {
 	out := &appsv1.DeploymentList{}
 	err := d.rc.Get().Namespace(d.ns).Resource("deployments").
-		VersionedParams(&opts, params).Do(ctx).Into(out)
+		VersionedParams(&opts, d.params).Do(ctx).Into(out)
 	return out, err
 }
 
 func (d restDeployments) Update(ctx context.Context, dep *appsv1.Deployment, opts metav1.UpdateOptions) (*appsv1.Deployment, error) {
 	out := &appsv1.Deployment{}
 	err := d.rc.Put().Namespace(d.ns).Resource("deployments").Name(dep.Name).
-		VersionedParams(&opts, params).Body(dep).Do(ctx).Into(out)
+		VersionedParams(&opts, d.params).Body(dep).Do(ctx).Into(out)
 	return out, err
 }
