@@ -33,18 +33,19 @@ function mmm(list, fmt,   a, n) {
 	runs[k]++; kept[k] += held
 	R[k] = R[k] " " rate; C[k] = C[k] " " cpu; M[k] = M[k] " " f["maxrss_kb"] / 1024
 	P[k] = P[k] " " f["p99_ms"]; F[k] = F[k] " " first; L[k] = L[k] " " f["load1"]
+	if ("sendlag_p99_ms" in f) S[k] = S[k] " " f["sendlag_p99_ms"]
 	g = f["gen"] SUBSEP f["proto"]
 	if (!(g in gens)) gorder[++ng] = g
 	gens[g] = 1
 	rates[g] = rates[g] " " f["target_rate"]
 }
 END {
-	printf "\n| generator | proto | req/s | runs | held | achieved req/s | CPU-s per 100k req | peak RSS MB | p99 ms | first request ms | load1 |\n"
-	printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
+	printf "\n| generator | proto | req/s | runs | held | achieved req/s | CPU-s per 100k req | peak RSS MB | p99 ms | send lag p99 ms | first request ms | load1 |\n"
+	printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 	for (i = 1; i <= nk; i++) {
 		k = order[i]; split(k, p, SUBSEP)
-		printf "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n", p[1], p[2], p[3], runs[k], kept[k], \
-			mmm(R[k], "%.0f"), mmm(C[k], "%.2f"), mmm(M[k], "%.1f"), mmm(P[k], "%.2f"), mmm(F[k], "%.1f"), mmm(L[k], "%.1f")
+		printf "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2], p[3], runs[k], kept[k], \
+			mmm(R[k], "%.0f"), mmm(C[k], "%.2f"), mmm(M[k], "%.1f"), mmm(P[k], "%.2f"), mmm(S[k], "%.2f"), mmm(F[k], "%.1f"), mmm(L[k], "%.1f")
 		medc[k] = med(C[k])
 	}
 	print "\n(min–max (median) over the runs at each rate; ceiling rates run once each)"

@@ -47,7 +47,8 @@ func run() error {
 		}
 		defer stop()
 	}
-	sink := countingSink{lat: hdrhistogram.New(1, max(timeout.Microseconds(), 2048), 2)}
+	sink := countingSink{lat: hdrhistogram.New(1, max(timeout.Microseconds(), 2048), 2),
+		lag: hdrhistogram.New(1, max(timeout.Microseconds(), 2048), 2)}
 	cfg := driver.Config{
 		Targets:  map[string]string{"bench": *target},
 		Rate:     *rate,
@@ -71,7 +72,8 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
 	return loadstat.Print(os.Stdout, gen, sink.n.Load(), sink.errs.Load(),
 		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
-		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d p99_ms=%.3f", st.Dropped, st.Workers, heap.maxKB(), sink.p99ms()))
+		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d p99_ms=%.3f sendlag_p50_ms=%.3f sendlag_p99_ms=%.3f",
+			st.Dropped, st.Workers, heap.maxKB(), sink.quantileMS(sink.lat, 99), sink.quantileMS(sink.lag, 50), sink.quantileMS(sink.lag, 99)))
 }
 
 // benchSteps is one POST step, fixed (serialised once) or templated (the
@@ -94,13 +96,14 @@ type countingSink struct {
 	byKind      [results.NumErrorKinds]atomic.Uint64
 	mu          sync.Mutex
 	lat         *hdrhistogram.Histogram // µs from the intended start to the end, of every request
+	lag         *hdrhistogram.Histogram // µs from the intended start to the send (the send lag)
 }
 
-// p99ms is the 99th percentile latency in milliseconds.
-func (s *countingSink) p99ms() float64 {
+// quantileMS is h's q-th percentile in milliseconds.
+func (s *countingSink) quantileMS(h *hdrhistogram.Histogram, q float64) float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return float64(s.lat.ValueAtQuantile(99)) / 1000
+	return float64(h.ValueAtQuantile(q)) / 1000
 }
 
 // kinds returns the outcome counts by error kind, for the log.
@@ -118,6 +121,9 @@ func (s *countingSink) Outcome(o *results.Outcome) {
 	s.byKind[o.Err].Add(1)
 	s.mu.Lock()
 	_ = s.lat.RecordValue(o.End.Sub(o.Intended).Microseconds())
+	if !o.Sent.IsZero() {
+		_ = s.lag.RecordValue(o.Sent.Sub(o.Intended).Microseconds())
+	}
 	s.mu.Unlock()
 	if o.Err != results.ErrNone || o.Status != 200 {
 		s.errs.Add(1)
