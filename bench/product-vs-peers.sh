@@ -24,6 +24,7 @@
 #   - first request: from just before the generator's exec to the server's
 #     arrival time of its first request of any kind (the product's pre-run
 #     check included), both on this machine's clock;
+#   - send lag p99 (driver alone): sent − due, the send precision docs/driver.md reports;
 #   - p99: the generator's own 99th percentile latency (product: report.json;
 #     driver: from the intended start; vegeta: `vegeta report`; k6: http_req_duration);
 #   - held: achieved rate within 1 % of the target, p99 under 10 ms, under 1 %
@@ -135,14 +136,14 @@ gencmd() {
 	esac
 }
 
-# p99_errors GEN: prints "p99_ms=… failed=…" from the generator's own output.
+# p99_errors GEN: prints "p99_ms=… failed=…" (and the driver's send lag) from the generator's own output.
 p99_errors() {
 	local out=$work/out
 	case $1 in
 	product) python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
 p=[o["value"] for o in r["objectives"] if o["name"]=="p99" and o["scope"]=="overall"]
 print("p99_ms=%.3f failed=%.5f" % (p[0]*1000 if p else -1, (r["failures"]+r["dropped"])/max(1,r["requests"]+r["dropped"])))' "$out/report.json" ;;
-	driver) awk '{for (i=1;i<=NF;i++){split($i,a,"="); f[a[1]]=a[2]}} END {printf "p99_ms=%s failed=%.5f\n", f["p99_ms"], f["errors"]/(f["requests"]>0?f["requests"]:1)}' "$work/gen.out" ;;
+	driver) awk '{for (i=1;i<=NF;i++){split($i,a,"="); f[a[1]]=a[2]}} END {printf "p99_ms=%s failed=%.5f sendlag_p99_ms=%s\n", f["p99_ms"], f["errors"]/(f["requests"]>0?f["requests"]:1), f["sendlag_p99_ms"]}' "$work/gen.out" ;;
 	vegeta) "$bin/vegeta" report -type json "$out.bin" | python3 -c 'import json,sys; r=json.load(sys.stdin)
 print("p99_ms=%.3f failed=%.5f" % (r["latencies"]["99th"]/1e6, 1-r["success"]))' ;;
 	k6) python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["metrics"]
