@@ -15,18 +15,22 @@ import (
 func TestCountsIsSnapshotWithoutLatency(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	r, _ := NewRecorder(testHeader(), io.Discard, WithClock(clock.Now), WithoutTicker())
-	for i := range 100 {
-		o := Outcome{ClientRegion: "eastus", Step: "catalog", Intended: t0.Add(time.Duration(i) * 30 * time.Millisecond)}
-		o.End = o.Intended.Add(time.Duration(i+1) * time.Millisecond)
-		if i%10 == 0 {
-			o.Err = ErrReset
-		}
-		r.Record(&o)
-		if i == 50 {
-			clock.Set(t0.Add(2 * time.Second))
-			_ = r.Flush()
+	// 100 requests 30 ms apart, every tenth reset: the first 51 flushed
+	// (totals), the rest still in their slots.
+	record := func(from, to int) {
+		for i := from; i < to; i++ {
+			due := t0.Add(time.Duration(i) * 30 * time.Millisecond)
+			o := Outcome{ClientRegion: "eastus", Step: "catalog", Intended: due, End: due.Add(time.Duration(i+1) * time.Millisecond)}
+			if i%10 == 0 {
+				o.Err = ErrReset
+			}
+			r.Record(&o)
 		}
 	}
+	record(0, 51)
+	clock.Set(t0.Add(2 * time.Second))
+	_ = r.Flush()
+	record(51, 100)
 	r.Record(&Outcome{ClientRegion: "westeurope", Step: "cart", Intended: t0, Err: ErrDropped})
 	clock.Set(t0.Add(3 * time.Second))
 	s, c := r.Snapshot(), r.Counts()

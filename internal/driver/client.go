@@ -122,12 +122,16 @@ func newClient(u *url.URL, cfg Config) *fasthttp.HostClient {
 		Name:                      "slocheck",
 		Dial:                      func(a string) (net.Conn, error) { return dialer.Dial("tcp", a) },
 		MaxConns:                  cfg.MaxWorkers,
-		MaxIdleConnDuration:       90 * time.Second,
+		MaxIdleConnDuration:       idleConnTimeout,
 		MaxIdemponentCallAttempts: 1,
 		ConnPoolStrategy:          fasthttp.LIFO,
 		DisablePathNormalizing:    true,
 	}
 }
+
+// idleConnTimeout is how long both transports keep a connection no request
+// uses (a variable for tests).
+var idleConnTimeout = 90 * time.Second
 
 // classify maps a transport error, or else the status, to an error kind
 // (DESIGN.md §2).

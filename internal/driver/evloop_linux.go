@@ -235,6 +235,7 @@ type evloop struct {
 	// alive that long. Stale deadlines carry an older gen and are ignored.
 	free    []*evTask
 	tick    time.Duration // the wake-up grid: tickFor the loop's share of the peak rate
+	expired time.Duration // when expireIdle last looked
 	active  int           // journeys in progress
 	stopped bool
 
@@ -335,6 +336,7 @@ func (l *evloop) run() {
 		now := l.now()
 		l.arriveDue(now)
 		l.fire(now)
+		l.expireIdle(now)
 		if (!l.hasNext || l.stopped) && l.active == 0 && len(l.backlog) == 0 {
 			return
 		}
