@@ -150,18 +150,31 @@ type LiveRegion struct {
 // Snapshot returns the totals of everything recorded so far, written or not.
 // It costs a few milliseconds (it adds up histograms): call it for a
 // progress line, not per request.
-func (r *Recorder) Snapshot() Live {
+func (r *Recorder) Snapshot() Live { return r.snapshot(true) }
+
+// Counts is Snapshot without the latencies (its P99 fields are zero): it
+// adds up counters only, with no histogram to allocate or merge, so its cost
+// follows the cells, not their histograms' buckets: cheap enough for a
+// sampler several times a second.
+func (r *Recorder) Counts() Live { return r.snapshot(false) }
+
+func (r *Recorder) snapshot(latency bool) Live {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	t := r.table.Load()
 	regions := make([]Interval, len(t.regions))
 	for i := range regions {
-		regions[i] = Interval{ClientRegion: t.regions[i], Latency: NewLatencyHistogram()}
+		regions[i] = Interval{ClientRegion: t.regions[i]}
+		if latency {
+			regions[i].Latency = NewLatencyHistogram()
+		}
 	}
 	for _, c := range t.cells {
 		acc := &regions[slices.Index(t.regions, c.region)]
 		addCounts(acc, &c.total)
-		c.total.AddLatencyTo(acc.Latency)
+		if latency {
+			c.total.AddLatencyTo(acc.Latency)
+		}
 		for i := range c.stripes {
 			liveStripe(&c.stripes[i], acc)
 		}
@@ -170,11 +183,13 @@ func (r *Recorder) Snapshot() Live {
 	for key, iv := range r.spill {
 		if i := slices.Index(t.regions, key.c.region); i >= 0 { // else a region newer than t: next time
 			addCounts(&regions[i], iv)
-			iv.AddLatencyTo(regions[i].Latency)
+			if latency {
+				iv.AddLatencyTo(regions[i].Latency)
+			}
 		}
 	}
 	r.pendMu.Unlock()
-	return liveOf(regions, r.cfg.now().Sub(r.started))
+	return liveOf(regions, r.cfg.now().Sub(r.started), latency)
 }
 
 func liveStripe(st *stripe, acc *Interval) {
@@ -186,7 +201,9 @@ func liveStripe(st *stripe, acc *Interval) {
 				acc.Counts[k] += n
 			}
 			acc.TooSlow += s.tooSlow
-			acc.Latency.Merge(s.hist)
+			if acc.Latency != nil {
+				acc.Latency.Merge(s.hist)
+			}
 		}
 	}
 }
@@ -198,15 +215,20 @@ func addCounts(dst, src *Interval) {
 	dst.TooSlow += src.TooSlow
 }
 
-func liveOf(regions []Interval, elapsed time.Duration) Live {
+func liveOf(regions []Interval, elapsed time.Duration, latency bool) Live {
 	l := Live{Elapsed: elapsed}
-	all := NewLatencyHistogram()
+	var all *hdrhistogram.Histogram
+	if latency {
+		all = NewLatencyHistogram()
+	}
 	for i := range regions {
 		iv := &regions[i]
 		l.Requests += iv.Requests()
 		l.Failures += iv.Failures()
 		l.Dropped += iv.Counts[ErrDropped]
-		all.Merge(iv.Latency)
+		if all != nil {
+			all.Merge(iv.Latency)
+		}
 		l.Regions = append(l.Regions, LiveRegion{ClientRegion: iv.ClientRegion, Requests: iv.Requests(),
 			Failures: iv.Failures(), P99: p99(iv.Latency)})
 	}
@@ -214,8 +236,9 @@ func liveOf(regions []Interval, elapsed time.Duration) Live {
 	return l
 }
 
+// p99 is h's 99th percentile; 0 for an empty or nil h.
 func p99(h *hdrhistogram.Histogram) time.Duration {
-	if h.TotalCount() == 0 {
+	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}
 	return LatencyDuration(h.ValueAtQuantile(99))

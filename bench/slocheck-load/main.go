@@ -11,8 +11,11 @@ import (
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/slocheck/slocheck/bench/internal/loadstat"
 	"github.com/slocheck/slocheck/internal/driver"
@@ -44,7 +47,8 @@ func run() error {
 		}
 		defer stop()
 	}
-	var sink countingSink
+	sink := countingSink{lat: hdrhistogram.New(1, max(timeout.Microseconds(), 2048), 2),
+		lag: hdrhistogram.New(1, max(timeout.Microseconds(), 2048), 2)}
 	cfg := driver.Config{
 		Targets:  map[string]string{"bench": *target},
 		Rate:     *rate,
@@ -68,7 +72,8 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "slocheck-load: driver stats %+v; outcomes by kind %v\n", st, sink.kinds())
 	return loadstat.Print(os.Stdout, gen, sink.n.Load(), sink.errs.Load(),
 		time.Unix(0, sink.first.Load()), time.Unix(0, sink.last.Load()),
-		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d", st.Dropped, st.Workers, heap.maxKB()))
+		fmt.Sprintf("dropped=%d workers=%d live_heap_max_kb=%d p99_ms=%.3f sendlag_p50_ms=%.3f sendlag_p99_ms=%.3f",
+			st.Dropped, st.Workers, heap.maxKB(), sink.quantileMS(sink.lat, 99), sink.quantileMS(sink.lag, 50), sink.quantileMS(sink.lag, 99)))
 }
 
 // benchSteps is one POST step, fixed (serialised once) or templated (the
@@ -89,6 +94,16 @@ type countingSink struct {
 	n, errs     atomic.Uint64
 	first, last atomic.Int64 // UnixNano of sends
 	byKind      [results.NumErrorKinds]atomic.Uint64
+	mu          sync.Mutex
+	lat         *hdrhistogram.Histogram // µs from the intended start to the end, of every request
+	lag         *hdrhistogram.Histogram // µs from the intended start to the send (the send lag)
+}
+
+// quantileMS is h's q-th percentile in milliseconds.
+func (s *countingSink) quantileMS(h *hdrhistogram.Histogram, q float64) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return float64(h.ValueAtQuantile(q)) / 1000
 }
 
 // kinds returns the outcome counts by error kind, for the log.
@@ -104,6 +119,12 @@ func (s *countingSink) kinds() map[string]uint64 {
 
 func (s *countingSink) Outcome(o *results.Outcome) {
 	s.byKind[o.Err].Add(1)
+	s.mu.Lock()
+	_ = s.lat.RecordValue(o.End.Sub(o.Intended).Microseconds())
+	if !o.Sent.IsZero() {
+		_ = s.lag.RecordValue(o.Sent.Sub(o.Intended).Microseconds())
+	}
+	s.mu.Unlock()
 	if o.Err != results.ErrNone || o.Status != 200 {
 		s.errs.Add(1)
 	}

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -98,27 +99,39 @@ func (rg *region) closeIdle() {
 // dialing, writing and reading. A request is sent once: a transport failure is
 // the user's failure, not retried into a success.
 func newClient(u *url.URL, cfg Config) *fasthttp.HostClient {
-	tls := u.Scheme == "https"
+	isTLS := u.Scheme == "https"
 	addr := u.Host
 	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), map[bool]string{false: "80", true: "443"}[tls])
+		addr = net.JoinHostPort(u.Hostname(), map[bool]string{false: "80", true: "443"}[isTLS])
 	}
 	// net's dialer, not fasthttp's: fasthttp v1.55's dialer pools timers in a
 	// way that panics under Go 1.23+ timers ("active timer trapped into
 	// initTimer", fixed upstream in valyala/fasthttp#2351).
 	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+	var tlsConfig *tls.Config
+	if isTLS {
+		// A session cache per origin, as a browser keeps: a new
+		// connection resumes the session of an earlier one (an
+		// abbreviated handshake) instead of a full handshake each time.
+		tlsConfig = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0), RootCAs: cfg.rootCAs}
+	}
 	return &fasthttp.HostClient{
 		Addr:                      addr,
-		IsTLS:                     tls,
+		IsTLS:                     isTLS,
+		TLSConfig:                 tlsConfig,
 		Name:                      "slocheck",
 		Dial:                      func(a string) (net.Conn, error) { return dialer.Dial("tcp", a) },
 		MaxConns:                  cfg.MaxWorkers,
-		MaxIdleConnDuration:       90 * time.Second,
+		MaxIdleConnDuration:       idleConnTimeout,
 		MaxIdemponentCallAttempts: 1,
 		ConnPoolStrategy:          fasthttp.LIFO,
 		DisablePathNormalizing:    true,
 	}
 }
+
+// idleConnTimeout is how long both transports keep a connection no request
+// uses (a variable for tests).
+var idleConnTimeout = 90 * time.Second
 
 // classify maps a transport error, or else the status, to an error kind
 // (DESIGN.md §2).

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -163,6 +164,9 @@ type Config struct {
 	// evloops, when above zero, is the number of event loops (by default
 	// one per 10,000 req/s of peak rate, at most GOMAXPROCS).
 	evloops int
+	// rootCAs, when set, are the roots a TLS target's certificate must
+	// chain to instead of the system's (tests of the https transport).
+	rootCAs *x509.CertPool
 }
 
 // withDefaults returns c with zero fields set to their defaults.

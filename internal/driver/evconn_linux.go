@@ -4,6 +4,8 @@ package driver
 
 import (
 	"errors"
+	"slices"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,10 +23,11 @@ type evConn struct {
 	fd         int
 	region     int
 	task       *evTask
-	buf        []byte // answer bytes read so far
-	wbuf       []byte // request bytes not yet written
-	rbuf       []byte // a request rendered for this connection (wbuf points into it)
-	seq        int32  // tells a reused fd's events from its predecessor's
+	buf        []byte        // answer bytes read so far
+	wbuf       []byte        // request bytes not yet written
+	rbuf       []byte        // a request rendered for this connection (wbuf points into it)
+	seq        int32         // tells a reused fd's events from its predecessor's
+	idleSince  time.Duration // when it last went idle, from the start
 	connecting bool
 	closed     bool
 }
@@ -168,6 +171,7 @@ func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
 	if retire {
 		l.retire(c)
 	} else {
+		c.idleSince = l.now()
 		l.idle[c.region] = append(l.idle[c.region], c)
 	}
 	l.report(t, rg, cs, nil, resp)
@@ -208,6 +212,27 @@ func (l *evloop) failAll(err error) {
 	for _, c := range l.conns {
 		if c.task != nil {
 			l.failErr(c, err)
+		}
+	}
+}
+
+// expireIdle retires the connections idle for longer than idleConnTimeout,
+// as a browser closes them: those a burst opened go once it is over (their
+// buffers and the server's sockets with them). An idle list is a stack, so
+// its oldest are at the bottom. It looks once a second (or timeout).
+func (l *evloop) expireIdle(now time.Duration) {
+	if now-l.expired < min(time.Second, idleConnTimeout) {
+		return
+	}
+	l.expired = now
+	for rg, idle := range l.idle {
+		k := 0
+		for k < len(idle) && (idle[k].closed || now-idle[k].idleSince > idleConnTimeout) {
+			l.retire(idle[k])
+			k++
+		}
+		if k > 0 {
+			l.idle[rg] = slices.Delete(idle, 0, k)
 		}
 	}
 }

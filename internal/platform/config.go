@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -192,7 +193,9 @@ func DefaultService() map[string]ServiceTime {
 	}
 }
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+// nameRE is compiled on first use: its counted repetition makes a program
+// every start would pay for, most of them for a target of their own.
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`) })
 
 // ErrConfig is wrapped by every configuration error.
 var ErrConfig = errors.New("invalid platform config")
@@ -210,7 +213,7 @@ func (c *Config) validate() error {
 		return errors.New("no regions")
 	}
 	for i, r := range c.Regions {
-		if !nameRE.MatchString(r) {
+		if !nameRE().MatchString(r) {
 			return fmt.Errorf("region %q: want lowercase letters, digits and dashes", r)
 		}
 		if slices.Contains(c.Regions[:i], r) {
@@ -221,7 +224,7 @@ func (c *Config) validate() error {
 		return errors.New("no client regions")
 	}
 	for cr, near := range c.ClientRegions {
-		if !nameRE.MatchString(cr) {
+		if !nameRE().MatchString(cr) {
 			return fmt.Errorf("client region %q: want lowercase letters, digits and dashes", cr)
 		}
 		if !slices.Contains(c.Regions, near) {

@@ -51,7 +51,7 @@ type activeFault struct {
 // NewShop returns a shop for one region alone, with its own store and no
 // replication (what `slocheck shop` serves).
 func NewShop(cfg ShopConfig) (*Shop, error) {
-	if !nameRE.MatchString(cfg.Region) {
+	if !nameRE().MatchString(cfg.Region) {
 		return nil, fmt.Errorf("new shop: region %q: want lowercase letters, digits and dashes", cfg.Region)
 	}
 	return newShop(cfg.Region, newStore([]string{cfg.Region}, 0, UnreplicatedLate), newSampler(cfg.Seed, cfg.Region, cfg.Service)), nil

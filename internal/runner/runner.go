@@ -198,7 +198,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 			reason = "error: " + healErr.Error()
 			err = exitcode.New(exitcode.Rig, healErr, "check the fault by hand; `slocheck heal "+o.OutDir+"` retries the heal")
 		}
-		live := rec.Snapshot()
+		live := rec.Counts()
 		if cerr := rec.Close(results.Trailer{Ended: time.Now(), Reason: reason, Requests: live.Requests}); cerr != nil && err == nil {
 			err = exitcode.New(exitcode.Rig, fmt.Errorf("close results stream: %w", cerr), "")
 		}

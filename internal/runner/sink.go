@@ -26,11 +26,12 @@ type sink struct {
 	stopped sync.Once
 }
 
-// sample is the live totals per client region at one instant.
+// sample is the live totals per client region at one instant (Counts's
+// regions: a few words each, where two maps a sample held five minutes of
+// samples in megabytes).
 type sample struct {
-	at       time.Time
-	requests map[string]uint64
-	failures map[string]uint64
+	at      time.Time
+	regions []results.LiveRegion
 }
 
 const (
@@ -106,12 +107,8 @@ func (s *sink) takeSample(now time.Time) {
 	if s.hooks.sample != nil {
 		s.hooks.sample()
 	}
-	live := s.rec.Snapshot()
-	sm := sample{at: now, requests: map[string]uint64{}, failures: map[string]uint64{}}
-	for _, r := range live.Regions {
-		sm.requests[r.ClientRegion] = r.Requests
-		sm.failures[r.ClientRegion] = r.Failures
-	}
+	live := s.rec.Counts() // counters only: no histogram to merge ten times a second
+	sm := sample{at: now, regions: live.Regions}
 	s.smu.Lock()
 	s.samples = append(s.samples, sm)
 	if len(s.samples) > maxSamples {
@@ -138,12 +135,18 @@ func (s *sink) failureRatio(window time.Duration) float64 {
 		}
 	}
 	worst := math.NaN()
-	for cr, n := range last.requests {
-		dn := n - first.requests[cr]
+	for _, r := range last.regions {
+		var before results.LiveRegion // zero for a region newer than first
+		for _, f := range first.regions {
+			if f.ClientRegion == r.ClientRegion {
+				before = f
+			}
+		}
+		dn := r.Requests - before.Requests
 		if dn == 0 {
 			continue
 		}
-		ratio := float64(last.failures[cr]-first.failures[cr]) / float64(dn)
+		ratio := float64(r.Failures-before.Failures) / float64(dn)
 		if math.IsNaN(worst) || ratio > worst {
 			worst = ratio
 		}

@@ -15,11 +15,11 @@ import (
 var (
 	namePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	tokenPattern   = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") // an HTTP header name (RFC 9110 token)
-	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	groupPattern   = regexp.MustCompile(`^[-\w._()]{1,90}$`) // an Azure resource group
-	azNamePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,89}$`)
-	k8sNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
-	accountPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,42}[a-z0-9]$`) // a Cosmos DB account
+	guidPattern    = lazy(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	groupPattern   = lazy(`^[-\w._()]{1,90}$`) // an Azure resource group
+	azNamePattern  = lazy(`^[A-Za-z0-9][A-Za-z0-9_-]{0,89}$`)
+	k8sNamePattern = lazy(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	accountPattern = lazy(`^[a-z0-9][a-z0-9-]{1,42}[a-z0-9]$`) // a Cosmos DB account
 	placeholder    = regexp.MustCompile(`\{[^{}]*\}`)
 	envPattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )

@@ -17,8 +17,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,8 +27,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 
 	"github.com/slocheck/slocheck/internal/chaos"
@@ -48,30 +44,7 @@ var ErrNoDeployments = errors.New("no deployment matches")
 type Config struct {
 	// NewClient connects to the cluster of a kubeconfig and context; nil
 	// means DefaultClient.
-	NewClient func(kubeconfig, context string) (kubernetes.Interface, error)
-}
-
-// DefaultClient connects with client-go's kubeconfig loading rules:
-// kubeconfig "" means $KUBECONFIG or ~/.kube/config, context "" its current
-// context; a leading "~/" is the home directory (no shell expands it in a
-// scenario file). Exec credential plugins (kubelogin for Entra ID) work as in
-// kubectl.
-func DefaultClient(kubeconfig, kubeContext string) (kubernetes.Interface, error) {
-	if rest, ok := strings.CutPrefix(kubeconfig, "~/"); ok {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
-		}
-		kubeconfig = filepath.Join(home, rest)
-	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
-		&clientcmd.ConfigOverrides{CurrentContext: kubeContext}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	return kubernetes.NewForConfig(cfg)
+	NewClient func(kubeconfig, context string) (Client, error)
 }
 
 // Injector scales deployments to zero.
@@ -81,7 +54,7 @@ type Injector struct {
 	cfg      Config
 
 	mu       sync.Mutex
-	client   kubernetes.Interface
+	client   Client
 	injected time.Time
 }
 
@@ -178,8 +151,8 @@ func (i *Injector) Heal(ctx context.Context) error {
 
 // targets returns the names of the deployments the spec means, sorted. For
 // an inject every named deployment must exist; a heal skips missing ones.
-func (i *Injector) targets(ctx context.Context, c kubernetes.Interface, inject bool) ([]string, error) {
-	deps := c.AppsV1().Deployments(i.spec.Namespace)
+func (i *Injector) targets(ctx context.Context, c Client, inject bool) ([]string, error) {
+	deps := c.Deployments(i.spec.Namespace)
 	var names []string
 	if i.selector != nil {
 		list, err := deps.List(ctx, metav1.ListOptions{LabelSelector: i.selector.String()})
@@ -209,10 +182,10 @@ func (i *Injector) targets(ctx context.Context, c kubernetes.Interface, inject b
 
 // scaleDown sets a deployment's replicas to zero and returns the count it had
 // before the fault: the saved one when a previous Inject already saved it.
-func scaleDown(ctx context.Context, c kubernetes.Interface, ns, name string) (int32, error) {
+func scaleDown(ctx context.Context, c Client, ns, name string) (int32, error) {
 	var before int32
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		d, err := c.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+		d, err := c.Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -231,7 +204,7 @@ func scaleDown(ctx context.Context, c kubernetes.Interface, ns, name string) (in
 			d.Annotations[Annotation] = strconv.Itoa(int(before))
 		}
 		d.Spec.Replicas = new(int32(0))
-		_, err = c.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
+		_, err = c.Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
 		return err
 	})
 	return before, err
@@ -239,9 +212,9 @@ func scaleDown(ctx context.Context, c kubernetes.Interface, ns, name string) (in
 
 // restore scales a deployment back to its saved count and drops the
 // annotation; a deployment without one is left alone.
-func restore(ctx context.Context, c kubernetes.Interface, ns, name string) error {
+func restore(ctx context.Context, c Client, ns, name string) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		d, err := c.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+		d, err := c.Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -258,7 +231,7 @@ func restore(ctx context.Context, c kubernetes.Interface, ns, name string) error
 		}
 		d.Spec.Replicas = &n
 		delete(d.Annotations, Annotation)
-		_, err = c.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
+		_, err = c.Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
 		return err
 	})
 }
@@ -280,7 +253,7 @@ func parseReplicas(s string) (int32, error) {
 }
 
 // clientLocked connects on first use; i.mu is held.
-func (i *Injector) clientLocked() (kubernetes.Interface, error) {
+func (i *Injector) clientLocked() (Client, error) {
 	if i.client != nil {
 		return i.client, nil
 	}

@@ -10,10 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -46,17 +49,22 @@ func cluster() *fake.Clientset {
 // injector returns an injector of spec on cs, recording what it connected to.
 func injector(t *testing.T, cs kubernetes.Interface, spec chaos.AKSSpec, connected *[]string) *aks.Injector {
 	t.Helper()
-	inj, err := aks.New(spec, aks.Config{NewClient: func(kubeconfig, kubeContext string) (kubernetes.Interface, error) {
+	inj, err := aks.New(spec, aks.Config{NewClient: func(kubeconfig, kubeContext string) (aks.Client, error) {
 		if connected != nil {
 			*connected = append(*connected, kubeconfig+"@"+kubeContext)
 		}
-		return cs, nil
+		return clientset{cs}, nil
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return inj
 }
+
+// clientset is the injector's Client on client-go's (fake) clientset.
+type clientset struct{ cs kubernetes.Interface }
+
+func (c clientset) Deployments(ns string) aks.Deployments { return c.cs.AppsV1().Deployments(ns) }
 
 // state returns "name=replicas[saved]" for every deployment of ns, sorted.
 func state(t *testing.T, cs kubernetes.Interface, ns string) string {
@@ -275,50 +283,140 @@ func TestNewChecksSpec(t *testing.T) {
 	}
 }
 
+// apiServer is a loopback Kubernetes API server holding one namespace's
+// deployments (apps/v1 GET, LIST with a label selector, PUT), enough for
+// DefaultClient's REST client to be tested against real HTTP and JSON.
+func apiServer(t *testing.T, deps ...*appsv1.Deployment) *httptest.Server {
+	var mu sync.Mutex
+	store := map[string]*appsv1.Deployment{}
+	for _, d := range deps {
+		d.APIVersion, d.Kind = "apps/v1", "Deployment"
+		store[d.Namespace+"/"+d.Name] = d
+	}
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		rest, ok := strings.CutPrefix(r.URL.Path, "/apis/apps/v1/namespaces/")
+		ns, name, _ := strings.Cut(rest, "/deployments")
+		name = strings.TrimPrefix(name, "/")
+		switch {
+		case ok && name == "" && r.Method == http.MethodGet:
+			sel, err := labels.Parse(r.URL.Query().Get("labelSelector"))
+			if err != nil {
+				t.Errorf("label selector: %v", err)
+			}
+			list := appsv1.DeploymentList{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DeploymentList"}}
+			for _, d := range store {
+				if d.Namespace == ns && sel.Matches(labels.Set(d.Labels)) {
+					list.Items = append(list.Items, *d)
+				}
+			}
+			_ = json.NewEncoder(w).Encode(list)
+		case ok && store[ns+"/"+name] != nil && r.Method == http.MethodGet:
+			_ = json.NewEncoder(w).Encode(store[ns+"/"+name])
+		case ok && store[ns+"/"+name] != nil && r.Method == http.MethodPut:
+			var d appsv1.Deployment
+			if err := json.NewDecoder(r.Body).Decode(&d); err != nil || d.Name != name {
+				http.Error(w, "bad body", http.StatusBadRequest)
+				return
+			}
+			d.APIVersion, d.Kind = "apps/v1", "Deployment"
+			store[ns+"/"+name] = &d
+			_ = json.NewEncoder(w).Encode(&d)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"%s not found"}`, r.URL.Path)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// kubeconfig writes a kubeconfig of one context per server (the first
+// current) into a new $HOME and returns its path.
+func kubeconfig(t *testing.T, servers map[string]*httptest.Server, current string) string {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	cfg := "apiVersion: v1\nkind: Config\ncurrent-context: " + current + "\nusers:\n- {name: u, user: {}}\nclusters:\n"
+	var ctxs string
+	for name, s := range servers {
+		cfg += fmt.Sprintf("- {name: %s, cluster: {server: %q}}\n", name, s.URL)
+		ctxs += fmt.Sprintf("- {name: %s, context: {cluster: %s, user: u}}\n", name, name)
+	}
+	path := filepath.Join(home, "config")
+	if err := os.WriteFile(path, []byte(cfg+"contexts:\n"+ctxs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestDefaultClientUsesContext checks that DefaultClient connects to the
 // cluster of the kubeconfig context asked for (two API servers on loopback).
 func TestDefaultClientUsesContext(t *testing.T) {
-	server := func(name string) *httptest.Server {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"major":"1","minor":"34","gitVersion":"v1.34.1-%s"}`, name)
-		}))
-		t.Cleanup(s.Close)
-		return s
-	}
-	east, west := server("east"), server("west")
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	kubeconfig := filepath.Join(home, "config")
-	cfg := fmt.Sprintf(`apiVersion: v1
-kind: Config
-current-context: east
-clusters:
-- {name: east, cluster: {server: %q}}
-- {name: west, cluster: {server: %q}}
-users:
-- {name: u, user: {}}
-contexts:
-- {name: east, context: {cluster: east, user: u}}
-- {name: west, context: {cluster: west, user: u}}
-`, east.URL, west.URL)
-	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for ctxName, want := range map[string]string{"": "v1.34.1-east", "west": "v1.34.1-west"} {
+	east := apiServer(t, deployment("shop", "web", new(int32(3)), map[string]string{"cluster": "east"}))
+	west := apiServer(t, deployment("shop", "web", new(int32(3)), map[string]string{"cluster": "west"}))
+	path := kubeconfig(t, map[string]*httptest.Server{"east": east, "west": west}, "east")
+	for ctxName, want := range map[string]string{"": "east", "west": "west"} {
 		c, err := aks.DefaultClient("~/config", ctxName) // ~ is $HOME
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := c.Discovery().ServerVersion()
+		d, err := c.Deployments("shop").Get(context.Background(), "web", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.GitVersion != want {
-			t.Errorf("context %q reached %s, want %s", ctxName, v.GitVersion, want)
+		if got := d.Labels["cluster"]; got != want {
+			t.Errorf("context %q reached %s, want %s", ctxName, got, want)
 		}
 	}
-	if _, err := aks.DefaultClient(kubeconfig, "nope"); err == nil {
+	if _, err := aks.DefaultClient(path, "nope"); err == nil {
 		t.Error("unknown context accepted")
+	}
+}
+
+// TestDefaultClientScalesOverHTTP runs an inject and a heal through
+// DefaultClient's REST client against a loopback API server: the selector
+// goes out as the LIST's labelSelector, the PUTs land, the counts come back.
+func TestDefaultClientScalesOverHTTP(t *testing.T) {
+	shop := map[string]string{"app.kubernetes.io/part-of": "shop"}
+	srv := apiServer(t, deployment("shop", "web", new(int32(3)), shop), deployment("shop", "api", nil, shop),
+		deployment("shop", "worker", new(int32(4)), nil))
+	kubeconfig(t, map[string]*httptest.Server{"c": srv}, "c")
+	c, err := aks.DefaultClient("~/config", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := func(string, string) (aks.Client, error) { return c, nil }
+	inj, err := aks.New(selectorSpec, aks.Config{NewClient: cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas := func() string {
+		var out []string
+		for _, n := range []string{"api", "web", "worker"} {
+			d, err := c.Deployments("shop").Get(context.Background(), n, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s=%d[%s]", n, *d.Spec.Replicas, d.Annotations[aks.Annotation]))
+		}
+		return strings.Join(out, " ")
+	}
+	if _, err := inj.Inject(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := replicas(), "api=0[1] web=0[3] worker=4[]"; got != want {
+		t.Errorf("after inject: %s, want %s", got, want)
+	}
+	if err := inj.Heal(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := replicas(), "api=1[] web=3[] worker=4[]"; got != want {
+		t.Errorf("after heal: %s, want %s", got, want)
+	}
+	_, err = c.Deployments("shop").Get(context.Background(), "gone", metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("missing deployment: %v, want a NotFound status error", err)
 	}
 }
