@@ -94,6 +94,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		return nil, err
 	}
 	defer tgt.Close()
+	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
+		return nil, err
+	}
 	if o.onPlatform != nil && tgt.platform != nil {
 		o.onPlatform(tgt.platform)
 	}
