@@ -37,6 +37,7 @@ func Merge(runs ...*Run) (*Run, error) {
 		out.Readbacks = append(out.Readbacks, r.Readbacks...)
 		out.Health = append(out.Health, r.Health...)
 		out.Thresholds = append(out.Thresholds, r.Thresholds...)
+		out.Lags = append(out.Lags, r.Lags...)
 	}
 	sortRun(out)
 	out.Events = slices.CompactFunc(out.Events, sameEvent)
