@@ -32,8 +32,8 @@ type Stranded struct {
 type replica struct {
 	orders  map[string]Order
 	markers map[string]bool // the lag probe's markers (markers.go)
-	failed  bool // down or blackholed: neither serves nor replicates
-	cut    bool // replication-cut: serves, but neither sends nor receives
+	failed  bool            // down or blackholed: neither serves nor replicates
+	cut     bool            // replication-cut: serves, but neither sends nor receives
 }
 
 // link is the replication queue from one region to another, in ack order.

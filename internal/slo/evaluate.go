@@ -144,6 +144,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, thresholdObjectives(run.Thresholds)...)
 	fillReasons(r.Objectives)
 	r.Notes = append(e.notes(), e.healthNotes()...)
+	r.ReplicationLag, r.LagTimeline = LagSummaries(run.Lags), LagTimeline(run.Lags, e.start, e.interval) // lag.go
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	r.ExitCode = e.processExit(r.ExitCode)
 	return r

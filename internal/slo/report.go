@@ -41,10 +41,14 @@ type Report struct {
 	Steps          map[string]RegionSummary `json:"steps,omitempty"`
 	Faults         []FaultSummary           `json:"faults"`
 	Timeline       []Point                  `json:"timeline,omitempty"` // per interval and client region, for charts and CSV
-	Complete       bool                     `json:"complete"`           // the stream had its trailer
-	Notes          []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
-	Verdict        Verdict                  `json:"verdict"`
-	ExitCode       int                      `json:"exit_code"`
+	// ReplicationLag and LagTimeline are the replication-lag probe's
+	// figures (lag.go), when the scenario ran it.
+	ReplicationLag []LagSummary `json:"replication_lag,omitempty"`
+	LagTimeline    []LagPoint   `json:"lag_timeline,omitempty"`
+	Complete       bool         `json:"complete"`        // the stream had its trailer
+	Notes          []string     `json:"notes,omitempty"` // heal failures, aborts, cut streams
+	Verdict        Verdict      `json:"verdict"`
+	ExitCode       int          `json:"exit_code"`
 }
 
 // Objective is one objective's figure, interval and verdict.
