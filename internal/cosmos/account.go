@@ -1,6 +1,7 @@
 package cosmos
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -24,6 +25,10 @@ type Config struct {
 	Endpoint  string // https://ACCOUNT.documents.azure.com:443/
 	Database  string
 	Container string
+	// ProbeContainer is where the lag probe writes its markers; empty means
+	// Container (the Terraform makes one of its own, lag-probe, the only
+	// one slocheck's identity may write to).
+	ProbeContainer string
 	// PartitionKeyPath is the container's partition key path, one top-level
 	// field ("/id" by default). Every document this package writes carries
 	// its own id there, so a point read needs only the id.
@@ -64,6 +69,9 @@ func (c *Config) Validate() []error {
 	if !namePattern.MatchString(c.Container) {
 		errs = append(errs, fmt.Errorf("container %q: want a container name", c.Container))
 	}
+	if c.ProbeContainer != "" && !namePattern.MatchString(c.ProbeContainer) {
+		errs = append(errs, fmt.Errorf("probe container %q: want a container name", c.ProbeContainer))
+	}
 	if c.PartitionKeyPath != "" && !pkPattern.MatchString(c.PartitionKeyPath) {
 		errs = append(errs, fmt.Errorf("partition key path %q: want one top-level field such as /id", c.PartitionKeyPath))
 	}
@@ -92,6 +100,7 @@ func (c *Config) location(region string) string {
 type Account struct {
 	cfg     Config
 	clients map[string]*azcosmos.ContainerClient
+	probes  map[string]*azcosmos.ContainerClient // the lag probe's container, by region
 	regions []string
 }
 
@@ -107,7 +116,8 @@ func Open(cfg Config, regions []string) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Account{cfg: cfg, clients: map[string]*azcosmos.ContainerClient{}, regions: regions}
+	a := &Account{cfg: cfg, clients: map[string]*azcosmos.ContainerClient{}, probes: map[string]*azcosmos.ContainerClient{}, regions: regions}
+	probe := cmp.Or(cfg.ProbeContainer, cfg.Container)
 	var cred azcore.TokenCredential = cfg.Credential
 	if cfg.Key == "" && cred == nil {
 		if cred, err = azidentity.NewDefaultAzureCredential(nil); err != nil {
@@ -121,6 +131,9 @@ func Open(cfg Config, regions []string) (*Account, error) {
 		}
 		if a.clients[r], err = c.NewContainer(cfg.Database, cfg.Container); err != nil {
 			return nil, fmt.Errorf("cosmos db: container %s/%s: %w", cfg.Database, cfg.Container, err)
+		}
+		if a.probes[r], err = c.NewContainer(cfg.Database, probe); err != nil {
+			return nil, fmt.Errorf("cosmos db: container %s/%s: %w", cfg.Database, probe, err)
 		}
 	}
 	return a, nil
@@ -195,6 +208,11 @@ func (a *Account) readItem(ctx context.Context, region, id string, timeout time.
 	if err != nil {
 		return nil, false, err
 	}
+	return readFrom(ctx, c, region, id, timeout)
+}
+
+// readFrom reads document id through c (region's).
+func readFrom(ctx context.Context, c *azcosmos.ContainerClient, region, id string, timeout time.Duration) ([]byte, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp, err := c.ReadItem(ctx, pk(id), id, nil)

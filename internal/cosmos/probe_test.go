@@ -3,10 +3,13 @@ package cosmos_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
 	"github.com/slocheck/slocheck/internal/cosmos"
@@ -118,10 +121,18 @@ func checkProbe(t *testing.T, lags []results.Lag, lag, interval time.Duration, f
 // polled through a client pinned to each region. The emulator has one
 // region (it ignores preferred regions), so a marker is visible at once:
 // every figure is within a poll or so of zero, none lost. The marker
-// carries its ttl (the emulator itself never expires documents).
+// carries its ttl (the emulator itself never expires documents) and goes to
+// the probe's own container, not the orders'.
 func TestProbeOnEmulator(t *testing.T) {
 	const interval, poll = 100 * time.Millisecond, 10 * time.Millisecond
-	em, acc := openEmulator(t, "/id", "eastus", "westeurope")
+	em := cosmostest.Start(t)
+	em.CreateContainer(t, "shop", "orders", "/id")
+	em.CreateContainer(t, "shop", "lag-probe", "/id")
+	acc, err := cosmos.Open(cosmos.Config{Endpoint: em.Endpoint, Database: "shop", Container: "orders", ProbeContainer: "lag-probe",
+		Key: em.Key, Transport: em.Client()}, []string{"eastus", "westeurope"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	reps := map[string]cosmos.Replica{}
 	for _, r := range acc.Regions() {
 		rep, err := acc.Replica(r, time.Second)
@@ -145,14 +156,17 @@ func TestProbeOnEmulator(t *testing.T) {
 	if pairs["eastus→westeurope"] < 3 || pairs["westeurope→eastus"] < 3 {
 		t.Errorf("samples per pair %v: want at least 3 each", pairs)
 	}
-	doc := readDoc(t, em, "lag-e-eastus-1")
-	if doc["ttl"] != float64(90) || doc["kind"] != "lag-marker" {
+	doc, found := readDoc(t, em, "lag-probe", "lag-e-eastus-1")
+	if !found || doc["ttl"] != float64(90) || doc["kind"] != "lag-marker" {
 		t.Errorf("marker %v: want kind lag-marker and ttl 90", doc)
+	}
+	if _, found := readDoc(t, em, "orders", "lag-e-eastus-1"); found {
+		t.Errorf("a marker went to the orders container")
 	}
 }
 
-// readDoc reads document id of shop/orders straight from the emulator.
-func readDoc(t *testing.T, em *cosmostest.Emulator, id string) map[string]any {
+// readDoc reads document id of shop/container straight from the emulator.
+func readDoc(t *testing.T, em *cosmostest.Emulator, container, id string) (map[string]any, bool) {
 	t.Helper()
 	k, err := azcosmos.NewKeyCredential(em.Key)
 	if err != nil {
@@ -164,11 +178,15 @@ func readDoc(t *testing.T, em *cosmostest.Emulator, id string) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, err := c.NewContainer("shop", "orders")
+	ct, err := c.NewContainer("shop", container)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp, err := ct.ReadItem(context.Background(), azcosmos.NewPartitionKeyString(id), id, nil)
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+		return nil, false
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,5 +194,5 @@ func readDoc(t *testing.T, em *cosmostest.Emulator, id string) map[string]any {
 	if err := json.Unmarshal(resp.Value, &m); err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return m, true
 }

@@ -45,10 +45,7 @@ type markerDoc struct {
 }
 
 func (r regionReplica) WriteMarker(ctx context.Context, id string, ttl time.Duration) error {
-	c, err := r.acc.client(r.region)
-	if err != nil {
-		return err
-	}
+	c := r.acc.probes[r.region]
 	doc, err := r.acc.document(id, markerDoc{ID: id, Kind: "lag-marker", Region: r.region, Written: time.Now(), TTL: int32(max(ttl/time.Second, 1))})
 	if err != nil {
 		return err
@@ -62,6 +59,6 @@ func (r regionReplica) WriteMarker(ctx context.Context, id string, ttl time.Dura
 }
 
 func (r regionReplica) HasMarker(ctx context.Context, id string) (bool, error) {
-	_, found, err := r.acc.readItem(ctx, r.region, id, r.timeout)
+	_, found, err := readFrom(ctx, r.acc.probes[r.region], r.region, id, r.timeout)
 	return found, err
 }

@@ -51,7 +51,7 @@ func TestShopChartCosmos(t *testing.T) {
 func TestShopChartCosmosRefuses(t *testing.T) {
 	for sets, says := range map[string]string{
 		"serviceAccount.workloadIdentityClientId=," + cosmosSets: "needs serviceAccount.workloadIdentityClientId",
-		cosmosSets + ",cosmos.container=":                         "needs cosmos.database and cosmos.container",
+		cosmosSets + ",cosmos.container=":                        "needs cosmos.database and cosmos.container",
 	} {
 		vals := shopValues(t, "prod", "eastus")
 		if err := strvals.ParseInto(sets, vals); err != nil {

@@ -18,7 +18,7 @@ func openCosmos(s *scenario.Scenario, getenv func(string) string) (*cosmos.Accou
 		return nil, nil, nil
 	}
 	cd := s.Target.Cosmos
-	cfg := cosmos.Config{Endpoint: cd.Endpoint, Database: cd.Database, Container: cd.Container,
+	cfg := cosmos.Config{Endpoint: cd.Endpoint, Database: cd.Database, Container: cd.Container, ProbeContainer: cd.ProbeContainer,
 		PartitionKeyPath: cd.PartitionKeyPath, Locations: cd.Locations, CAFile: s.CosmosCAPath()}
 	if cd.KeyEnv != "" {
 		if getenv == nil || getenv(cd.KeyEnv) == "" {

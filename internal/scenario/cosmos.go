@@ -10,9 +10,13 @@ import (
 // surviving region's own client instead of through readback_url, and the
 // replication-lag probe (lag_probe) writes its markers there.
 type CosmosData struct {
-	Endpoint         string `yaml:"endpoint"`           // https://ACCOUNT.documents.azure.com:443/
-	Database         string `yaml:"database"`           // the shop's database
-	Container        string `yaml:"container"`          // the shop's orders container
+	Endpoint  string `yaml:"endpoint"`  // https://ACCOUNT.documents.azure.com:443/
+	Database  string `yaml:"database"`  // the shop's database
+	Container string `yaml:"container"` // the shop's orders container
+	// ProbeContainer is where lag_probe writes its markers (default:
+	// container); the Terraform makes lag-probe, the only container
+	// slocheck's identity may write to.
+	ProbeContainer   string `yaml:"probe_container,omitempty"`
 	PartitionKeyPath string `yaml:"partition_key_path"` // one top-level field; documents carry their id there (default /id)
 	// Locations maps each of target.regions to its Cosmos DB location name
 	// (eastus: East US), the names preferred regions take; a region not
