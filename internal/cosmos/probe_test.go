@@ -168,16 +168,7 @@ func TestProbeOnEmulator(t *testing.T) {
 // readDoc reads document id of shop/container straight from the emulator.
 func readDoc(t *testing.T, em *cosmostest.Emulator, container, id string) (map[string]any, bool) {
 	t.Helper()
-	k, err := azcosmos.NewKeyCredential(em.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &azcosmos.ClientOptions{}
-	o.Transport = em.Client()
-	c, err := azcosmos.NewClientWithKey(em.Endpoint, k, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := em.AccountClient(t)
 	ct, err := c.NewContainer("shop", container)
 	if err != nil {
 		t.Fatal(err)

@@ -83,16 +83,7 @@ func Start(t testing.TB) *Emulator {
 // partition key path pkPath, through azcosmos.
 func (e *Emulator) CreateContainer(t testing.TB, database, container, pkPath string) {
 	t.Helper()
-	k, err := azcosmos.NewKeyCredential(e.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &azcosmos.ClientOptions{}
-	o.Transport = e.Client()
-	c, err := azcosmos.NewClientWithKey(e.Endpoint, k, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := e.AccountClient(t)
 	ctx := context.Background()
 	if _, err := c.CreateDatabase(ctx, azcosmos.DatabaseProperties{ID: database}, nil); err != nil && !conflict(err) {
 		t.Fatalf("cosmium: create database %s: %v", database, err)
@@ -112,4 +103,21 @@ func (e *Emulator) CreateContainer(t testing.TB, database, container, pkPath str
 func conflict(err error) bool {
 	var re *azcore.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusConflict
+}
+
+// AccountClient is an azcosmos client of the emulator's account, signed
+// with its key: the tests' own view of what the account holds.
+func (e *Emulator) AccountClient(t testing.TB) *azcosmos.Client {
+	t.Helper()
+	k, err := azcosmos.NewKeyCredential(e.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &azcosmos.ClientOptions{}
+	o.Transport = e.Client()
+	c, err := azcosmos.NewClientWithKey(e.Endpoint, k, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
