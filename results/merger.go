@@ -128,6 +128,7 @@ func (m *Merger) Add(name string, r *Run) error {
 	m.out.Readbacks = append(m.out.Readbacks, r.Readbacks...)
 	m.out.Health = append(m.out.Health, r.Health...)
 	m.out.Thresholds = append(m.out.Thresholds, r.Thresholds...)
+	m.out.Lags = append(m.out.Lags, r.Lags...)
 	m.addTrailer(r.Trailer)
 	return nil
 }

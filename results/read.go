@@ -207,6 +207,8 @@ func (d *decoder) decode(kind byte, p []byte) error {
 		return jsonInto(p, "health", &d.out.Health)
 	case kindThreshold:
 		return jsonInto(p, "threshold", &d.out.Thresholds)
+	case kindLag:
+		return jsonInto(p, "lag", &d.out.Lags)
 	}
 	return nil // a kind from a newer minor version: skipped
 }

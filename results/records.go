@@ -273,6 +273,7 @@ type Run struct {
 	Readbacks  []Readback
 	Health     []Health    // per interval, the generator's own state
 	Thresholds []Threshold // k6 engine: the script's thresholds and k6's verdicts
+	Lags       []Lag       // the replication-lag probe's samples (lag.go)
 	Trailer    *Trailer    // nil when the stream was cut (a crash)
 }
 

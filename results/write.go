@@ -38,6 +38,11 @@ func Write(w io.Writer, run *Run) error {
 			return fmt.Errorf("write results: %w", err)
 		}
 	}
+	for i := range run.Lags {
+		if err := e.jsonRecord(kindLag, &run.Lags[i]); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+	}
 	if run.Trailer != nil {
 		if err := e.jsonRecord(kindTrailer, run.Trailer); err != nil {
 			return fmt.Errorf("write results: %w", err)

@@ -20,6 +20,7 @@ type shopCmd struct {
 	seed          uint64
 	noServiceTime bool
 	grace         time.Duration
+	cosmos        shopCosmos
 }
 
 func newShopCmd(stdio IO) *cobra.Command {
@@ -33,9 +34,19 @@ cluster. Endpoints: GET /catalog, GET /products/{id}, POST /cart, POST /checkout
 GET /orders/{id}, GET /health; every response carries X-Served-By: <region>.
 
 On SIGTERM (or SIGINT) it stops accepting connections and lets requests in
-flight finish within --shutdown-timeout, as Kubernetes expects.`,
+flight finish within --shutdown-timeout, as Kubernetes expects.
+
+Orders stay in memory unless --cosmos-endpoint (or SLOCHECK_COSMOS_ENDPOINT)
+names a Cosmos DB account: then every order is written through azcosmos, with
+the shop's region first in preferred regions, and acknowledged only after
+Cosmos DB accepted it; GET /orders/{id} reads it back from Cosmos DB and
+GET /health reports the database as a dependency (503 while unreachable).
+Credentials come from azidentity's default chain (workload identity on AKS);
+an emulator's key is read from SLOCHECK_COSMOS_KEY only and never printed.`,
 		Example: `  slocheck shop --region eastus
-  slocheck shop --region westeurope --listen 127.0.0.1:9002 --no-service-time`,
+  slocheck shop --region westeurope --listen 127.0.0.1:9002 --no-service-time
+  slocheck shop --region eastus --cosmos-endpoint https://shop.documents.azure.com:443/ \
+      --cosmos-database shop --cosmos-container orders --cosmos-location "East US"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return s.run(cmd) },
 	}
@@ -45,6 +56,7 @@ flight finish within --shutdown-timeout, as Kubernetes expects.`,
 	f.Uint64Var(&s.seed, "seed", 1, "seed of the modelled service times")
 	f.BoolVar(&s.noServiceTime, "no-service-time", false, "answer at once instead of with the modelled service times")
 	f.DurationVar(&s.grace, "shutdown-timeout", 25*time.Second, "how long requests in flight may finish after SIGTERM")
+	s.cosmos.flags(f)
 	_ = cmd.MarkFlagRequired("region")
 	return cmd
 }
@@ -54,6 +66,11 @@ func (s *shopCmd) run(cmd *cobra.Command) error {
 	if s.noServiceTime {
 		cfg.Service = nil
 	}
+	orders, desc, err := s.cosmos.store(cmd.Context(), s.region, s.stdio.Getenv)
+	if err != nil {
+		return usageErr(err, "slocheck shop --region eastus --cosmos-endpoint URL --cosmos-database D --cosmos-container C")
+	}
+	cfg.Orders = orders
 	shop, err := platform.NewShop(cfg)
 	if err != nil {
 		return usageErr(err, "slocheck shop --region eastus")
@@ -62,7 +79,7 @@ func (s *shopCmd) run(cmd *cobra.Command) error {
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("shop %s: %w", s.region, err), "choose a free address with --listen")
 	}
-	if _, err := fmt.Fprintf(s.stdio.Out, "shop %s listening on http://%s\n", s.region, l.Addr()); err != nil {
+	if _, err := fmt.Fprintf(s.stdio.Out, "shop %s listening on http://%s (%s)\n", s.region, l.Addr(), desc); err != nil {
 		l.Close()
 		return err
 	}

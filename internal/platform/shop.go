@@ -28,6 +28,9 @@ type ShopConfig struct {
 	Region  string
 	Service map[string]ServiceTime // endpoint → service time; nil or empty means none
 	Seed    uint64
+	// Orders, when not nil, keeps the orders (a database); nil means the
+	// shop's own in-memory store.
+	Orders OrderStore
 }
 
 // Shop is one region's shop service: an http.Handler with the endpoints
@@ -35,7 +38,7 @@ type ShopConfig struct {
 // GET /orders/{id} and GET /health. Every response carries X-Served-By.
 type Shop struct {
 	region string
-	store  *store
+	store  OrderStore
 	svc    *sampler
 	mux    *http.ServeMux
 	fault  atomic.Pointer[activeFault]
@@ -54,10 +57,14 @@ func NewShop(cfg ShopConfig) (*Shop, error) {
 	if !nameRE().MatchString(cfg.Region) {
 		return nil, fmt.Errorf("new shop: region %q: want lowercase letters, digits and dashes", cfg.Region)
 	}
-	return newShop(cfg.Region, newStore([]string{cfg.Region}, 0, UnreplicatedLate), newSampler(cfg.Seed, cfg.Region, cfg.Service)), nil
+	var st OrderStore = newStore([]string{cfg.Region}, 0, UnreplicatedLate)
+	if cfg.Orders != nil {
+		st = cfg.Orders
+	}
+	return newShop(cfg.Region, st, newSampler(cfg.Seed, cfg.Region, cfg.Service)), nil
 }
 
-func newShop(region string, st *store, svc *sampler) *Shop {
+func newShop(region string, st OrderStore, svc *sampler) *Shop {
 	s := &Shop{region: region, store: st, svc: svc, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /catalog", s.catalog)
 	s.mux.HandleFunc("GET /products/{id}", s.product)
@@ -173,7 +180,7 @@ func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.serviceTime(r, EndpointCheckout) {
 		return
 	}
-	o, err := s.store.put(s.region, items)
+	o, err := s.store.PutOrder(r.Context(), s.region, items)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
@@ -185,7 +192,7 @@ func (s *Shop) order(w http.ResponseWriter, r *http.Request) {
 	if !s.serviceTime(r, EndpointOrder) {
 		return
 	}
-	o, found, err := s.store.get(s.region, r.PathValue("id"))
+	o, found, err := s.store.GetOrder(r.Context(), s.region, r.PathValue("id"))
 	switch {
 	case err != nil:
 		writeError(w, http.StatusServiceUnavailable, err.Error())
@@ -197,9 +204,22 @@ func (s *Shop) order(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Shop) health(w http.ResponseWriter, r *http.Request) {
-	if s.serviceTime(r, EndpointHealth) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "region": s.region})
+	if !s.serviceTime(r, EndpointHealth) {
+		return
 	}
+	dep := s.store.Check(r.Context())
+	status, code := "ok", http.StatusOK
+	if dep.Status != DependencyOK {
+		status, code = "unavailable", http.StatusServiceUnavailable // the front door takes the region out
+	}
+	writeJSON(w, code, healthJSON{Status: status, Region: s.region, Dependencies: []Dependency{dep}})
+}
+
+// healthJSON is GET /health's answer.
+type healthJSON struct {
+	Status       string       `json:"status"` // ok | unavailable
+	Region       string       `json:"region"`
+	Dependencies []Dependency `json:"dependencies"`
 }
 
 // readItems reads an optional JSON body (any JSON value, kept as the order's

@@ -17,6 +17,7 @@ type Order struct {
 	Region string          `json:"region"` // region that acknowledged it
 	Acked  time.Time       `json:"acked"`
 	Items  json.RawMessage `json:"items,omitempty"`
+	marker bool            // a lag probe's marker (markers.go), not an order
 }
 
 // Stranded is an acknowledged write that its region had not replicated when
@@ -29,9 +30,10 @@ type Stranded struct {
 
 // replica is one region's copy of the data.
 type replica struct {
-	orders map[string]Order
-	failed bool // down or blackholed: neither serves nor replicates
-	cut    bool // replication-cut: serves, but neither sends nor receives
+	orders  map[string]Order
+	markers map[string]bool // the lag probe's markers (markers.go)
+	failed  bool            // down or blackholed: neither serves nor replicates
+	cut     bool            // replication-cut: serves, but neither sends nor receives
 }
 
 // link is the replication queue from one region to another, in ack order.
@@ -70,7 +72,7 @@ func newStore(regions []string, lag time.Duration, policy Unreplicated) *store {
 		idBase:   strconv.FormatInt(time.Now().UnixMilli(), 36),
 	}
 	for _, src := range regions {
-		s.replicas[src] = &replica{orders: map[string]Order{}}
+		s.replicas[src] = &replica{orders: map[string]Order{}, markers: map[string]bool{}}
 		for _, dst := range regions {
 			if dst != src {
 				s.links = append(s.links, &link{src: src, dst: dst})
@@ -133,6 +135,10 @@ func (s *store) advance(t time.Time) {
 		i := 0
 		for ; i < len(l.queue) && !l.queue[i].Acked.Add(s.lag).After(t); i++ {
 			o := l.queue[i]
+			if o.marker {
+				dst.markers[o.ID] = true
+				continue
+			}
 			if _, ok := dst.orders[o.ID]; !ok {
 				dst.orders[o.ID] = o
 			}
@@ -160,7 +166,9 @@ func (s *store) fail(region string) time.Time {
 			continue
 		}
 		for _, o := range l.queue {
-			s.strand(o, t)
+			if !o.marker {
+				s.strand(o, t)
+			}
 		}
 		if s.policy == UnreplicatedLost {
 			l.queue = nil
@@ -216,7 +224,9 @@ func (s *store) counts(region string) (orders, unreplicated int) {
 	for _, l := range s.links {
 		if l.src == region {
 			for _, o := range l.queue {
-				seen[o.ID] = true
+				if !o.marker {
+					seen[o.ID] = true
+				}
 			}
 		}
 	}

@@ -27,7 +27,7 @@ type series func(p slo.Point, intervalS float64) (v float64, ok bool)
 // client region ("all" for the whole run), with every fault's window shaded.
 func timelineCharts(r *slo.Report) []chart {
 	if len(r.Timeline) == 0 {
-		return nil
+		return lagChart(r)
 	}
 	rate := func(f func(slo.Point) uint64) series {
 		return func(p slo.Point, iv float64) (float64, bool) { return float64(f(p)) / iv, true }
@@ -38,13 +38,13 @@ func timelineCharts(r *slo.Report) []chart {
 		}
 		return *p.P99S * 1e3, true
 	}
-	return []chart{
+	return append([]chart{
 		lineChart(r, "chart_rps", "Requests per second by client region", "req/s",
 			rate(func(p slo.Point) uint64 { return p.Requests })),
 		lineChart(r, "chart_fps", "Failures per second by client region", "failures/s",
 			rate(func(p slo.Point) uint64 { return p.Failures })),
 		lineChart(r, "chart_p99", "p99 latency by client region (successful requests)", "ms", p99ms),
-	}
+	}, lagChart(r)...) // lag.go
 }
 
 // lineChart draws one figure of every client region's series over time.

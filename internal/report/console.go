@@ -38,6 +38,9 @@ func Table(w io.Writer, r *slo.Report) error {
 	for i := range r.Faults {
 		fmt.Fprintln(bw, faultLine(r, &r.Faults[i]))
 	}
+	for _, l := range lagLines(r) { // lag.go
+		fmt.Fprintln(bw, l)
+	}
 	for _, n := range notes(r) {
 		fmt.Fprintln(bw, "note: "+n)
 	}

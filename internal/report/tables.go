@@ -61,6 +61,9 @@ func tables(r *slo.Report) []table {
 	if len(r.Faults) > 0 {
 		ts = append(ts, faultsTable(r), impactTable(r))
 	}
+	if len(r.ReplicationLag) > 0 {
+		ts = append(ts, lagTable(r)) // lag.go
+	}
 	return ts
 }
 

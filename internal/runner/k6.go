@@ -290,6 +290,9 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.refresh = func() { ks.refreshWrites(sk) } // the read-back runs during the fault: k6's writes are in k6.stream
+	// The replication-lag probe (lagprobe.go).
+	stopLag := startLagProbe(ctx, s, tgt, rec, nil)
+	defer stopLag()
 	cr, err := k6Chaos(s, tgt, rb, sk, ks, rec, o)
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
@@ -310,6 +313,7 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	res.Faults = cr.Records()
 	ks.refreshWrites(sk)
 	rb.afterHeal(ctx, res.Faults)
+	stopLag()
 	for _, e := range tgt.events() {
 		rec.RecordEvent(e)
 	}

@@ -92,7 +92,7 @@ func (r *readbacker) recover() {
 // wrap returns inj with the read-back of fault started at its injection.
 // region is the faulted region ("" when unknown: no read-back).
 func (r *readbacker) wrap(inj chaos.Injector, fault, region string) chaos.Injector {
-	if r.tgt.readback == "" || region == "" || r.survivor(region) == "" {
+	if (r.tgt.readback == "" && r.tgt.cosmosReader == nil) || region == "" || r.survivor(region) == "" {
 		return inj
 	}
 	return &readbackInjector{Injector: inj, rb: r, fault: fault, region: region}

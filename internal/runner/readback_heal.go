@@ -160,8 +160,13 @@ func (r *readbacker) readTries(ctx context.Context, id, region string) (found bo
 }
 
 // read asks region for write id: found on 200, absent on 404, an error
-// otherwise.
+// otherwise. One read-back, two readers: with target.cosmos it reads Cosmos
+// DB itself through the client pinned to region; otherwise it fills the
+// HTTP template.
 func (r *readbacker) read(ctx context.Context, id, region string) (bool, error) {
+	if r.tgt.cosmosReader != nil {
+		return r.tgt.cosmosReader.Read(ctx, id, region)
+	}
 	u := strings.NewReplacer("{id}", url.PathEscape(id), "{region}", url.QueryEscape(region)).Replace(r.tgt.readback)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

@@ -101,6 +101,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		return nil, err
 	}
 	defer tgt.Close()
+	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
+		return nil, err
+	}
 	if o.onPlatform != nil && tgt.platform != nil {
 		o.onPlatform(tgt.platform)
 	}
@@ -155,6 +158,8 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback
+	stopLag := startLagProbe(ctx, s, tgt, rec, tr.g.handler("the lag probe")) // lagprobe.go
+	defer stopLag()
 	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
 	prog.onPanic = tr.g.handler("the progress printer")
 	stopWatching := sync.OnceFunc(func() { prog.stop(); hs.stop() })
@@ -191,6 +196,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		healErr := cr.HealAll(ctx)
 		res.Faults = cr.Records()
 		rb.afterHeal(ctx, res.Faults)
+		stopLag()
 		for _, e := range tgt.events() {
 			rec.RecordEvent(e)
 		}

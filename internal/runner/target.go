@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/auth"
+	"github.com/slocheck/slocheck/internal/cosmos"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
 	"github.com/slocheck/slocheck/internal/scenario"
@@ -31,6 +32,10 @@ type target struct {
 	// header_env secrets, sent with the pre-run check and the read-back.
 	headers  []auth.Header
 	platform *platform.Platform
+	// cosmos is target.cosmos's account and cosmosReader its read-back
+	// reader (cosmos.go); nil without target.cosmos.
+	cosmos       *cosmos.Account
+	cosmosReader *cosmos.Reader
 }
 
 // authorize sets t's headers on req (values are secrets: never printed).

@@ -69,6 +69,7 @@ type Scenario struct {
 	Load        Traffic    `yaml:"load"`
 	Faults      []Fault    `yaml:"faults"`
 	Objectives  Objectives `yaml:"objectives"`
+	LagProbe    *LagProbe  `yaml:"lag_probe,omitempty"` // replication-lag probe (cosmos.go); nil: none
 
 	src source // where the scenario came from and where its fields are
 }
@@ -82,6 +83,7 @@ type Target struct {
 	ServedByHeader string            `yaml:"served_by_header"`       // response header naming the serving region
 	CheckURL       string            `yaml:"check_url"`              // reachability check before the run; a path is joined to each edge
 	Auth           *TargetAuth       `yaml:"auth,omitempty"`         // a bearer token on every request (engine go)
+	Cosmos         *CosmosData       `yaml:"cosmos,omitempty"`       // read back from Cosmos DB itself (cosmos.go)
 }
 
 // TargetAuth is a bearer token the run obtains from azidentity's default

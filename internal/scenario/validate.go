@@ -58,6 +58,9 @@ func (s *Scenario) Validate() []error {
 	c.load(&s.Load)
 	c.faults()
 	c.objectives(&s.Objectives)
+	if s.LagProbe != nil {
+		c.lagProbe(s.LagProbe)
+	}
 	c.unset()
 	sortErrors(c.errs)
 	return c.errs
@@ -110,6 +113,9 @@ func (c *checker) target(t *Target) {
 	}
 	if t.Auth != nil {
 		c.targetAuth(t.Auth)
+	}
+	if t.Cosmos != nil {
+		c.targetCosmos(t)
 	}
 }
 

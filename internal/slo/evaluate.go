@@ -145,6 +145,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	fillReasons(r.Objectives)
 	r.Notes = append(e.notes(), e.healthNotes()...)
 	r.Merge, r.Notes = run.Header.Merge, append(r.Notes, mergeNotes(run.Header.Merge)...)
+	r.ReplicationLag, r.LagTimeline = LagSummaries(run.Lags), LagTimeline(run.Lags, e.start, e.interval) // lag.go
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	r.ExitCode = e.processExit(r.ExitCode)
 	return r

@@ -45,8 +45,12 @@ type Report struct {
 	Steps          map[string]RegionSummary `json:"steps,omitempty"`
 	Faults         []FaultSummary           `json:"faults"`
 	Timeline       []Point                  `json:"timeline,omitempty"` // per interval and client region, for charts and CSV
-	Complete       bool                     `json:"complete"`           // the stream had its trailer
-	Notes          []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
+	// ReplicationLag and LagTimeline are the replication-lag probe's
+	// figures (lag.go), when the scenario ran it.
+	ReplicationLag []LagSummary `json:"replication_lag,omitempty"`
+	LagTimeline    []LagPoint   `json:"lag_timeline,omitempty"`
+	Complete       bool         `json:"complete"`        // the stream had its trailer
+	Notes          []string     `json:"notes,omitempty"` // heal failures, aborts, cut streams
 	// Merge says how the run was merged from several processes' streams
 	// (`slocheck merge`): which, and the clock tolerance their fault events
 	// were reconciled within. Absent for a run one process recorded.

@@ -138,3 +138,23 @@ output "shop_ingress_ips" {
   description = "Static private IP of each region's shop internal load balancer, keyed by region."
   value       = module.platform.shop_ingress_ips
 }
+
+output "cosmos_scenario" {
+  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
+  value       = module.platform.cosmos_scenario
+}
+
+output "cosmos_scenario" {
+  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
+  value       = module.platform.cosmos_scenario
+}
+
+output "cosmos_scenario" {
+  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
+  value       = module.platform.cosmos_scenario
+}
+
+output "cosmos_scenario" {
+  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
+  value       = module.platform.cosmos_scenario
+}

@@ -60,11 +60,35 @@ resource "azurerm_cosmosdb_sql_container" "orders" {
   resource_group_name   = var.resource_group_name
   account_name          = azurerm_cosmosdb_account.this.name
   database_name         = azurerm_cosmosdb_sql_database.this.name
-  partition_key_paths   = ["/id"]
+  partition_key_paths   = [var.partition_key_path]
   partition_key_version = 2
+  # TTL on, per document: orders (no ttl field) never expire; a document that carries ttl does.
+  default_ttl = -1
 
   autoscale_settings {
     max_throughput = var.autoscale_max_throughput
+  }
+
+  conflict_resolution_policy {
+    mode                     = "LastWriterWins"
+    conflict_resolution_path = "/_ts"
+  }
+}
+
+# slocheck's replication-lag probe writes small marker documents here, in each region, and polls
+# the other regions until they appear; they expire after probe_ttl_seconds. A container of their
+# own keeps the orders container read-only for slocheck.
+resource "azurerm_cosmosdb_sql_container" "lag_probe" {
+  name                  = var.probe_container_name
+  resource_group_name   = var.resource_group_name
+  account_name          = azurerm_cosmosdb_account.this.name
+  database_name         = azurerm_cosmosdb_sql_database.this.name
+  partition_key_paths   = [var.partition_key_path]
+  partition_key_version = 2
+  default_ttl           = var.probe_ttl_seconds
+
+  autoscale_settings {
+    max_throughput = 1000
   }
 
   conflict_resolution_policy {
@@ -130,6 +154,17 @@ resource "azurerm_cosmosdb_sql_role_assignment" "data_reader" {
   role_definition_id  = "${azurerm_cosmosdb_account.this.id}/sqlRoleDefinitions/${local.data_reader_role_id}"
   principal_id        = each.value
   scope               = azurerm_cosmosdb_account.this.id
+}
+
+# The probe writers (slocheck) may write only to the lag-probe container.
+resource "azurerm_cosmosdb_sql_role_assignment" "probe_writer" {
+  for_each = var.probe_writer_principal_ids
+
+  resource_group_name = var.resource_group_name
+  account_name        = azurerm_cosmosdb_account.this.name
+  role_definition_id  = "${azurerm_cosmosdb_account.this.id}/sqlRoleDefinitions/${local.data_contributor_role_id}"
+  principal_id        = each.value
+  scope               = "${azurerm_cosmosdb_account.this.id}/dbs/${azurerm_cosmosdb_sql_database.this.name}/colls/${azurerm_cosmosdb_sql_container.lag_probe.name}"
 }
 
 resource "azurerm_monitor_diagnostic_setting" "cosmos" {

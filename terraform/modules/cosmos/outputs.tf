@@ -37,3 +37,13 @@ output "private_endpoint_ids" {
   description = "Private endpoint per region."
   value       = { for k, pe in azurerm_private_endpoint.this : k => pe.id }
 }
+
+output "partition_key_path" {
+  description = "Partition key path of the orders and lag-probe containers."
+  value       = var.partition_key_path
+}
+
+output "probe_container_name" {
+  description = "Name of the lag probe's container."
+  value       = azurerm_cosmosdb_sql_container.lag_probe.name
+}

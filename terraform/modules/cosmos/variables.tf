@@ -51,6 +51,40 @@ variable "container_name" {
   default     = "orders"
 }
 
+variable "partition_key_path" {
+  description = "Partition key path of the orders and lag-probe containers: one top-level field, in which every document carries its own id (slocheck's read-back reads by id)."
+  type        = string
+  default     = "/id"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z_][A-Za-z0-9_]*$", var.partition_key_path))
+    error_message = "partition_key_path must be one top-level field such as /id."
+  }
+}
+
+variable "probe_container_name" {
+  description = "Name of the container slocheck's replication-lag probe writes its marker documents to."
+  type        = string
+  default     = "lag-probe"
+}
+
+variable "probe_ttl_seconds" {
+  description = "Time to live of the lag probe's markers, in seconds."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.probe_ttl_seconds >= 60 && var.probe_ttl_seconds <= 604800
+    error_message = "probe_ttl_seconds must be 60 to 604800 (7 days)."
+  }
+}
+
+variable "probe_writer_principal_ids" {
+  description = "Principals that write the lag probe's markers (slocheck), keyed by a stable name: Data Contributor on the lag-probe container only."
+  type        = map(string)
+  default     = {}
+}
+
 variable "autoscale_max_throughput" {
   description = "Autoscale ceiling of the orders container in RU/s (the floor is a tenth of it)."
   type        = number

@@ -187,6 +187,7 @@ module "cosmos" {
   backup_retention_hours         = var.cosmos.backup_retention_hours
   data_contributor_principal_ids = { for r, m in module.aks : "shop-${r}" => m.workload_identities["shop"].principal_id }
   data_reader_principal_ids      = { for r, m in module.aks : "slocheck-${r}" => m.workload_identities["slocheck"].principal_id }
+  probe_writer_principal_ids     = { for r, m in module.aks : "slocheck-${r}" => m.workload_identities["slocheck"].principal_id }
   log_analytics_workspace_id     = module.monitoring.log_analytics_workspace_id
   tags                           = local.tags
 }

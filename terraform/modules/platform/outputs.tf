@@ -138,3 +138,17 @@ output "shop_ingress_ips" {
   description = "Static private IP of each region's shop internal load balancer, keyed by region."
   value       = { for r, cfg in var.regions : r => cfg.shop_ingress_ip }
 }
+
+output "cosmos_scenario" {
+  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
+  value = {
+    endpoint           = module.cosmos.endpoint
+    database           = module.cosmos.database_name
+    container          = module.cosmos.container_name
+    partition_key_path = module.cosmos.partition_key_path
+    probe_container    = module.cosmos.probe_container_name
+    locations          = { for r, _ in var.regions : r => r }
+    account_id         = module.cosmos.account_id
+    account_name       = module.cosmos.account_name
+  }
+}

@@ -1,0 +1,77 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/slocheck/slocheck/internal/slo"
+)
+
+// lagNote explains the replication-lag table under it.
+const lagNote = "the lag probe's markers, written in one region at a fixed rate and polled in the other until visible; " +
+	"each figure is at most one poll above the true lag; lost: never seen, a lost write of the probe itself"
+
+// lagTable lists the probe's figures per region pair.
+func lagTable(r *slo.Report) table {
+	t := table{Title: "Replication lag", Header: []string{"from", "to", "markers seen", "lost", "p50", "p99", "max"}, Note: lagNote}
+	for _, l := range r.ReplicationLag {
+		t.Rows = append(t.Rows, []string{l.From, l.To, fmt.Sprint(l.Samples), fmt.Sprint(l.Lost),
+			optSeconds(l.P50S, "-"), optSeconds(l.P99S, "-"), optSeconds(l.MaxS, "-")})
+	}
+	return t
+}
+
+// lagLines are the console's lines about replication lag, one per pair.
+func lagLines(r *slo.Report) []string {
+	var out []string
+	for _, l := range r.ReplicationLag {
+		out = append(out, fmt.Sprintf("replication lag %s→%s: p50 %s, p99 %s, max %s over %d markers, %d lost",
+			l.From, l.To, optSeconds(l.P50S, "-"), optSeconds(l.P99S, "-"), optSeconds(l.MaxS, "-"), l.Samples, l.Lost))
+	}
+	return out
+}
+
+// lagChart draws the largest lag of each interval's markers per region pair,
+// beside the fault windows (shaded); a lost marker shows as a gap.
+func lagChart(r *slo.Report) []chart {
+	if len(r.LagTimeline) == 0 {
+		return nil
+	}
+	l := charts.NewLine()
+	l.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: "chart_lag", Width: "100%", Height: "320px"}),
+		charts.WithAnimation(false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s", Min: 0, Max: math.Max(r.DurationS, 0)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "ms"}),
+	)
+	series := map[string][]opts.LineData{}
+	var names []string
+	for _, p := range r.LagTimeline {
+		name := scriptSafe(p.From + "→" + p.To)
+		if _, ok := series[name]; !ok {
+			names = append(names, name)
+		}
+		var v any = "-"
+		if p.MaxS != nil {
+			v = *p.MaxS * 1e3
+		}
+		series[name] = append(series[name], opts.LineData{Value: []any{p.T, v}})
+	}
+	for i, name := range names {
+		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), Step: "end"})}
+		if i == 0 {
+			so = append(so, faultAreas(r)...)
+		}
+		l.AddSeries(name, series[name], so...)
+	}
+	snip := l.RenderSnippet()
+	return []chart{{ID: "chart_lag", Title: "Replication lag by region pair (largest per interval of writes)",
+		Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}}
+}
