@@ -166,6 +166,9 @@ func sortRun(r *Run) {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID), cmp.Compare(a.Region, b.Region),
 			cmp.Compare(a.Phase, b.Phase), cmp.Compare(a.Fault, b.Fault), boolCompare(a.Found, b.Found))
 	})
+	slices.SortStableFunc(r.Lags, func(a, b Lag) int {
+		return cmp.Or(a.Written.Compare(b.Written), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
 }
 
 func compareFailures(a, b Failure) int {
