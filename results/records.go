@@ -131,6 +131,9 @@ type Header struct {
 	WriteSteps    []string          `json:"write_steps,omitempty"` // the steps whose success is an acknowledged write (an order)
 	Targets       Targets           `json:"targets"`
 	Versions      map[string]string `json:"versions,omitempty"`
+	// Labels are the run's own key=value labels (run --label build=1234),
+	// shown by every report, compare and history.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Targets are the objectives' targets and the parameters the definitions

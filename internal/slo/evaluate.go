@@ -123,7 +123,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	e.aggregate()
 	r := Report{
 		Schema: Schema, Scenario: run.Header.Scenario, Engine: run.Header.Engine, Target: run.Header.Target,
-		Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
+		Labels: run.Header.Labels, Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
 		Requests: e.all.requests, Failures: e.all.failures, Successes: e.all.requests - e.all.failures,
 		Dropped: e.all.dropped, FailuresByKind: e.all.failuresByKind(), Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
 		Timeline: e.timeline, Complete: run.Trailer != nil, Faults: []FaultSummary{},

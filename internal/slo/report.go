@@ -45,6 +45,9 @@ type Report struct {
 	Notes          []string                 `json:"notes,omitempty"`    // heal failures, aborts, cut streams
 	Verdict        Verdict                  `json:"verdict"`
 	ExitCode       int                      `json:"exit_code"`
+
+	// Labels are the run's labels (results.Header.Labels, run --label k=v).
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Objective is one objective's figure, interval and verdict.
