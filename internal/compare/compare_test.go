@@ -24,7 +24,7 @@ func TestQuantileAndAvailability(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Compare(b, tc.run.side(), Options{})
-			p99, av := c.row("p99", "overall"), c.row("availability", "steady-state")
+			p99, av := c.Row("p99", "overall"), c.Row("availability", "steady-state")
 			if p99.Verdict != tc.wantP99 {
 				t.Errorf("p99: %s (%s; change %v in [%v, %v]), want %s", p99.Verdict, p99.Reason, deref(p99.Change), deref(p99.CILow), deref(p99.CIHigh), tc.wantP99)
 			}

@@ -64,6 +64,7 @@ func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
 	ol, oh := orderStatRatio(bs, rs, values, p)
 	lo, hi = math.Min(lo, ol), math.Max(hi, oh)
 	judge(row, interval{change: qr/qb - 1, lo: lo - 1, hi: hi - 1}, tol, true)
+	excuseLate(row, base.Run, run.Run, qb, qr, tol)
 }
 
 // quantileOf is the quantile an objective name stands for: 0.99 for "p99".

@@ -60,13 +60,3 @@ func (s synth) side() Side {
 	rep := slo.Evaluate(run, slo.Options{})
 	return Side{Report: &rep, Run: run}
 }
-
-// row returns c's row of name and scope, or a zero Row.
-func (c Comparison) row(name, scope string) Row {
-	for _, r := range c.Rows {
-		if r.Name == name && r.Scope == scope {
-			return r
-		}
-	}
-	return Row{}
-}

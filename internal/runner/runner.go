@@ -42,6 +42,7 @@ type Options struct {
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
+	tune       func(*platform.Config)   // tests: changes the embedded platform's config before it starts (service times)
 	k6Args     []string                 // tests: more `k6 run` arguments (another --out)
 	hooks      *hooks                   // tests: code run inside the run's goroutines
 	holdSends  time.Duration            // tests: driver.Config.HoldSends, the generator late on purpose
@@ -89,7 +90,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	// The embedded platform lives until Run returns (tgt.Close), not until
 	// ctx is cancelled: an interrupted run still heals its faults through it.
-	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders())
+	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders(), o.tune)
 	if err != nil {
 		return nil, err
 	}
