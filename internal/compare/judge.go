@@ -70,7 +70,7 @@ func magnitude(v float64, unit string) string {
 	case unitRatio:
 		return fmt.Sprintf("%.4f pp", v*100)
 	case unitShare:
-		return fmt.Sprintf("%.2f pp of the budget", v*100)
+		return fmt.Sprintf("%.2f pp", v*100)
 	}
 	return fmt.Sprintf("%g", v)
 }

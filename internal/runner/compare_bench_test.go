@@ -55,8 +55,8 @@ func runPair(b *testing.B, i int) [2]compare.Side {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rate, dur := 300.0, 12*time.Second
-		if err := s.Apply(scenario.Overrides{Rate: &rate, Duration: &dur}); err != nil {
+		rate, dur, at, span := 300.0, 12*time.Second, time.Second, time.Second
+		if err := s.Apply(scenario.Overrides{Rate: &rate, Duration: &dur, FaultAt: &at, FaultFor: &span}); err != nil {
 			b.Fatal(err)
 		}
 		s.Faults = nil
