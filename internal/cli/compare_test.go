@@ -129,3 +129,33 @@ func TestCompareCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestRunLabelsAndBaseline(t *testing.T) {
+	base := fakeRun{scenario: "default-failover", median: 20 * time.Millisecond, rto: 3 * time.Second, seed: 1}.write(t)
+	if code, _, errs := runCLI(t, nil, "run", "--label", "no equals sign"); code != 2 || !strings.Contains(errs, "--label") {
+		t.Errorf("bad label: exit %d, want 2 naming --label; stderr %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, nil, "run", "--scenario", "slow-probes", "--baseline", base, "--duration", "2s", "--fault-at", "1s", "--fault-for", "1s"); code != 2 || !strings.Contains(errs, "--force") {
+		t.Errorf("baseline of another scenario: exit %d, want 2 with a hint at --force; stderr %s", code, errs)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errs := runCLI(t, nil, "run", "--quiet", "--duration", "3s", "--rate", "100", "--fault-at", "1s", "--fault-for", "1s",
+		"--out", dir, "--label", "build=1234", "--label", "env=ci", "--baseline", base)
+	if code != 0 && code != 98 && code != 99 {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "labels build=1234 env=ci") || !strings.Contains(out, "baseline: "+base) {
+		t.Errorf("the console shows no labels or no comparison:\n%s", out)
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil || !strings.Contains(string(js), `"build": "1234"`) {
+		t.Errorf("report.json has no labels (%v)", err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil || !strings.Contains(string(md), "## Against the baseline") || !strings.Contains(string(md), "build=1234") {
+		t.Errorf("report.md has no comparison or no labels (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "compare.json")); err != nil {
+		t.Errorf("compare.json: %v", err)
+	}
+}

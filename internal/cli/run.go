@@ -26,6 +26,7 @@ type runFlags struct {
 	k6                string
 	inconclusiveFails bool
 	quiet             bool
+	baselineFlags
 }
 
 func newRunCmd(stdio IO) *cobra.Command {
@@ -59,7 +60,10 @@ healed, partial results kept).`,
     --inject-cmd './disable-origin.sh eastus' --heal-cmd './enable-origin.sh eastus'
 
   # Release gate: fail the pipeline when 99.99 % cannot be decided either
-  slocheck run --scenario release-gate --target "$FRONTDOOR_URL" --inconclusive-fails --quiet`,
+  slocheck run --scenario release-gate --target "$FRONTDOOR_URL" --inconclusive-fails --quiet
+
+  # A pipeline's run, labelled with its build, judged against last night's
+  slocheck run --label build=1234 --label env=staging --baseline reports/nightly-1233`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, stdio, &f) },
 	}
@@ -80,11 +84,16 @@ healed, partial results kept).`,
 	fl.StringVar(&f.out, "out", "", "run directory (default reports/<UTC timestamp>)")
 	fl.BoolVar(&f.inconclusiveFails, "inconclusive-fails", false, "exit 98 when an objective is INCONCLUSIVE")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress, only the final table")
+	f.baselineFlags.register(fl)
 	return cmd
 }
 
 func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 	s, err := openScenario(f.scenario, cmd.Flags())
+	if err != nil {
+		return err
+	}
+	labels, err := f.prepare(s)
 	if err != nil {
 		return err
 	}
@@ -98,6 +107,7 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		InconclusiveFails: f.inconclusiveFails || s.Objectives.InconclusiveFails,
 		Version:           versionString(),
 		K6:                f.k6,
+		Labels:            labels,
 	}
 	// Warnings first, quiet or not: a run that cannot decide should say why
 	// before it starts, not only in `slocheck validate`.
@@ -115,7 +125,8 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 	if res != nil && res.Eval != nil {
 		rep = res.Eval.Report
 	}
-	return finishRun(stdio, rep, err, f.out)
+	err = finishRun(stdio, rep, err, f.out)
+	return f.finish(stdio, f.out, opts.InconclusiveFails, err)
 }
 
 // finishRun prints the console table of a run (or of `slocheck report`) and

@@ -40,6 +40,7 @@ type Options struct {
 	Formats           []string            // report formats; nil means report.DefaultFormats
 	Version           string              // slocheck's version, for the stream header
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
+	Labels            map[string]string   // the run's labels (run --label k=v), into the stream header
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
 	tune       func(*platform.Config)   // tests: changes the embedded platform's config before it starts (service times)
@@ -125,6 +126,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	defer f.Close()
 	start := time.Now()
 	h := header(s, tgt, start, o.Version)
+	h.Labels = o.Labels
 	h.Targets.InconclusiveFails = o.InconclusiveFails
 	dcfg := driverConfig(s, tgt, o)
 	tr := newTraffic(ctx, dcfg, start, o)
