@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -114,23 +115,39 @@ func compareDirs(baseDir, runDir string, opt compare.Options, force bool) (*comp
 
 // writeComparison writes every comparison format into dir.
 func writeComparison(dir string, c *compare.Comparison) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	var errs []error
 	names := make([]string, 0, len(report.CompareFormats))
 	for n := range report.CompareFormats {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	var files []outFile
 	for _, n := range names {
 		f := report.CompareFormats[n]
+		files = append(files, outFile{f.Name, func(w io.Writer) error { return f.Write(w, c) }})
+	}
+	return writeFiles(dir, files)
+}
+
+// outFile is one file a command writes into its --out directory.
+type outFile struct {
+	name  string
+	write func(io.Writer) error
+}
+
+// writeFiles writes files into dir (created if missing); a failing file
+// does not stop the others, and every failure is in the error.
+func writeFiles(dir string, files []outFile) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	var errs []error
+	for _, f := range files {
 		var b strings.Builder
-		if err := f.Write(&b, c); err != nil {
+		if err := f.write(&b); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name), []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(b.String()), 0o644); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"flag"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -157,5 +158,69 @@ func TestRunLabelsAndBaseline(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "compare.json")); err != nil {
 		t.Errorf("compare.json: %v", err)
+	}
+}
+
+func TestHistoryCommand(t *testing.T) {
+	root := t.TempDir()
+	runs := []fakeRun{
+		{scenario: "default-failover", median: 20 * time.Millisecond, rto: 3 * time.Second, seed: 1, labels: map[string]string{"build": "1"}},
+		{scenario: "default-failover", median: 20 * time.Millisecond, rto: 3 * time.Second, seed: 2, labels: map[string]string{"build": "2"}},
+		{scenario: "default-failover", median: 24 * time.Millisecond, rto: 9 * time.Second, seed: 3, labels: map[string]string{"build": "3"}},
+	}
+	for i, r := range runs {
+		dir := r.write(t)
+		// Each night starts a day later; the directories' names sort
+		// against their start, so the history must order by start.
+		if err := os.Rename(dir, filepath.Join(root, fmt.Sprintf("nightly-%d", 3-i))); err != nil {
+			t.Fatal(err)
+		}
+		shiftStart(t, filepath.Join(root, fmt.Sprintf("nightly-%d", 3-i)), time.Duration(i)*24*time.Hour)
+	}
+	out := filepath.Join(root, "history")
+	code, stdout, errs := runCLI(t, nil, "history", filepath.Join(root, "nightly-*"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+	}
+	if !strings.Contains(stdout, "3 runs, 1 regressed against the run before") {
+		t.Errorf("history table:\n%s", stdout)
+	}
+	csv, err := os.ReadFile(filepath.Join(out, "history.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "history.golden.csv", strings.ReplaceAll(string(csv), root+string(filepath.Separator), "ROOT/"))
+	html, err := os.ReadFile(filepath.Join(out, "history.html"))
+	if err != nil || !strings.Contains(string(html), "echarts.init") || !strings.Contains(string(html), "REGRESSED") {
+		t.Errorf("history.html has no chart or no regression marked (%v)", err)
+	}
+}
+
+// shiftStart moves a run directory's stream by d, rewriting it.
+func shiftStart(t *testing.T, dir string, d time.Duration) {
+	t.Helper()
+	path := filepath.Join(dir, results.FileName)
+	run, err := results.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Header.Started = run.Header.Started.Add(d)
+	for i := range run.Intervals {
+		run.Intervals[i].Start = run.Intervals[i].Start.Add(d)
+	}
+	for i := range run.Events {
+		run.Events[i].Time = run.Events[i].Time.Add(d)
+	}
+	for i := range run.Failures {
+		run.Failures[i].Time, run.Failures[i].Intended = run.Failures[i].Time.Add(d), run.Failures[i].Intended.Add(d)
+	}
+	run.Trailer.Ended = run.Trailer.Ended.Add(d)
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	if err := results.Write(fh, run); err != nil {
+		t.Fatal(err)
 	}
 }
