@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"strings"
 
 	"github.com/slocheck/slocheck/internal/slo"
 )
@@ -32,6 +33,31 @@ func availabilityRow(row *Row, bo, ro *slo.Objective, tol float64) {
 		lo:     d - math.Hypot(pr-wr.Low, wb.High-pb),
 		hi:     d + math.Hypot(wr.High-pr, pb-wb.Low),
 	}, tol, false)
+	excuseLateAvailability(row, bo, ro)
+}
+
+// lateMarker is in the reason internal/slo gives an objective whose failures
+// it put down to the generator's own lateness (slo.LateReason and the
+// availability excuse).
+const lateMarker = "generator was late"
+
+// excuseLateAvailability makes an availability REGRESSED or IMPROVED
+// INCONCLUSIVE when internal/slo found either run's failures caused by the
+// generator's own lateness: the machine, not the target, differed.
+func excuseLateAvailability(row *Row, bo, ro *slo.Objective) {
+	if row.Verdict != Regressed && row.Verdict != Improved {
+		return
+	}
+	for _, o := range []struct {
+		obj   *slo.Objective
+		which string
+	}{{bo, "the baseline"}, {ro, "this run"}} {
+		if strings.Contains(o.obj.Reason, lateMarker) {
+			row.Verdict = Inconclusive
+			row.Reason += "; but in " + o.which + " " + o.obj.Reason
+			return
+		}
+	}
 }
 
 // successes recovers a count from its ratio over n (report.json keeps the
