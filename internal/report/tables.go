@@ -59,7 +59,7 @@ func tables(r *slo.Report) []table {
 		ts = append(ts, summaryTable("Journey steps", "step", r.Steps, false))
 	}
 	if len(r.Faults) > 0 {
-		ts = append(ts, faultsTable(r), impactTable(r))
+		ts = append(ts, faultsTable(r), impactTable(r), failoverTable(r))
 	}
 	return ts
 }

@@ -144,6 +144,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Objectives = append(r.Objectives, thresholdObjectives(run.Thresholds)...)
 	fillReasons(r.Objectives)
 	r.Notes = append(e.notes(), e.healthNotes()...)
+	r.Probes = probes(run.Events, e.start)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	r.ExitCode = e.processExit(r.ExitCode)
 	return r
@@ -327,6 +328,7 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		for _, p := range []*Point{&e.timeline[base], &e.timeline[base+e.col[iv.ClientRegion]]} {
 			p.Requests += n
 			p.Failures += f
+			p.addStory(iv)
 		}
 		e.series.Requests[slot] += n
 		e.series.Failed[slot] += f
