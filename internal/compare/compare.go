@@ -146,7 +146,7 @@ func overall(rows []Row, inconclusiveFails bool) (Verdict, int) {
 
 // Row returns c's row of the objective name and scope (a zero Row when it
 // has none).
-func (c *Comparison) Row(name, scope string) Row {
+func (c Comparison) Row(name, scope string) Row {
 	for _, r := range c.Rows {
 		if r.Name == name && r.Scope == scope {
 			return r

@@ -7,17 +7,17 @@ import (
 )
 
 func TestQuantileAndAvailability(t *testing.T) {
-	base := synth{seconds: 60, perSecond: 800, median: 20 * time.Millisecond, seed: 1}
+	base := synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, seed: 1}
 	cases := []struct {
 		name      string
 		run       synth
 		wantP99   Verdict
 		wantAvail Verdict
 	}{
-		{"same build, another seed", synth{seconds: 60, perSecond: 800, median: 20 * time.Millisecond, seed: 2}, NoChange, NoChange},
-		{"service 20 % slower", synth{seconds: 60, perSecond: 800, median: 24 * time.Millisecond, seed: 3}, Regressed, NoChange},
-		{"service 20 % faster", synth{seconds: 60, perSecond: 800, median: 16 * time.Millisecond, seed: 4}, Improved, NoChange},
-		{"failing 0.1 %", synth{seconds: 60, perSecond: 800, median: 20 * time.Millisecond, failRatio: 0.001, seed: 5}, NoChange, Regressed},
+		{"same build, another seed", synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, seed: 2}, NoChange, NoChange},
+		{"service 20 % slower", synth{seconds: 40, perSecond: 600, median: 24 * time.Millisecond, seed: 3}, Regressed, NoChange},
+		{"service 20 % faster", synth{seconds: 40, perSecond: 600, median: 16 * time.Millisecond, seed: 4}, Improved, NoChange},
+		{"failing 0.1 %", synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, failRatio: 0.001, seed: 5}, NoChange, Regressed},
 		{"2,000 requests", synth{seconds: 2, perSecond: 500, median: 20 * time.Millisecond, seed: 6}, Inconclusive, Inconclusive},
 	}
 	b := base.side()
