@@ -13,7 +13,7 @@ import (
 // 60 s of 1,000 requests per client region.
 func rtoReport(rto *float64) *slo.Report {
 	return &slo.Report{Scenario: "s", Target: "embedded", DurationS: 60, Requests: 120_000,
-		Regions: map[string]slo.RegionSummary{"us": {Requests: 60_000}, "eu": {Requests: 60_000}},
+		Regions:    map[string]slo.RegionSummary{"us": {Requests: 60_000}, "eu": {Requests: 60_000}},
 		Objectives: []slo.Objective{{Name: "rto", Scope: "fault:f", Unit: "s", Target: 10, Value: rto, Verdict: slo.Pass}},
 		Faults:     []slo.FaultSummary{{Name: "f", Injected: t0.Add(20 * time.Second)}},
 	}
