@@ -31,15 +31,7 @@ func failoverCharts(r *slo.Report) []chart {
 
 func failoverChart(r *slo.Report, cr, id string) chart {
 	iv := intervalS(r)
-	l := charts.NewLine()
-	l.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: "320px"}),
-		charts.WithAnimation(false),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s", Min: 0, Max: math.Max(r.DurationS, 0)}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "req/s"}),
-	)
+	l := timeLine(r, id, "req/s")
 	regions, kinds := storyKeys(r, cr)
 	first := true
 	add := func(name string, pick series) {
