@@ -95,7 +95,7 @@ func (b *baselineFlags) prepare(s *scenario.Scenario) (map[string]string, error)
 
 // finish compares the finished run in dir with the baseline: prints the
 // comparison, writes compare.txt, compare.json and compare.md into dir and
-// appends the Markdown section to report.md. It returns the run's error,
+// adds its section to report.md and report.html. It returns the run's error,
 // made exit 99 when the run itself passed but regressed against the
 // baseline (98 likewise with --inconclusive-fails).
 func (b *baselineFlags) finish(stdio IO, dir string, inconclusiveFails bool, runErr error) error {
@@ -124,6 +124,9 @@ func (b *baselineFlags) finish(stdio IO, dir string, inconclusiveFails bool, run
 	if err := appendMarkdown(filepath.Join(dir, "report.md"), &c); err != nil {
 		return errors.Join(runErr, err)
 	}
+	if err := insertHTML(filepath.Join(dir, "report.html"), &c); err != nil {
+		return errors.Join(runErr, err)
+	}
 	if c.ExitCode > code {
 		return &silentError{code: c.ExitCode}
 	}
@@ -140,4 +143,19 @@ func appendMarkdown(path string, c *compare.Comparison) error {
 		err = report.CompareMarkdown(f, c)
 	}
 	return errors.Join(err, f.Close())
+}
+
+// insertHTML adds the comparison's section to report.html.
+func insertHTML(path string, c *compare.Comparison) error {
+	page, err := os.ReadFile(path)
+	if err == nil {
+		page, err = report.InsertCompareHTML(page, c)
+	}
+	if err == nil {
+		err = os.WriteFile(path, page, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("add the comparison to report.html: %w", err)
+	}
+	return nil
 }

@@ -156,6 +156,10 @@ func TestRunLabelsAndBaseline(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "## Against the baseline") || !strings.Contains(string(md), "build=1234") {
 		t.Errorf("report.md has no comparison or no labels (%v)", err)
 	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil || !strings.Contains(string(page), `<section id="against-the-baseline">`) || !strings.HasSuffix(strings.TrimSpace(string(page)), "</html>") {
+		t.Errorf("report.html has no comparison section before its end (%v)", err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "compare.json")); err != nil {
 		t.Errorf("compare.json: %v", err)
 	}

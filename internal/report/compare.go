@@ -2,8 +2,11 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"strings"
 
@@ -155,4 +158,63 @@ func changeInterval(r *compare.Row) string {
 		hi = compare.FormatChange(*r.CIHigh, r.ChangeUnit)
 	}
 	return lo + " … " + hi
+}
+
+var compareSection = template.Must(template.New("compare").Funcs(template.FuncMap{
+	"verdictClass": compareClass,
+}).Parse(`<section id="against-the-baseline">
+<h2>Against the baseline: <span class="verdict {{verdictClass .Verdict}}">{{.Verdict}}</span> (exit {{.Exit}})</h2>
+{{range .Header}}<p class="note">{{.}}</p>
+{{end}}<div class="scroll"><table>
+<thead><tr>{{range .T.Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .T.Rows}}<tr>{{range .}}<td{{with verdictClass .}} class="{{.}}"{{end}}>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table></div>
+{{range .T.Why}}<p class="note">{{.}}</p>
+{{end}}</section>
+`))
+
+// compareClass colours a comparison verdict cell as report.html colours
+// objective verdicts.
+func compareClass(cell string) string {
+	switch compare.Verdict(cell) {
+	case compare.Regressed:
+		return "v-FAIL"
+	case compare.Improved, compare.NoChange:
+		return "v-PASS"
+	case compare.Inconclusive:
+		return "v-INCONCLUSIVE"
+	}
+	return ""
+}
+
+// CompareHTML writes the comparison as a section of report.html (run
+// --baseline inserts it before the page's end).
+func CompareHTML(w io.Writer, c *compare.Comparison) error {
+	data := struct {
+		Verdict string
+		Exit    int
+		Header  []string
+		T       table
+	}{string(c.Verdict), c.ExitCode, compareHeader(c), compareTable(c)}
+	if err := compareSection.Execute(w, data); err != nil {
+		return fmt.Errorf("render the comparison's HTML section: %w", err)
+	}
+	return nil
+}
+
+// InsertCompareHTML returns page (a report.html) with the comparison's
+// section inserted before </body>.
+func InsertCompareHTML(page []byte, c *compare.Comparison) ([]byte, error) {
+	i := bytes.LastIndex(page, []byte("</body>"))
+	if i < 0 {
+		return nil, errors.New("report.html has no </body>")
+	}
+	var sec bytes.Buffer
+	if err := CompareHTML(&sec, c); err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), page[:i]...)
+	out = append(out, sec.Bytes()...)
+	return append(out, page[i:]...), nil
 }
