@@ -45,26 +45,32 @@ const chartsJS = `Array.from(document.querySelectorAll('div[id^="chart_"]:not([i
 	return {id: el.id, series: c ? c.getOption().series.length : 0, canvas: cv ? cv.width : 0};
 })`
 
-// openInChromium opens page in headless chromium (flags as the machine
-// notes say work here, no network), checks that every chart rendered into a
-// canvas with its series, and saves a full-page screenshot as a test
-// artifact (in $SLOCHECK_ARTIFACTS, or the test's temporary directory).
-func openInChromium(t *testing.T, name string, page []byte, wantCharts int) {
+// newBrowser starts headless chromium (flags as the machine notes say work
+// here, no network) for the test and returns its context.
+func newBrowser(t *testing.T) context.Context {
 	bin := chromium(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, page, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")), chromedp.WindowSize(1280, 900),
 	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	return ctx
+}
+
+// openInChromium opens page in a new tab of browser, checks that every
+// chart rendered into a canvas with its series, and saves a full-page
+// screenshot as a test artifact (in $SLOCHECK_ARTIFACTS, or the test's
+// temporary directory).
+func openInChromium(t *testing.T, browser context.Context, name string, page []byte, wantCharts int) {
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := chromedp.NewContext(browser)
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
@@ -133,17 +139,30 @@ func storyFixture() *slo.Report {
 	return r
 }
 
-func TestReportHTMLInChromium(t *testing.T) {
-	r := storyFixture()
-	var buf bytes.Buffer
-	if err := HTML(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	want := len(timelineCharts(r)) + len(failoverCharts(r))
-	openInChromium(t, "report.html", buf.Bytes(), want)
+// TestHTMLPagesInChromium opens report.html (with the failover story) and
+// history.html in one headless chromium.
+func TestHTMLPagesInChromium(t *testing.T) {
+	browser := newBrowser(t)
+	t.Run("report.html", func(t *testing.T) {
+		r := storyFixture()
+		var buf bytes.Buffer
+		if err := HTML(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		openInChromium(t, browser, "report.html", buf.Bytes(), len(timelineCharts(r))+len(failoverCharts(r)))
+	})
+	t.Run("history.html", func(t *testing.T) {
+		h := historyFixture()
+		var buf bytes.Buffer
+		if err := HistoryHTML(&buf, h); err != nil {
+			t.Fatal(err)
+		}
+		openInChromium(t, browser, "history.html", buf.Bytes(), len(h.Columns))
+	})
 }
 
-func TestHistoryHTMLInChromium(t *testing.T) {
+// historyFixture is three nightly runs, the third regressed on p99.
+func historyFixture() *compare.History {
 	v := func(f float64) *float64 { return &f }
 	h := &compare.History{
 		Columns: []compare.Column{{Name: "p99", Scope: "overall", Unit: "s"}, {Name: "rto", Scope: "fault:eastus-down", Unit: "s"}},
@@ -156,9 +175,5 @@ func TestHistoryHTMLInChromium(t *testing.T) {
 		}
 		h.Rows = append(h.Rows, row)
 	}
-	var buf bytes.Buffer
-	if err := HistoryHTML(&buf, h); err != nil {
-		t.Fatal(err)
-	}
-	openInChromium(t, "history.html", buf.Bytes(), len(h.Columns))
+	return h
 }

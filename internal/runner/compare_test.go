@@ -109,7 +109,7 @@ func noFaults(s *scenario.Scenario) { s.Faults = nil }
 // other. Short runs cannot decide availability to 0.01 percentage points
 // (that takes 38,400 failure-free requests a run), so the test allows 0.2.
 func TestCompareEmbedded(t *testing.T) {
-	sides := runVariants(t, true, 300, 12*time.Second, time.Second, time.Second,
+	sides := runVariants(t, true, 300, 8*time.Second, time.Second, time.Second,
 		variant{name: "base", scenario: noFaults},
 		variant{name: "same", scenario: noFaults},
 		variant{name: "service+20%", scenario: noFaults, tune: slower(1.2)},
@@ -146,13 +146,13 @@ func TestCompareEmbedded(t *testing.T) {
 // TestCompareSlowProbes: slower health probes compare REGRESSED on RTO.
 func TestCompareSlowProbes(t *testing.T) {
 	slowProbes := func(s *scenario.Scenario) {
-		// 4 s probes, out of rotation after 4 failures: detection in
-		// (12 s, 16 s] against the default's (2 s, 4 s], so RTO rises by
-		// at least 8 s, beyond the 3 s tolerance; the fault lasts the
+		// 3 s probes, out of rotation after 4 failures: detection in
+		// (9 s, 12 s] against the default's (2 s, 4 s], so RTO rises by
+		// at least 5 s, beyond the 3 s tolerance; the fault lasts the
 		// detection and the 5 s stability window.
-		s.Platform.Probe = scenario.Probe{Interval: 4 * time.Second, SampleSize: 4, SuccessfulSamples: 1, Timeout: time.Second}
+		s.Platform.Probe = scenario.Probe{Interval: 3 * time.Second, SampleSize: 4, SuccessfulSamples: 1, Timeout: time.Second}
 	}
-	sides := runVariants(t, false, 200, 26*time.Second, 2*time.Second, 22*time.Second,
+	sides := runVariants(t, false, 200, 21*time.Second, 2*time.Second, 18*time.Second,
 		variant{name: "base"},
 		variant{name: "slow-probes", scenario: slowProbes},
 	)
