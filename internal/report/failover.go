@@ -126,13 +126,13 @@ func probeText(p slo.Probe) string {
 // region: who served it before, during and after the fault, what failed,
 // the RTO, and the probe transitions its edge saw.
 func failoverTable(r *slo.Report) table {
-	t := table{Title: "Failover story", Header: []string{"fault", "client region", "served by (before → during → after)", "failures by kind", "RTO", "probe transitions"}}
+	t := table{Title: "Failover story", Header: []string{"fault", "client region", "served by (before → during → after)", "failures during the fault", "RTO", "probe transitions from the fault on"}}
 	for i := range r.Faults {
 		f := &r.Faults[i]
 		from, to := faultWindow(r, f)
 		for _, cr := range busyRegions(r) {
 			served := []string{servedIn(r, cr, 0, from), servedIn(r, cr, from, to), servedIn(r, cr, to, r.DurationS+1)}
-			t.Rows = append(t.Rows, []string{f.Name, cr, strings.Join(served, " → "), failedIn(r, cr, from, to+r.DurationS),
+			t.Rows = append(t.Rows, []string{f.Name, cr, strings.Join(served, " → "), failedIn(r, cr, from, to),
 				rtoFor(f, cr), probesIn(r, cr, from, to)})
 		}
 	}
@@ -155,7 +155,8 @@ func servedIn(r *slo.Report, cr string, from, to float64) string {
 	return shares(sum, total)
 }
 
-// failedIn is cr's failures by kind from from on: "refused 690, timeout 12".
+// failedIn is cr's failures by kind in the intervals from the one holding
+// from until to: "refused 690, timeout 12".
 func failedIn(r *slo.Report, cr string, from, to float64) string {
 	sum := map[string]uint64{}
 	var total uint64
