@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,7 +126,10 @@ func TestCompareEmbedded(t *testing.T) {
 			t.Errorf("same build: %s %s %s (%s): a false alarm", r.Name, r.Scope, r.Verdict, r.Reason)
 		}
 	}
-	if r := same.Row("availability", "steady-state"); r.Verdict != compare.NoChange {
+	// NO CHANGE, unless the machine starved a run so that internal/slo put
+	// its failures down to the generator's own lateness (the reason says so).
+	if r := same.Row("availability", "steady-state"); r.Verdict != compare.NoChange &&
+		!(r.Verdict == compare.Inconclusive && strings.Contains(r.Reason, "generator was late")) {
 		t.Errorf("same build availability: %s (%s), want NO CHANGE", r.Verdict, r.Reason)
 	}
 	slow := compare.Compare(sides["base"], sides["service+20%"], compare.Options{Tolerances: tol})
