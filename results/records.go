@@ -120,6 +120,9 @@ type Header struct {
 	// Merge is set on a stream made by merging others (Merger): what was
 	// merged and the clock tolerance the fault events were reconciled in.
 	Merge *MergeInfo `json:"merge,omitempty"`
+	// Labels are the run's own key=value labels (run --label build=1234),
+	// shown by every report, compare and history.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // The roles of a process in a run shared by several (Header.Role).

@@ -27,6 +27,7 @@ type runFlags struct {
 	inconclusiveFails bool
 	quiet             bool
 	roles             roleFlags // roles.go
+	baselineFlags
 }
 
 func newRunCmd(stdio IO) *cobra.Command {
@@ -69,7 +70,10 @@ healed, partial results kept).`,
   slocheck run --scenario shared.yaml --role generator --client-region eastus --segment 1/2:1 --start-at $AT --out g2 &
   slocheck run --scenario shared.yaml --role generator --client-region westeurope --start-at $AT --out g3 &
   slocheck run --scenario shared.yaml --role conductor --start-at $AT --out conductor; wait
-  slocheck merge g1 g2 g3 conductor --out merged`,
+  slocheck merge g1 g2 g3 conductor --out merged
+
+  # A pipeline's run, labelled with its build, judged against last night's
+  slocheck run --label build=1234 --label env=staging --baseline reports/nightly-1233`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, stdio, &f) },
 	}
@@ -91,6 +95,7 @@ healed, partial results kept).`,
 	fl.BoolVar(&f.inconclusiveFails, "inconclusive-fails", false, "exit 98 when an objective is INCONCLUSIVE")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress, only the final table")
 	addRoleFlags(fl, &f.roles)
+	f.baselineFlags.register(fl)
 	return cmd
 }
 
@@ -100,6 +105,10 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		return err
 	}
 	s, err := openScenario(f.scenario, cmd.Flags())
+	if err != nil {
+		return err
+	}
+	labels, err := f.prepare(s)
 	if err != nil {
 		return err
 	}
@@ -114,6 +123,7 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		Version:           versionString(),
 		K6:                f.k6,
 		Role:              role,
+		Labels:            labels,
 	}
 	// Warnings first, quiet or not: a run that cannot decide should say why
 	// before it starts, not only in `slocheck validate`.
@@ -139,7 +149,8 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		rep = &part
 		fmt.Fprintf(stdio.Err, "role %s: this stream is one part of the run; judge the run with `slocheck merge` of every part\n", role.Name)
 	}
-	return finishRun(stdio, rep, err, f.out)
+	err = finishRun(stdio, rep, err, f.out)
+	return f.finish(stdio, f.out, opts.InconclusiveFails, err)
 }
 
 // finishRun prints the console table of a run (or of `slocheck report`) and

@@ -50,6 +50,21 @@ func timelineCharts(r *slo.Report) []chart {
 // lineChart draws one figure of every client region's series over time.
 func lineChart(r *slo.Report, id, title, unit string, pick series) chart {
 	iv := intervalS(r)
+	l := timeLine(r, id, unit)
+	for i, cr := range timelineRegions(r) {
+		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Step: "end"})}
+		if i == 0 {
+			so = append(so, faultAreas(r)...)
+		}
+		l.AddSeries(scriptSafe(regionLabel(cr)), seriesData(r, cr, iv, pick), so...)
+	}
+	snip := l.RenderSnippet()
+	return chart{ID: id, Title: title, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+}
+
+// timeLine is an empty line chart over the run's time axis (seconds), with
+// a legend, an axis tooltip and wheel and drag zoom.
+func timeLine(r *slo.Report, id, unit string) *charts.Line {
 	l := charts.NewLine()
 	l.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: "320px"}),
@@ -60,15 +75,7 @@ func lineChart(r *slo.Report, id, title, unit string, pick series) chart {
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s", Min: 0, Max: math.Max(r.DurationS, 0)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: unit}),
 	)
-	for i, cr := range timelineRegions(r) {
-		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Step: "end"})}
-		if i == 0 {
-			so = append(so, faultAreas(r)...)
-		}
-		l.AddSeries(scriptSafe(regionLabel(cr)), seriesData(r, cr, iv, pick), so...)
-	}
-	snip := l.RenderSnippet()
-	return chart{ID: id, Title: title, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+	return l
 }
 
 // seriesData is one client region's figure per interval as [t, value]

@@ -62,7 +62,7 @@ func NewHTML(o HTMLOptions) Writer {
 			AssetsHost string
 			Library    template.JS
 		}{
-			R: r, Summary: summaryLine(r), Tables: tables(r), Charts: timelineCharts(r),
+			R: r, Summary: summaryLine(r), Tables: tables(r), Charts: append(timelineCharts(r), failoverCharts(r)...),
 			Interval: seconds(intervalS(r)), Notes: notes(r), AssetsHost: o.AssetsHost,
 			Library: template.JS(echartsJS), // trusted: the pinned ECharts build, checked to hold no "</script"
 		}

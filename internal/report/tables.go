@@ -59,7 +59,7 @@ func tables(r *slo.Report) []table {
 		ts = append(ts, summaryTable("Journey steps", "step", r.Steps, false))
 	}
 	if len(r.Faults) > 0 {
-		ts = append(ts, faultsTable(r), impactTable(r))
+		ts = append(ts, faultsTable(r), impactTable(r), failoverTable(r))
 	}
 	if len(r.ReplicationLag) > 0 {
 		ts = append(ts, lagTable(r)) // lag.go
@@ -206,9 +206,13 @@ func rtoFor(f *slo.FaultSummary, clientRegion string) string {
 
 // summaryLine is the one-line summary every document opens with.
 func summaryLine(r *slo.Report) string {
-	return fmt.Sprintf("%s · engine %s · target %s · started %s · %.1f s · %s requests, %s failures (%s), %s dropped",
+	s := fmt.Sprintf("%s · engine %s · target %s · started %s · %.1f s · %s requests, %s failures (%s), %s dropped",
 		r.Scenario, r.Engine, r.Target, stamp(r.Started), r.DurationS,
 		count(r.Requests), count(r.Failures), share(r.Failures, r.Requests), count(r.Dropped))
+	if l := Labels(r.Labels); l != "" {
+		s += " · labels " + l
+	}
+	return s
 }
 
 // notes are the report's notes, with a cut stream called out first.

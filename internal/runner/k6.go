@@ -252,7 +252,9 @@ func executeK6(ctx context.Context, s *scenario.Scenario, tgt *target, o Options
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	kr, err := startK6(runCtx, bin, script, s, tgt, header(s, tgt, time.Time{}, o.Version), o)
+	given := header(s, tgt, time.Time{}, o.Version)
+	given.Labels = o.Labels // the extension writes the header it is given (SLOCHECK_HEADER)
+	kr, err := startK6(runCtx, bin, script, s, tgt, given, o)
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,10 @@ type Options struct {
 	Version           string              // slocheck's version, for the stream header
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
 	Role              Role                // this process's part in a run shared by several (roles.go); zero: all of it
+	Labels            map[string]string   // the run's labels (run --label k=v), into the stream header
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
+	tune       func(*platform.Config)   // tests: changes the embedded platform's config before it starts (service times)
 	k6Args     []string                 // tests: more `k6 run` arguments (another --out)
 	hooks      *hooks                   // tests: code run inside the run's goroutines
 	holdSends  time.Duration            // tests: driver.Config.HoldSends, the generator late on purpose
@@ -96,7 +98,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	// The embedded platform lives until Run returns (tgt.Close), not until
 	// ctx is cancelled: an interrupted run still heals its faults through it.
-	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders())
+	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders(), o.tune)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +140,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	defer f.Close()
 	h := header(s, tgt, start, o.Version)
 	o.Role.header(&h)
+	h.Labels = o.Labels
 	h.Targets.InconclusiveFails = o.InconclusiveFails
 	dcfg := driverConfig(s, tgt, o)
 	tr := newTraffic(ctx, dcfg, start, o)

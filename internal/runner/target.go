@@ -47,9 +47,9 @@ func (t *target) authorize(req *http.Request) {
 
 // openTarget starts the embedded platform, or checks that every edge of the
 // deployment answers before any fault is injected (exit 3 otherwise).
-func openTarget(ctx context.Context, s *scenario.Scenario, headers []auth.Header) (*target, error) {
+func openTarget(ctx context.Context, s *scenario.Scenario, headers []auth.Header, tune func(*platform.Config)) (*target, error) {
 	if s.Embedded() {
-		return startEmbedded(ctx, s)
+		return startEmbedded(ctx, s, tune)
 	}
 	t := &target{
 		headers:  headers,
@@ -75,7 +75,7 @@ func openTarget(ctx context.Context, s *scenario.Scenario, headers []auth.Header
 	return t, nil
 }
 
-func startEmbedded(ctx context.Context, s *scenario.Scenario) (*target, error) {
+func startEmbedded(ctx context.Context, s *scenario.Scenario, tune func(*platform.Config)) (*target, error) {
 	cfg := platform.DefaultConfig()
 	cfg.Regions = s.Platform.Regions
 	cfg.ClientRegions = s.Platform.ClientRegions
@@ -88,6 +88,9 @@ func startEmbedded(ctx context.Context, s *scenario.Scenario) (*target, error) {
 	cfg.ReplicationLag = s.Platform.ReplicationLag
 	cfg.Unreplicated = platform.Unreplicated(s.Platform.Unreplicated)
 	cfg.Seed = uint64(s.Platform.Seed)
+	if tune != nil {
+		tune(&cfg)
+	}
 	p, err := platform.Start(ctx, cfg)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Rig, fmt.Errorf("start the embedded platform: %w", err), "")

@@ -123,7 +123,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	e.aggregate()
 	r := Report{
 		Schema: Schema, Scenario: run.Header.Scenario, Engine: run.Header.Engine, Target: run.Header.Target,
-		Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
+		Labels: run.Header.Labels, Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
 		Requests: e.all.requests, Failures: e.all.failures, Successes: e.all.requests - e.all.failures,
 		Dropped: e.all.dropped, FailuresByKind: e.all.failuresByKind(), Regions: e.summaries(e.regions, e.byRegion), Steps: e.summaries(e.steps, e.byStep),
 		Timeline: e.timeline, Complete: run.Trailer != nil, Faults: []FaultSummary{},
@@ -146,6 +146,7 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Notes = append(e.notes(), e.healthNotes()...)
 	r.Merge, r.Notes = run.Header.Merge, append(r.Notes, mergeNotes(run.Header.Merge)...)
 	r.ReplicationLag, r.LagTimeline = LagSummaries(run.Lags), LagTimeline(run.Lags, e.start, e.interval) // lag.go
+	r.Probes = probes(run.Events, e.start)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	r.ExitCode = e.processExit(r.ExitCode)
 	return r
@@ -329,6 +330,7 @@ func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogr
 		for _, p := range []*Point{&e.timeline[base], &e.timeline[base+e.col[iv.ClientRegion]]} {
 			p.Requests += n
 			p.Failures += f
+			p.addStory(iv)
 		}
 		e.series.Requests[slot] += n
 		e.series.Failed[slot] += f

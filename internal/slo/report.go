@@ -57,6 +57,20 @@ type Report struct {
 	Merge    *results.MergeInfo `json:"merge,omitempty"`
 	Verdict  Verdict            `json:"verdict"`
 	ExitCode int                `json:"exit_code"`
+
+	// Labels are the run's labels (results.Header.Labels, run --label k=v).
+	Labels map[string]string `json:"labels,omitempty"`
+	// Probes are the front door's health-probe transitions the run recorded
+	// (the embedded platform's), in time order; none where unknown.
+	Probes []Probe `json:"probes,omitempty"`
+}
+
+// Probe is one front-door edge's change of an origin region's health.
+type Probe struct {
+	T       float64 `json:"t"`    // seconds since the run started
+	Edge    string  `json:"edge"` // the client region's edge
+	Region  string  `json:"region"`
+	Healthy bool    `json:"healthy"`
 }
 
 // Objective is one objective's figure, interval and verdict.
@@ -132,4 +146,10 @@ type Point struct {
 	Requests     uint64   `json:"requests"`
 	Failures     uint64   `json:"failures"`
 	P99S         *float64 `json:"p99_s,omitempty"`
+
+	// ServedBy counts the interval's answered requests by the region that
+	// served them (the served-by header); FailuresByKind its failures by
+	// kind, as Report's. The failover story of the reports draws them.
+	ServedBy       map[string]uint64 `json:"served_by,omitempty"`
+	FailuresByKind map[string]uint64 `json:"failures_by_kind,omitempty"`
 }

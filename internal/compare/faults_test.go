@@ -1,0 +1,62 @@
+package compare
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
+)
+
+// rtoReport is a report of one fault whose RTO is rto (nil: not recovered),
+// 60 s of 1,000 requests per client region.
+func rtoReport(rto *float64) *slo.Report {
+	return &slo.Report{Scenario: "s", Target: "embedded", DurationS: 60, Requests: 120_000,
+		Regions:    map[string]slo.RegionSummary{"us": {Requests: 60_000}, "eu": {Requests: 60_000}},
+		Objectives: []slo.Objective{{Name: "rto", Scope: "fault:f", Unit: "s", Target: 10, Value: rto, Verdict: slo.Pass}},
+		Faults:     []slo.FaultSummary{{Name: "f", Injected: t0.Add(20 * time.Second)}},
+	}
+}
+
+func TestRTORows(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	cases := []struct {
+		name      string
+		base, run *float64
+		want      Verdict
+	}{
+		{"a second slower, within 3 s", v(3.2), v(4.2), NoChange},
+		{"probes slower: 3 s to 17 s", v(3.2), v(17), Regressed},
+		{"faster: 17 s to 3 s", v(17), v(3.2), Improved},
+		{"exactly at the tolerance edge", v(3), v(6), Inconclusive},
+		{"not recovered", v(3), nil, Regressed},
+		{"recovered where the baseline did not", nil, v(3), Improved},
+		{"neither recovered", nil, nil, Inconclusive},
+	}
+	for _, tc := range cases {
+		c := Compare(Side{Report: rtoReport(tc.base)}, Side{Report: rtoReport(tc.run)}, Options{})
+		r := c.Row("rto", "fault:f")
+		if r.Verdict != tc.want {
+			t.Errorf("%s: %s (%s), want %s", tc.name, r.Verdict, r.Reason, tc.want)
+		}
+		if r.Verdict != NoChange && r.Reason == "" {
+			t.Errorf("%s: %s without a reason", tc.name, r.Verdict)
+		}
+	}
+}
+
+func TestLateRigMakesLatencyInconclusive(t *testing.T) {
+	base := synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, seed: 1}.side()
+	run := synth{seconds: 40, perSecond: 600, median: 24 * time.Millisecond, seed: 3}.side()
+	if r := Compare(base, run, Options{}).Row("p99", "overall"); r.Verdict != Regressed {
+		t.Fatalf("on time: %s (%s), want REGRESSED", r.Verdict, r.Reason)
+	}
+	// The generator late by 50 ms in one interval: more than the 20 %
+	// shift (about 10 ms), so the machine may have made it.
+	run.Run.Health = []results.Health{{Start: t0, SendLagP99: results.Duration(50 * time.Millisecond)}}
+	r := Compare(base, run, Options{}).Row("p99", "overall")
+	if r.Verdict != Inconclusive || !strings.Contains(r.Reason, "late by up to 50ms") {
+		t.Errorf("late rig: %s (%s), want INCONCLUSIVE naming the lateness", r.Verdict, r.Reason)
+	}
+}

@@ -1,0 +1,274 @@
+package compare
+
+import (
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
+)
+
+// Replicates is the bootstrap's number of resamples per run.
+const Replicates = 1000
+
+// slotHist is one interval's latencies in one scope: the populated buckets
+// of its histogram as indexes into a shared table of bucket values, and
+// their counts.
+type slotHist struct {
+	idx []int32
+	cnt []uint64
+}
+
+// sampled is one run's latencies in one scope, per interval, grouped into
+// strata (the spans between the run's fault injections and heals).
+type sampled struct {
+	strata [][]slotHist
+	all    []uint64 // every interval added: counts per bucket index
+}
+
+// quantileRow compares a quantile objective by the stratified interval
+// bootstrap of the package doc.
+func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
+	row.ChangeUnit, row.Method = unitRelative, "stratified interval bootstrap, widened to the order-statistic interval"
+	p := quantileOf(row.Name)
+	if base.Run == nil || run.Run == nil {
+		row.Verdict, row.Reason = Inconclusive, "a results stream is missing: the histograms decide a quantile"
+		return
+	}
+	keep := scopeFilter(row.Scope)
+	var table valueTable
+	bs, rs := slots(base.Run, keep, &table), slots(run.Run, keep, &table)
+	values := table.sorted()
+	bs.remap(table, values)
+	rs.remap(table, values)
+	qb, qr := quantile(bs.all, values, p), quantile(rs.all, values, p)
+	if qb <= 0 || qr <= 0 {
+		row.Verdict, row.Reason = Inconclusive, "no successful requests in "+row.Scope+" on one side"
+		return
+	}
+	rng := rand.New(rand.NewPCG(seed(row.Scope), 0x510c5eed))
+	ratios := make([]float64, Replicates)
+	for i := range ratios {
+		ratios[i] = rs.replicate(rng, values, p) / bs.replicate(rng, values, p)
+	}
+	sort.Float64s(ratios)
+	lo, hi := ratios[int(0.025*Replicates)], ratios[int(math.Ceil(0.975*Replicates))-1]
+	ol, oh := orderStatRatio(bs, rs, values, p)
+	lo, hi = math.Min(lo, ol), math.Max(hi, oh)
+	judge(row, interval{change: qr/qb - 1, lo: lo - 1, hi: hi - 1}, tol, true)
+	excuseLate(row, base.Run, run.Run, qb, qr, tol)
+}
+
+// quantileOf is the quantile an objective name stands for: 0.99 for "p99".
+func quantileOf(name string) float64 {
+	var v float64
+	if f, err := strconv.ParseFloat(strings.TrimPrefix(name, "p"), 64); err == nil {
+		v = f / 100
+	}
+	if !(v > 0 && v < 1) {
+		v = 0.99
+	}
+	return v
+}
+
+// scopeFilter selects a quantile scope's intervals: all for "overall", one
+// client region's for "region:<name>", one step's for "step:<name>".
+func scopeFilter(scope string) func(*results.Interval) bool {
+	if r, ok := strings.CutPrefix(scope, "region:"); ok {
+		return func(iv *results.Interval) bool { return iv.ClientRegion == r }
+	}
+	if s, ok := strings.CutPrefix(scope, "step:"); ok {
+		return func(iv *results.Interval) bool { return iv.Step == s }
+	}
+	return func(*results.Interval) bool { return true }
+}
+
+// slots reads run's intervals in one scope into per-interval bucket counts,
+// filed by stratum; bucket values go into table.
+func slots(run *results.Run, keep func(*results.Interval) bool, table *valueTable) *sampled {
+	step := run.Header.Interval.Std()
+	if step <= 0 {
+		step = time.Second
+	}
+	start := run.Header.Started
+	bySlot := map[int][]*results.Interval{}
+	for i := range run.Intervals {
+		if iv := &run.Intervals[i]; keep(iv) && iv.LatencyCount() > 0 {
+			s := int(iv.Start.Sub(start) / step)
+			bySlot[s] = append(bySlot[s], iv)
+		}
+	}
+	cuts := faultCuts(run.Events)
+	out := &sampled{}
+	strata := map[int][]slotHist{}
+	h := results.NewLatencyHistogram()
+	for _, s := range sortedInts(bySlot) {
+		h.Reset()
+		for _, iv := range bySlot[s] {
+			iv.AddLatencyTo(h)
+		}
+		mid := start.Add(time.Duration(s)*step + step/2)
+		k := sort.Search(len(cuts), func(i int) bool { return cuts[i].After(mid) })
+		strata[k] = append(strata[k], table.add(h))
+	}
+	for _, k := range sortedInts(strata) {
+		out.strata = append(out.strata, strata[k])
+	}
+	return out
+}
+
+// faultCuts are the instants a run's faults were injected or healed, in order.
+func faultCuts(events []results.Event) []time.Time {
+	var cuts []time.Time
+	for _, e := range events {
+		if e.Kind == results.EventFaultInjected || e.Kind == results.EventFaultHealed {
+			cuts = append(cuts, e.Time)
+		}
+	}
+	slices.SortFunc(cuts, func(a, b time.Time) int { return a.Compare(b) })
+	return cuts
+}
+
+func sortedInts[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+func seed(scope string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(scope))
+	return h.Sum64()
+}
+
+// valueTable gives each bucket value (µs, highest equivalent) an index.
+type valueTable struct{ index map[int64]int32 }
+
+// add returns h's populated buckets as a slotHist indexed by the table.
+func (t *valueTable) add(h *hdrhistogram.Histogram) slotHist {
+	if t.index == nil {
+		t.index = map[int64]int32{}
+	}
+	var s slotHist
+	for _, b := range h.Distribution() {
+		if b.Count <= 0 {
+			continue
+		}
+		i, ok := t.index[b.To]
+		if !ok {
+			i = int32(len(t.index))
+			t.index[b.To] = i
+		}
+		s.idx = append(s.idx, i)
+		s.cnt = append(s.cnt, uint64(b.Count))
+	}
+	return s
+}
+
+// sorted returns the table's values in increasing order.
+func (t *valueTable) sorted() []int64 {
+	v := make([]int64, 0, len(t.index))
+	for k := range t.index {
+		v = append(v, k)
+	}
+	slices.Sort(v)
+	return v
+}
+
+// remap renumbers the slots' indexes into values' order and sums them
+// into all.
+func (s *sampled) remap(t valueTable, values []int64) {
+	rank := make([]int32, len(values))
+	for i, v := range values {
+		rank[t.index[v]] = int32(i)
+	}
+	s.all = make([]uint64, len(values))
+	for _, st := range s.strata {
+		for _, sh := range st {
+			for j, i := range sh.idx {
+				sh.idx[j] = rank[i]
+				s.all[rank[i]] += sh.cnt[j]
+			}
+		}
+	}
+}
+
+// replicate draws one bootstrap resample (each stratum's intervals with
+// replacement, as many as it has) and returns its p-quantile in µs.
+func (s *sampled) replicate(rng *rand.Rand, values []int64, p float64) float64 {
+	counts := make([]uint64, len(values))
+	for _, st := range s.strata {
+		for range st {
+			sh := st[rng.IntN(len(st))]
+			for j, i := range sh.idx {
+				counts[i] += sh.cnt[j]
+			}
+		}
+	}
+	return quantile(counts, values, p)
+}
+
+// quantile is the nearest-rank p-quantile (⌈np⌉-th smallest, as
+// internal/slo takes it) of bucket counts, in µs; 0 when empty.
+func quantile(counts []uint64, values []int64, p float64) float64 {
+	var n uint64
+	for _, c := range counts {
+		n += c
+	}
+	if n == 0 {
+		return 0
+	}
+	return valueAtRank(counts, values, uint64(math.Max(1, math.Ceil(float64(n)*p-1e-9))))
+}
+
+// valueAtRank is the value (µs) of the k-th smallest latency of counts.
+func valueAtRank(counts []uint64, values []int64, k uint64) float64 {
+	var seen uint64
+	for i, c := range counts {
+		if seen += c; seen >= k {
+			return float64(values[i])
+		}
+	}
+	return float64(values[len(values)-1])
+}
+
+// orderStatRatio is the interval of run/baseline from the two runs'
+// distribution-free order-statistic intervals (internal/slo's), each at
+// √0.95 so that both hold together with at least 95 %: [Lᵣ/U_b, Uᵣ/L_b]. It
+// assumes independent requests; the bootstrap does not, but it has nothing
+// to resample in a run of a few intervals. The comparison takes the wider of
+// the two. An unbounded side is ±Inf.
+func orderStatRatio(base, run *sampled, values []int64, p float64) (lo, hi float64) {
+	bl, bh := base.bounds(values, p)
+	rl, rh := run.bounds(values, p)
+	return rl / bh, rh / bl
+}
+
+// bounds are the order-statistic bounds of the p-quantile at confidence
+// √0.95, in µs: 0 for an unbounded low side, +Inf for an unbounded high one.
+func (s *sampled) bounds(values []int64, p float64) (lo, hi float64) {
+	var n uint64
+	for _, c := range s.all {
+		n += c
+	}
+	r := slo.QuantileRanks(n, p, math.Sqrt(0.95))
+	lo, hi = 0, math.Inf(1)
+	if r.Low > 0 {
+		lo = valueAtRank(s.all, values, r.Low)
+	}
+	if r.High > 0 {
+		hi = valueAtRank(s.all, values, r.High)
+	}
+	return lo, hi
+}
