@@ -26,6 +26,7 @@ type runFlags struct {
 	k6                string
 	inconclusiveFails bool
 	quiet             bool
+	live              liveFlags // control.go
 }
 
 func newRunCmd(stdio IO) *cobra.Command {
@@ -59,7 +60,10 @@ healed, partial results kept).`,
     --inject-cmd './disable-origin.sh eastus' --heal-cmd './enable-origin.sh eastus'
 
   # Release gate: fail the pipeline when 99.99 % cannot be decided either
-  slocheck run --scenario release-gate --target "$FRONTDOOR_URL" --inconclusive-fails --quiet`,
+  slocheck run --scenario release-gate --target "$FRONTDOOR_URL" --inconclusive-fails --quiet
+
+  # A game day: Prometheus metrics, marks and abort on :9464, the live page on :8080
+  slocheck run --metrics-addr 127.0.0.1:9464 --dashboard 127.0.0.1:8080 --out reports/gameday`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, stdio, &f) },
 	}
@@ -80,6 +84,7 @@ healed, partial results kept).`,
 	fl.StringVar(&f.out, "out", "", "run directory (default reports/<UTC timestamp>)")
 	fl.BoolVar(&f.inconclusiveFails, "inconclusive-fails", false, "exit 98 when an objective is INCONCLUSIVE")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress, only the final table")
+	f.live.register(fl)
 	return cmd
 }
 
@@ -98,6 +103,7 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		InconclusiveFails: f.inconclusiveFails || s.Objectives.InconclusiveFails,
 		Version:           versionString(),
 		K6:                f.k6,
+		Live:              f.live.options(stdio.Getenv),
 	}
 	// Warnings first, quiet or not: a run that cannot decide should say why
 	// before it starts, not only in `slocheck validate`.

@@ -10,7 +10,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +39,7 @@ type Options struct {
 	Formats           []string            // report formats; nil means report.DefaultFormats
 	Version           string              // slocheck's version, for the stream header
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
+	Live              *LiveOptions        // the control API, metrics and live page (live.go); nil for none
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
 	k6Args     []string                 // tests: more `k6 run` arguments (another --out)
@@ -48,6 +48,7 @@ type Options struct {
 	slack      time.Duration            // tests: the watchdog's slack; 0 means watchdogSlack
 	credential azcore.TokenCredential   // tests: the bearer token's credential instead of azidentity's default chain
 	creds      *credentials             // set by Run: the steps' secret headers and the bearer token (auth.go)
+	live       *liveRun                 // set by Run: the control API while the run lasts; nil without Live
 }
 
 // Result is what a run produced.
@@ -87,6 +88,12 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	ctx, cancel := context.WithCancelCause(ctx) // POST /abort cancels with errAborted
+	defer cancel(nil)
+	if o.live, err = startLive(&o, s, cancel); err != nil {
+		return nil, err
+	}
+	defer o.live.close()
 	// The embedded platform lives until Run returns (tgt.Close), not until
 	// ctx is cancelled: an interrupted run still heals its faults through it.
 	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders())
@@ -94,6 +101,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		return nil, err
 	}
 	defer tgt.Close()
+	if err := o.live.announce(&o, tgt); err != nil {
+		return nil, err
+	}
 	if o.onPlatform != nil && tgt.platform != nil {
 		o.onPlatform(tgt.platform)
 	}
@@ -106,6 +116,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
+	o.live.show()
 	if runErr != nil {
 		return res, runErr
 	}
@@ -139,7 +150,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	hs := startHealth(rec, healthConfig{Start: start, Interval: h.Interval.Std(), Timeout: s.Load.Timeout, Generator: h.Generator,
 		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health})
 	defer hs.stop()
-	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk))
+	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk), withMetrics(o.live.m()))
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback
@@ -151,16 +162,18 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
+	emit := func(e results.Event) {
+		if hk.emit != nil {
+			hk.emit(e)
+		}
+		rec.RecordEvent(e)
+		prog.event(e)
+		o.live.m().Event(e)
+	}
 	cr, err := chaos.NewRunner(sched, chaos.Options{
-		RunDir: o.OutDir,
-		Env:    chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
-		Emit: func(e results.Event) {
-			if hk.emit != nil {
-				hk.emit(e)
-			}
-			rec.RecordEvent(e)
-			prog.event(e)
-		},
+		RunDir:       o.OutDir,
+		Env:          chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
+		Emit:         emit,
 		FailureRatio: sk.failureRatio,
 		OnPanic:      tr.g.handler("the fault schedule"),
 	})
@@ -168,12 +181,17 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
+	stopLive := o.live.attach(ctx, s, tgt, start, emit) // marks become events from here on
 	closed := false
 	finish := func(reason string) {
 		if closed {
 			return
 		}
 		closed = true
+		stopLive()
+		if e, ok := o.live.abortEvent(ctx); ok {
+			emit(e)
+		}
 		healErr := cr.HealAll(ctx)
 		res.Faults = cr.Records()
 		rb.afterHeal(ctx, res.Faults)
@@ -206,7 +224,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		reason = "error: " + err.Error()
 	case ctx.Err() != nil:
 		reason = "interrupted"
-		err = exitcode.New(exitcode.Interrupted, errors.New("interrupted: faults healed, partial results kept in "+o.OutDir), "")
+		err = interrupted(ctx, o.OutDir)
 	}
 	finish(reason)
 	return err
