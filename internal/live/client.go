@@ -98,4 +98,6 @@ type StatusError struct {
 	Msg    string
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("control API answered %d: %s", e.Status, e.Msg) }
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("control API answered %d: %s", e.Status, e.Msg)
+}

@@ -172,3 +172,16 @@ func (c *cellMetrics) fail(kind string) prometheus.Counter {
 	}
 	return f
 }
+
+// FinalFile is the file in a run directory that holds the live metrics'
+// final values (the text exposition format), written when the run ends.
+const FinalFile = "metrics.prom"
+
+// WriteFile writes the metrics' current values to path in the text
+// exposition format (node_exporter's textfile collector reads it).
+func (m *Metrics) WriteFile(path string) error {
+	if m == nil {
+		return nil
+	}
+	return prometheus.WriteToTextfile(path, m.reg)
+}

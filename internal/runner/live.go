@@ -109,10 +109,15 @@ func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target,
 	}
 }
 
-// show puts the final report on the live page and in the metrics.
-func (l *liveRun) show() {
-	if l != nil {
-		l.srv.Refresh(l.stream)
+// show puts the final report on the live page and in the metrics, and
+// writes the metrics' final values into the run directory.
+func (l *liveRun) show(o *Options) {
+	if l == nil {
+		return
+	}
+	l.srv.Refresh(l.stream)
+	if err := l.metrics.WriteFile(filepath.Join(o.OutDir, live.FinalFile)); err != nil {
+		fmt.Fprintf(o.Log, "warning: write %s: %v\n", live.FinalFile, err)
 	}
 }
 

@@ -116,7 +116,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
-	o.live.show()
+	o.live.show(&o)
 	if runErr != nil {
 		return res, runErr
 	}
