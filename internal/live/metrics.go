@@ -87,8 +87,7 @@ func NewMetrics(timeout time.Duration) *Metrics {
 		NativeHistogramMaxBucketNumber: 160, NativeHistogramMinResetDuration: time.Hour}, []string{"client_region"})
 	m.sendLag = prometheus.NewHistogram(prometheus.HistogramOpts{Name: MetricSendLag,
 		Help:    "The generator's own lateness: actual send minus intended send.",
-		Buckets: []float64{.0005, .001, .005, .01, .05, .1, .5, 1}, NativeHistogramBucketFactor: 1.1,
-		NativeHistogramMaxBucketNumber: 160, NativeHistogramMinResetDuration: time.Hour})
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}) // classic only: one native histogram per request is enough
 	m.faults = newFaultState(m)
 	m.objs = newObjectives()
 	m.reg.MustRegister(m.requests, m.failures, m.dropped, m.latency, m.sendLag, m.faults, m.objs)
