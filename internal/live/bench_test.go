@@ -4,9 +4,9 @@ package live
 
 import (
 	"io"
-	"syscall"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
 	"time"
 
