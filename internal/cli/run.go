@@ -28,6 +28,7 @@ type runFlags struct {
 	quiet             bool
 	roles             roleFlags // roles.go
 	baselineFlags
+	live liveFlags // control.go
 }
 
 func newRunCmd(stdio IO) *cobra.Command {
@@ -73,7 +74,10 @@ healed, partial results kept).`,
   slocheck merge g1 g2 g3 conductor --out merged
 
   # A pipeline's run, labelled with its build, judged against last night's
-  slocheck run --label build=1234 --label env=staging --baseline reports/nightly-1233`,
+  slocheck run --label build=1234 --label env=staging --baseline reports/nightly-1233
+
+  # A game day: Prometheus metrics, marks and abort on :9464, the live page on :8080
+  slocheck run --metrics-addr 127.0.0.1:9464 --dashboard 127.0.0.1:8080 --out reports/gameday`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, stdio, &f) },
 	}
@@ -96,6 +100,7 @@ healed, partial results kept).`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress, only the final table")
 	addRoleFlags(fl, &f.roles)
 	f.baselineFlags.register(fl)
+	f.live.register(fl)
 	return cmd
 }
 
@@ -124,6 +129,7 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		K6:                f.k6,
 		Role:              role,
 		Labels:            labels,
+		Live:              f.live.options(stdio.Getenv),
 	}
 	// Warnings first, quiet or not: a run that cannot decide should say why
 	// before it starts, not only in `slocheck validate`.

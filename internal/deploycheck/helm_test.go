@@ -291,14 +291,18 @@ func TestGeneratorChart(t *testing.T) {
 
 func checkGenerator(t *testing.T, region string, vals map[string]any, objs []runtime.Object) {
 	var jobs []*batchv1.Job
-	var cm *corev1.ConfigMap
+	var cm, dash *corev1.ConfigMap
 	var pvc *corev1.PersistentVolumeClaim
 	for _, o := range objs {
 		switch o := o.(type) {
 		case *batchv1.Job:
 			jobs = append(jobs, o)
 		case *corev1.ConfigMap:
-			cm = o
+			if _, ok := o.Labels["grafana_dashboard"]; ok {
+				dash = o
+			} else {
+				cm = o
+			}
 		case *corev1.PersistentVolumeClaim:
 			pvc = o
 		}
@@ -334,6 +338,7 @@ func checkGenerator(t *testing.T, region string, vals map[string]any, objs []run
 	if !slices.Contains(pvc.Spec.AccessModes, corev1.ReadWriteMany) {
 		t.Errorf("reports volume %v: want ReadWriteMany (runs share it with whoever collects the reports)", pvc.Spec.AccessModes)
 	}
+	checkDashboardConfigMap(t, dash) // dashboard_test.go
 	if j.Labels["topology.slocheck.io/region"] != region {
 		t.Errorf("job labels %v: want region %s", j.Labels, region)
 	}

@@ -357,7 +357,7 @@ func k6Outcome(ctx context.Context, chaosErr, k6Err, healErr error, dir string) 
 	case chaosErr != nil:
 		return chaosErr, "error: " + chaosErr.Error()
 	case ctx.Err() != nil:
-		return exitcode.New(exitcode.Interrupted, errors.New("interrupted: faults healed, partial results kept in "+dir), ""), "interrupted"
+		return interrupted(ctx, dir), "interrupted"
 	case k6Err != nil:
 		return exitcode.New(exitcode.Rig, k6Err, "see "+filepath.Join(dir, K6LogName)), "error: " + k6Err.Error()
 	case healErr != nil:

@@ -42,6 +42,7 @@ type Options struct {
 	K6                string              // engine k6: the k6 binary with the slocheck extension; "" finds bin/k6 (FindK6)
 	Role              Role                // this process's part in a run shared by several (roles.go); zero: all of it
 	Labels            map[string]string   // the run's labels (run --label k=v), into the stream header
+	Live              *LiveOptions        // the control API, metrics and live page (live.go); nil for none
 
 	onPlatform func(*platform.Platform) // tests: sees the embedded platform before traffic starts
 	tune       func(*platform.Config)   // tests: changes the embedded platform's config before it starts (service times)
@@ -51,6 +52,7 @@ type Options struct {
 	slack      time.Duration            // tests: the watchdog's slack; 0 means watchdogSlack
 	credential azcore.TokenCredential   // tests: the bearer token's credential instead of azidentity's default chain
 	creds      *credentials             // set by Run: the steps' secret headers and the bearer token (auth.go)
+	live       *liveRun                 // set by Run: the control API while the run lasts; nil without Live
 }
 
 // Result is what a run produced.
@@ -96,6 +98,12 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	ctx, cancel := context.WithCancelCause(ctx) // POST /abort cancels with errAborted
+	defer cancel(nil)
+	if o.live, err = startLive(&o, s, cancel); err != nil {
+		return nil, err
+	}
+	defer o.live.close()
 	// The embedded platform lives until Run returns (tgt.Close), not until
 	// ctx is cancelled: an interrupted run still heals its faults through it.
 	tgt, err := openTarget(context.WithoutCancel(ctx), s, creds.targetHeaders(), o.tune)
@@ -104,6 +112,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	defer tgt.Close()
 	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
+		return nil, err
+	}
+	if err := o.live.announce(&o, tgt); err != nil {
 		return nil, err
 	}
 	if o.onPlatform != nil && tgt.platform != nil {
@@ -118,6 +129,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
+	o.live.show(&o)
 	if runErr != nil {
 		return res, runErr
 	}
@@ -157,7 +169,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	hs := startHealth(rec, healthConfig{Start: start, Interval: h.Interval.Std(), Timeout: s.Load.Timeout, Generator: h.Generator,
 		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health})
 	defer hs.stop()
-	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk))
+	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk), withMetrics(o.live.m()))
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback
@@ -171,18 +183,20 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
+	emit := func(e results.Event) {
+		if hk.emit != nil {
+			hk.emit(e)
+		}
+		if o.Role.records(e) {
+			rec.RecordEvent(e)
+		}
+		prog.event(e)
+		o.live.m().Event(e)
+	}
 	cr, err := chaos.NewRunner(sched, chaos.Options{
-		RunDir: o.Role.stateDir(o.OutDir),
-		Env:    chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
-		Emit: func(e results.Event) {
-			if hk.emit != nil {
-				hk.emit(e)
-			}
-			if o.Role.records(e) {
-				rec.RecordEvent(e)
-			}
-			prog.event(e)
-		},
+		RunDir:       o.Role.stateDir(o.OutDir),
+		Env:          chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
+		Emit:         emit,
 		FailureRatio: sk.failureRatio,
 		OnPanic:      tr.g.handler("the fault schedule"),
 	})
@@ -190,12 +204,17 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
+	stopLive := o.live.attach(ctx, s, tgt, start, emit) // marks become events from here on
 	closed := false
 	finish := func(reason string) {
 		if closed {
 			return
 		}
 		closed = true
+		stopLive()
+		if e, ok := o.live.abortEvent(ctx); ok {
+			emit(e)
+		}
 		healErr := cr.HealAll(ctx)
 		res.Faults = cr.Records()
 		rb.afterHeal(ctx, res.Faults)
@@ -229,7 +248,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		reason = "error: " + err.Error()
 	case ctx.Err() != nil:
 		reason = "interrupted"
-		err = exitcode.New(exitcode.Interrupted, errors.New("interrupted: faults healed, partial results kept in "+o.OutDir), "")
+		err = interrupted(ctx, o.OutDir)
 	}
 	finish(reason)
 	return err

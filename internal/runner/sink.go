@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/live"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -16,6 +17,7 @@ type sink struct {
 	health  *healthSampler // takes each send's lag; nil for none
 	onPanic func(any)      // the sample loop's panics go here; nil: they end the process
 	hooks   *hooks         // tests
+	metrics *live.Metrics  // the live metrics; nil for none
 
 	mu     sync.Mutex
 	writes []results.AckedWrite
@@ -72,6 +74,7 @@ func (s *sink) Outcome(o *results.Outcome) {
 		s.hooks.outcome(o)
 	}
 	s.health.observe(o)
+	s.metrics.Outcome(o)
 	s.rec.Record(o)
 }
 

@@ -1,0 +1,71 @@
+//go:build unix
+
+package live
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/slocheck/slocheck/results"
+)
+
+// BenchmarkOutcome is the per-request cost the live metrics add to the
+// generator's hot path (workers call it in parallel).
+func BenchmarkOutcome(b *testing.B) {
+	m := NewMetrics(2 * time.Second)
+	os := benchOutcomes()
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			m.Outcome(&os[i%len(os)])
+			i++
+		}
+	})
+}
+
+// cpuPerOp reports the process's CPU time (user + system) per operation,
+// "cpu-ns/op": on a busy machine wall time per operation says little, CPU
+// time is what the generator pays.
+func cpuPerOp(b *testing.B) func() {
+	start := cpuNow()
+	b.ResetTimer()
+	return func() {
+		b.StopTimer()
+		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkScrape is one GET /metrics of a run with two client regions, four
+// steps, failures, a fault and its objectives: what a Prometheus scrape
+// costs the generator's process.
+func BenchmarkScrape(b *testing.B) {
+	m := NewMetrics(2 * time.Second)
+	for _, o := range benchOutcomes() {
+		m.Outcome(&o)
+	}
+	m.Event(results.Event{Time: time.Now(), Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Injector: "platform"})
+	srv := httptest.NewServer(m.handler())
+	defer srv.Close()
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for range b.N {
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

@@ -1,0 +1,114 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slocheck/slocheck/internal/slo"
+	"github.com/slocheck/slocheck/results"
+)
+
+// DefaultRefresh is how often the objectives and the live page are
+// re-evaluated from the stream written so far.
+const DefaultRefresh = 5 * time.Second
+
+// objectives exports the run's objectives as they stand: the report's own
+// evaluation of the stream written so far (the same maths as report.json).
+type objectives struct {
+	value, target, verdict *prometheus.Desc
+
+	mu  sync.Mutex
+	rep *slo.Report
+}
+
+func newObjectives() *objectives {
+	l := []string{"objective", "scope"}
+	return &objectives{
+		value:   prometheus.NewDesc(MetricObjective, "The objective's value so far (unit as report.json: s, ratio, share); absent while it has none.", l, nil),
+		target:  prometheus.NewDesc(MetricObjTarget, "The objective's target.", l, nil),
+		verdict: prometheus.NewDesc(MetricVerdict, "1 for the objective's verdict so far (PASS, FAIL, INCONCLUSIVE, INFO).", append(l, "verdict"), nil),
+	}
+}
+
+func (o *objectives) set(rep *slo.Report) {
+	o.mu.Lock()
+	o.rep = rep
+	o.mu.Unlock()
+}
+
+func (o *objectives) Describe(ch chan<- *prometheus.Desc) {
+	ch <- o.value
+	ch <- o.target
+	ch <- o.verdict
+}
+
+func (o *objectives) Collect(ch chan<- prometheus.Metric) {
+	o.mu.Lock()
+	rep := o.rep
+	o.mu.Unlock()
+	if rep == nil {
+		return
+	}
+	seen := map[[2]string]bool{}
+	for _, ob := range rep.Objectives {
+		k := [2]string{ob.Name, ob.Scope}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if ob.Value != nil {
+			ch <- prometheus.MustNewConstMetric(o.value, prometheus.GaugeValue, *ob.Value, ob.Name, ob.Scope)
+		}
+		ch <- prometheus.MustNewConstMetric(o.target, prometheus.GaugeValue, ob.Target, ob.Name, ob.Scope)
+		ch <- prometheus.MustNewConstMetric(o.verdict, prometheus.GaugeValue, 1, ob.Name, ob.Scope, string(ob.Verdict))
+	}
+}
+
+// Evaluate reads the stream at path as far as it is written and evaluates it
+// as the report does.
+func Evaluate(path string) (*slo.Report, error) {
+	run, err := results.ReadFile(path)
+	if err != nil {
+		var cut *results.TruncatedError
+		if run == nil || !errors.As(err, &cut) {
+			return nil, err
+		}
+	}
+	rep := slo.Evaluate(run, slo.Options{InconclusiveFails: run.Header.Targets.InconclusiveFails})
+	return &rep, nil
+}
+
+// Follow re-evaluates the stream at path every `every` until ctx ends, and
+// feeds the objectives' metrics and the live page. Errors (a stream not yet
+// written) are retried at the next tick.
+func (s *Server) Follow(ctx context.Context, path string, every time.Duration) {
+	if every <= 0 {
+		every = DefaultRefresh
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Refresh(path)
+		}
+	}
+}
+
+// Refresh evaluates the stream at path once, now.
+func (s *Server) Refresh(path string) {
+	rep, err := Evaluate(path)
+	if err != nil {
+		return
+	}
+	if s.metrics != nil {
+		s.metrics.objs.set(rep)
+	}
+	s.page.update(rep)
+}

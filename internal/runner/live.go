@@ -1,0 +1,147 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/exitcode"
+	"github.com/slocheck/slocheck/internal/live"
+	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/results"
+)
+
+// LiveOptions turn on a run's control API, metrics and live page
+// (internal/live). Nil Options.Live: none of them.
+type LiveOptions struct {
+	Addr      string        // the control API and GET /metrics; "" is 127.0.0.1 on a free port
+	Token     string        // required on every request when set; needed off loopback
+	Dashboard string        // the live page's own address; "" serves it on Addr only
+	Refresh   time.Duration // how often objectives and the page are re-evaluated; 0 is live.DefaultRefresh
+}
+
+// errAborted is the cause of a run stopped through POST /abort.
+var errAborted = errors.New("aborted through the control API")
+
+// liveRun is a run's control API while it lasts.
+type liveRun struct {
+	srv     *live.Server
+	metrics *live.Metrics
+	stream  string
+	refresh time.Duration
+	abort   results.Event // set before the run's context is cancelled with errAborted
+}
+
+// startLive starts the control API before the platform and the traffic;
+// POST /abort cancels the run with errAborted, which then ends as Ctrl-C
+// does (faults healed, results kept, reports written, exit 130).
+func startLive(o *Options, s *scenario.Scenario, cancel context.CancelCauseFunc) (*liveRun, error) {
+	if o.Live == nil {
+		return nil, nil
+	}
+	m := live.NewMetrics(s.Load.Timeout)
+	l := &liveRun{metrics: m, stream: filepath.Join(o.OutDir, results.FileName), refresh: o.Live.Refresh}
+	srv, err := live.Start(live.Config{Addr: o.Live.Addr, Token: o.Live.Token, Dashboard: o.Live.Dashboard,
+		Abort: func(by string) {
+			fmt.Fprintf(o.Log, "abort requested through the control API by %s: healing every fault\n", by)
+			l.abort = results.Event{Time: time.Now(), Kind: results.EventAbort, Detail: "through the control API (POST /abort from " + by + ")"}
+			cancel(errAborted)
+		}}, m)
+	if err != nil {
+		if errors.Is(err, live.ErrToken) {
+			return nil, exitcode.New(exitcode.Usage, err, "slocheck run --metrics-addr 127.0.0.1:9464, or set "+live.TokenEnv)
+		}
+		return nil, exitcode.New(exitcode.Rig, err, "choose another --metrics-addr")
+	}
+	l.srv = srv
+	return l, nil
+}
+
+// m is the run's live metrics, nil without a control API.
+func (l *liveRun) m() *live.Metrics {
+	if l == nil {
+		return nil
+	}
+	return l.metrics
+}
+
+// withMetrics feeds every outcome to m too.
+func withMetrics(m *live.Metrics) sinkOption { return func(s *sink) { s.metrics = m } }
+
+// announce writes control.json once the target is known.
+func (l *liveRun) announce(o *Options, tgt *target) error {
+	if l == nil {
+		return nil
+	}
+	if err := l.srv.WriteControl(o.OutDir, tgt.admin); err != nil {
+		return exitcode.New(exitcode.Rig, err, "")
+	}
+	fmt.Fprintf(o.Log, "control API: %s (GET /metrics, POST /marks, POST /abort); `slocheck abort %s` stops the run\n", l.srv.URL(), o.OutDir)
+	if u := l.srv.DashboardURL(); u != "" {
+		fmt.Fprintf(o.Log, "live page: %s\n", u)
+	}
+	return nil
+}
+
+// attach takes marks into the stream through emit from now on and follows
+// the stream for the objectives and the live page until stop is called.
+func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target, start time.Time, emit func(results.Event)) (stop func()) {
+	if l == nil {
+		return func() {}
+	}
+	var reserved []string
+	for _, f := range s.Faults {
+		reserved = append(reserved, f.Name)
+	}
+	l.srv.Attach(live.RunInfo{Started: start, Regions: tgt.regions, Reserved: reserved, Emit: emit})
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.srv.Follow(fctx, l.stream, l.refresh)
+	}()
+	return func() {
+		l.srv.Detach()
+		cancel()
+		<-done
+	}
+}
+
+// show puts the final report on the live page and in the metrics, and
+// writes the metrics' final values into the run directory.
+func (l *liveRun) show(o *Options) {
+	if l == nil {
+		return
+	}
+	l.srv.Refresh(l.stream)
+	if err := l.metrics.WriteFile(filepath.Join(o.OutDir, live.FinalFile)); err != nil {
+		fmt.Fprintf(o.Log, "warning: write %s: %v\n", live.FinalFile, err)
+	}
+}
+
+func (l *liveRun) close() {
+	if l != nil {
+		_ = l.srv.Close()
+	}
+}
+
+// abortEvent is the abort's event for the stream when ctx was cancelled
+// through POST /abort.
+func (l *liveRun) abortEvent(ctx context.Context) (results.Event, bool) {
+	if l == nil || !errors.Is(context.Cause(ctx), errAborted) {
+		return results.Event{}, false
+	}
+	return l.abort, true
+}
+
+// interrupted is the error of a run whose context ended: an abort through
+// the control API or a signal. Both end the stream "interrupted" and exit 130.
+func interrupted(ctx context.Context, dir string) error {
+	how := "interrupted"
+	if errors.Is(context.Cause(ctx), errAborted) {
+		how = "aborted through the control API"
+	}
+	return exitcode.New(exitcode.Interrupted, errors.New(how+": faults healed, partial results kept in "+dir), "")
+}
