@@ -83,7 +83,8 @@ func (b *baselineFlags) prepare(s *scenario.Scenario) (map[string]string, error)
 	if !s.Embedded() {
 		target = s.Target.URL
 	}
-	if base.Report.Scenario != s.Name || (base.Report.Target != target && s.Target.URL != "") {
+	// A deployment named by its edges alone has no one URL to check.
+	if base.Report.Scenario != s.Name || (target != "" && base.Report.Target != target) {
 		if !b.force {
 			return nil, usageErr(fmt.Errorf("%w: the baseline is scenario %q on %q, this run %q on %q", compare.ErrDifferentRuns,
 				base.Report.Scenario, base.Report.Target, s.Name, target), "--force compares them anyway")
