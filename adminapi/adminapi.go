@@ -124,34 +124,51 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) (int,
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Endpoint(path), body)
-	if err != nil {
-		return 0, err
-	}
+	h := http.Header{}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		h.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	status, b, err := Send(ctx, c.http, method, c.Endpoint(path), body, h)
 	if err != nil {
-		return 0, err
+		return status, err
+	}
+	if out != nil && len(bytes.TrimSpace(b)) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return status, fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		}
+	}
+	return status, nil
+}
+
+// Send sends one request of fault control (to the admin API, or to a fault
+// hook of a team's own) with header, and returns the answer's status and
+// body (up to 4 MiB). An answer other than 2xx is an error naming the
+// request, the status and the answer's message ({"error": "..."} or the
+// start of its body).
+func Send(ctx context.Context, client *http.Client, method, url string, body io.Reader, header http.Header) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return resp.StatusCode, fmt.Errorf("%s %s: read answer: %w", method, path, err)
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: read answer: %w", method, url, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, apiMessage(b))
+		return resp.StatusCode, b, fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, apiMessage(b))
 	}
-	if out != nil && len(bytes.TrimSpace(b)) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: decode answer: %w", method, path, err)
-		}
-	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, b, nil
 }
 
 // apiMessage returns the admin API's {"error": "..."} text, or the raw body.

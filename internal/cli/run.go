@@ -67,10 +67,10 @@ healed, partial results kept).`,
   # One run from several processes: two generators share eastus, a third sends
   # westeurope, a conductor injects the faults; then 'slocheck merge' judges once
   AT=$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)
-  slocheck run --scenario shared.yaml --role generator --client-region eastus --segment 0:1/2 --start-at $AT --out g1 &
-  slocheck run --scenario shared.yaml --role generator --client-region eastus --segment 1/2:1 --start-at $AT --out g2 &
-  slocheck run --scenario shared.yaml --role generator --client-region westeurope --start-at $AT --out g3 &
-  slocheck run --scenario shared.yaml --role conductor --start-at $AT --out conductor; wait
+  slocheck run --scenario scenarios/azure-frontdoor.yaml --role generator --client-region us --segment 0:1/2 --start-at $AT --out g1 &
+  slocheck run --scenario scenarios/azure-frontdoor.yaml --role generator --client-region us --segment 1/2:1 --start-at $AT --out g2 &
+  slocheck run --scenario scenarios/azure-frontdoor.yaml --role generator --client-region eu --start-at $AT --out g3 &
+  slocheck run --scenario scenarios/azure-frontdoor.yaml --role conductor --start-at $AT --out conductor; wait
   slocheck merge g1 g2 g3 conductor --out merged
 
   # A pipeline's run, labelled with its build, judged against last night's

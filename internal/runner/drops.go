@@ -14,6 +14,9 @@ var _ driver.DropSink = (*sink)(nil)
 // intervals they were intended in, spread over [From, To] by overlap, so
 // that the stream counts every arrival the generator could not serve.
 func (s *sink) Dropped(d driver.Drop) {
+	if s.hooks.drop != nil {
+		s.hooks.drop(d)
+	}
 	h := s.rec.Header()
 	iv := h.Interval.Std()
 	for _, part := range spread(d, h.Started, iv) {

@@ -3,6 +3,8 @@ package runner
 import (
 	"io"
 
+	"github.com/slocheck/slocheck/internal/driver"
+
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -15,6 +17,7 @@ type hooks struct {
 	emit        func(results.Event)    // in the chaos runner's Emit
 	streamWrite func([]byte)           // before each write of the results stream (the recorder's ticker among others)
 	readback    func()                 // in a read-back worker, before each read
+	drop        func(driver.Drop)      // in sink.Dropped: a batch of requests dropped in bulk
 }
 
 // hookWriter calls a hook before each write.

@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,21 +101,10 @@ func (h *hookFault) call(ctx context.Context, method, u, body string) (int, erro
 	if method == "" {
 		method = http.MethodPost
 	}
-	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), u, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
+	header := http.Header{}
 	for k, v := range h.h.Headers {
-		req.Header.Set(k, v)
+		header.Set(k, v)
 	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, u, resp.Status, strings.TrimSpace(string(b)))
-	}
-	return resp.StatusCode, nil
+	status, _, err := adminapi.Send(ctx, h.client, strings.ToUpper(method), u, strings.NewReader(body), header)
+	return status, err
 }

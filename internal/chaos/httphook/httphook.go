@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slocheck/slocheck/adminapi"
 	"github.com/slocheck/slocheck/internal/chaos"
 )
 
@@ -144,25 +145,13 @@ func (h *Hook) Heal(ctx context.Context) error {
 // call sends one request and returns its status; non-2xx is an error.
 func (h *Hook) call(ctx context.Context, method, target, body string) (int, error) {
 	var rd io.Reader
+	header := h.headers.Clone()
 	if body != "" {
 		rd = strings.NewReader(body)
+		if header.Get("Content-Type") == "" {
+			header.Set("Content-Type", "application/json")
+		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return 0, err
-	}
-	req.Header = h.headers.Clone()
-	if body != "" && req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, target, resp.Status, strings.TrimSpace(string(snippet)))
-	}
-	return resp.StatusCode, nil
+	status, _, err := adminapi.Send(ctx, h.client, method, target, rd, header)
+	return status, err
 }
