@@ -13,14 +13,15 @@ import (
 
 // lagNote explains the replication-lag table under it.
 const lagNote = "the lag probe's markers, written in one region at a fixed rate and polled in the other until visible; " +
-	"each figure is at most one poll above the true lag; lost: never seen, a lost write of the probe itself"
+	"each figure is at most its resolution above the true lag (about one poll while the probe keeps pace); lost: never seen, a lost write of the probe itself"
 
 // lagTable lists the probe's figures per region pair.
 func lagTable(r *slo.Report) table {
-	t := table{Title: "Replication lag", Header: []string{"from", "to", "markers seen", "lost", "p50", "p99", "max"}, Note: lagNote}
+	t := table{Title: "Replication lag", Header: []string{"from", "to", "markers seen", "lost", "p50", "p99", "max", "resolution (median, widest)"}, Note: lagNote}
 	for _, l := range r.ReplicationLag {
 		t.Rows = append(t.Rows, []string{l.From, l.To, fmt.Sprint(l.Samples), fmt.Sprint(l.Lost),
-			optSeconds(l.P50S, "-"), optSeconds(l.P99S, "-"), optSeconds(l.MaxS, "-")})
+			optSeconds(l.P50S, "-"), optSeconds(l.P99S, "-"), optSeconds(l.MaxS, "-"),
+			optSeconds(l.MedianResolutionS, "-") + ", " + optSeconds(l.MaxResolutionS, "-")})
 	}
 	return t
 }
