@@ -52,19 +52,7 @@ func lagChart(r *slo.Report) []chart {
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s", Min: 0, Max: math.Max(r.DurationS, 0)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "ms"}),
 	)
-	series := map[string][]opts.LineData{}
-	var names []string
-	for _, p := range r.LagTimeline {
-		name := scriptSafe(p.From + "→" + p.To)
-		if _, ok := series[name]; !ok {
-			names = append(names, name)
-		}
-		var v any = "-"
-		if p.MaxS != nil {
-			v = *p.MaxS * 1e3
-		}
-		series[name] = append(series[name], opts.LineData{Value: []any{p.T, v}})
-	}
+	series, names := lagSeries(r)
 	for i, name := range names {
 		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), Step: "end"})}
 		if i == 0 {
@@ -75,4 +63,30 @@ func lagChart(r *slo.Report) []chart {
 	snip := l.RenderSnippet()
 	return []chart{{ID: "chart_lag", Title: "Replication lag by region pair (largest per interval of writes)",
 		Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}}
+}
+
+// lagSeries is each region pair's largest lag per interval, in ms, by pair
+// name, and the names in order. An interval without a marker seen (the
+// region took no write, or every marker was lost) is a gap, not the last
+// value drawn on.
+func lagSeries(r *slo.Report) (map[string][]opts.LineData, []string) {
+	iv := intervalS(r)
+	series := map[string][]opts.LineData{}
+	last := map[string]float64{}
+	var names []string
+	for _, p := range r.LagTimeline {
+		name := scriptSafe(p.From + "→" + p.To)
+		if t, ok := last[name]; !ok {
+			names = append(names, name)
+		} else if p.T-t > 1.5*iv {
+			series[name] = append(series[name], opts.LineData{Value: []any{t + iv, "-"}})
+		}
+		last[name] = p.T
+		var v any = "-"
+		if p.MaxS != nil {
+			v = *p.MaxS * 1e3
+		}
+		series[name] = append(series[name], opts.LineData{Value: []any{p.T, v}})
+	}
+	return series, names
 }
