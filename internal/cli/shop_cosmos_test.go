@@ -96,6 +96,8 @@ faults:
 			}
 		}
 	}
+	t.Logf("%d orders acknowledged by eastus up to the heal, %d read during the fault, the rest after the heal; %d absent, %d unread, %d lost, %d late",
+		rpo.AckedWrites, rpo.ReadWrites, rpo.AbsentWrites, rpo.UnreadWrites, rpo.LostWrites, rpo.LateWrites)
 	if uint64(n) != rpo.AckedWrites {
 		t.Errorf("%d orders acknowledged up to the heal, the report counts %d candidates", n, rpo.AckedWrites)
 	}

@@ -124,7 +124,7 @@ func checkProbe(t *testing.T, lags []results.Lag, lag, interval time.Duration, f
 	if steady < 10 || lost < 1 {
 		t.Errorf("%d samples outside the fault, %d lost: want at least 10 and 1", steady, lost)
 	}
-	t.Logf("%d of %d samples within one probe interval (%v) of the truth; the others' resolution shows the probe was late", precise, len(lags), interval)
+	t.Logf("%d of %d samples bracket the truth within one probe interval (%v); the others are wider: their region did not answer (down) or the probe was late", precise, len(lags), interval)
 }
 
 // TestProbeOnEmulator runs the probe's azcosmos path: markers written and
