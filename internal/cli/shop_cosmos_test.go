@@ -42,6 +42,9 @@ func TestShopOnCosmosReadBack(t *testing.T) {
 		t.Fatalf("health: %d %s", resp.StatusCode, body)
 	}
 
+	if resp, _ := platformTestGet(t, "GET", shopURL+"/livez", ""); resp.StatusCode != 200 {
+		t.Fatalf("livez: %d", resp.StatusCode)
+	}
 	dir := t.TempDir()
 	scen := writeFile(t, dir, "cosmos.yaml", fmt.Sprintf(`name: cosmos-readback
 target:
