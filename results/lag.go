@@ -6,20 +6,23 @@ import "time"
 // skip every kind they do not know.
 const kindLag byte = 14
 
-// Lag is one sample of the replication-lag probe: a marker document written
-// in region From, acknowledged at Written, and first seen in region To Lag
-// later (the start of the first read that found it: the true lag is at most
-// that, and more than the start of the read before, one probe poll
-// earlier). Lost is a marker never seen in To before the probe stopped,
-// after every fault had healed and settled: a lost write of the probe
-// itself.
+// Lag is one sample of the replication-lag probe: a marker document whose
+// write in region From began at Written and returned at Acked, seen in region To Lag later (when
+// the read that found it returned). The true lag lies in
+// [Lag − Resolution, Lag]: the read before, which did not find it, began
+// after the write returned; Resolution is about one probe poll when the
+// probe kept pace, wider when its machine made it late. Lost is a marker
+// never seen in To before the probe stopped, after every fault had healed
+// and settled: a lost write of the probe itself.
 type Lag struct {
-	Written   time.Time `json:"written"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	Lag       Duration  `json:"lag"` // 0 when lost
-	Lost      bool      `json:"lost,omitempty"`
-	Generator string    `json:"generator,omitempty"` // which conductor, when several merge
+	Written    time.Time `json:"written"`
+	Acked      time.Time `json:"acked"` // when the write returned: the region accepted it in [Written, Acked]
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	Lag        Duration  `json:"lag"`                  // 0 when lost
+	Resolution Duration  `json:"resolution,omitempty"` // the true lag is in [Lag − Resolution, Lag]
+	Lost       bool      `json:"lost,omitempty"`
+	Generator  string    `json:"generator,omitempty"` // which conductor, when several merge
 }
 
 // RecordLag writes one lag sample to the stream at once.

@@ -42,6 +42,9 @@ func TestShopOnCosmosReadBack(t *testing.T) {
 		t.Fatalf("health: %d %s", resp.StatusCode, body)
 	}
 
+	if resp, _ := platformTestGet(t, "GET", shopURL+"/livez", ""); resp.StatusCode != 200 {
+		t.Fatalf("livez: %d", resp.StatusCode)
+	}
 	dir := t.TempDir()
 	scen := writeFile(t, dir, "cosmos.yaml", fmt.Sprintf(`name: cosmos-readback
 target:
@@ -96,6 +99,8 @@ faults:
 			}
 		}
 	}
+	t.Logf("%d orders acknowledged by eastus up to the heal, %d read during the fault, the rest after the heal; %d absent, %d unread, %d lost, %d late",
+		rpo.AckedWrites, rpo.ReadWrites, rpo.AbsentWrites, rpo.UnreadWrites, rpo.LostWrites, rpo.LateWrites)
 	if uint64(n) != rpo.AckedWrites {
 		t.Errorf("%d orders acknowledged up to the heal, the report counts %d candidates", n, rpo.AckedWrites)
 	}

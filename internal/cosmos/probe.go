@@ -49,7 +49,9 @@ type Probe struct {
 
 type marker struct {
 	id      string
-	written time.Time
+	written time.Time // when its write began
+	acked   time.Time // when its write returned
+	asked   time.Time // when the last ask that did not see it began; zero before the first
 }
 
 // NewProbe returns a probe over replicas (region → replica) that hands
@@ -136,8 +138,9 @@ func (p *Probe) writer(ctx context.Context, from string) {
 	defer t.Stop()
 	for seq := 1; ; seq++ {
 		id := fmt.Sprintf("lag-%s-%s-%d", p.cfg.RunID, from, seq)
-		err := p.replicas[from].WriteMarker(ctx, id, p.cfg.TTL)
 		written := time.Now()
+		err := p.replicas[from].WriteMarker(ctx, id, p.cfg.TTL)
+		acked := time.Now()
 		p.mu.Lock()
 		if err != nil {
 			p.failed[from]++
@@ -145,7 +148,7 @@ func (p *Probe) writer(ctx context.Context, from string) {
 			for _, to := range p.regions {
 				if to != from {
 					k := [2]string{from, to}
-					p.pending[k] = append(p.pending[k], marker{id: id, written: written})
+					p.pending[k] = append(p.pending[k], marker{id: id, written: written, acked: acked})
 				}
 			}
 		}
@@ -174,7 +177,14 @@ func (p *Probe) poller(ctx context.Context, from, to string) {
 }
 
 // check asks to about at most limit (all when negative) of from's oldest
-// markers not seen yet, and records those it sees.
+// markers not seen yet, and records those it sees. The region accepted the
+// marker somewhere between its write's start and return, and it became
+// visible in to before the ask that saw it returned, but after the ask
+// before began (which did not see it). So the true lag is at most the lag
+// recorded (from the write's start to that ask's return) and at least
+// (last ask answered "not there"'s start − write's return): that width is
+// the sample's resolution, about one poll when the probe keeps pace, wider
+// when the machine made it late or the region did not answer.
 func (p *Probe) check(ctx context.Context, from, to string, limit int) {
 	k := [2]string{from, to}
 	p.mu.Lock()
@@ -183,22 +193,30 @@ func (p *Probe) check(ctx context.Context, from, to string, limit int) {
 	if limit >= 0 && len(ms) > limit {
 		ms = ms[:limit]
 	}
-	seen := map[string]bool{}
+	seen, asked := map[string]bool{}, map[string]time.Time{}
 	for _, m := range ms {
-		asked := time.Now()
+		began := time.Now()
 		ok, err := p.replicas[to].HasMarker(ctx, m.id)
-		if err != nil || !ok {
-			continue // not yet, or the region does not answer: asked again next poll
+		switch {
+		case err != nil:
+			continue // the region does not answer: that says nothing of the marker; asked again next poll
+		case !ok:
+			asked[m.id] = began // not visible yet when this ask began
+			continue
 		}
 		seen[m.id] = true
-		p.record(results.Lag{Written: m.written, From: from, To: to, Lag: results.Duration(max(asked.Sub(m.written), 0))})
-	}
-	if len(seen) == 0 {
-		return
+		lag := time.Since(m.written)
+		low := max(m.asked.Sub(m.acked), 0) // 0 when it was seen at the first ask
+		p.record(results.Lag{Written: m.written, Acked: m.acked, From: from, To: to, Lag: results.Duration(lag), Resolution: results.Duration(lag - low)})
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.pending[k] = slices.DeleteFunc(p.pending[k], func(m marker) bool { return seen[m.id] })
-	p.mu.Unlock()
+	for i, m := range p.pending[k] {
+		if t, ok := asked[m.id]; ok {
+			p.pending[k][i].asked = t
+		}
+	}
 }
 
 // lose records from's markers that to never saw.
@@ -209,6 +227,6 @@ func (p *Probe) lose(from, to string) {
 	delete(p.pending, k)
 	p.mu.Unlock()
 	for _, m := range ms {
-		p.record(results.Lag{Written: m.written, From: from, To: to, Lost: true})
+		p.record(results.Lag{Written: m.written, Acked: m.acked, From: from, To: to, Lost: true})
 	}
 }

@@ -34,8 +34,10 @@ func (r *lagRecorder) record(l results.Lag) {
 // replicated stores (the emulator has one region and cannot replicate),
 // with eastus down for a second and its unreplicated writes lost. The truth
 // the probe cannot see is the platform's: its configured replication lag L
-// and the fault's own instants. Every marker's figure must fall within one
-// probe interval of what that truth predicts:
+// and the fault's own instants. Every marker's bracket [lag − resolution,
+// lag] must hold what that truth predicts (so a figure is within one probe
+// interval of it whenever the probe kept pace, resolution <= interval; on a
+// machine too busy for that, the resolution says how late the probe was):
 //   - outside the fault, L (a marker reaches the other region exactly L
 //     after its ack; the probe sees it at its next poll);
 //   - westeurope's markers written while eastus was down, or within L
@@ -43,7 +45,7 @@ func (r *lagRecorder) record(l results.Lag) {
 //   - eastus's markers written within L before the fault: lost, and no
 //     other.
 func TestProbeOnPlatform(t *testing.T) {
-	const lag, interval, poll = 300 * time.Millisecond, 250 * time.Millisecond, 25 * time.Millisecond
+	const lag, interval, poll = 500 * time.Millisecond, 200 * time.Millisecond, 20 * time.Millisecond
 	cfg := platform.DefaultConfig()
 	cfg.ReplicationLag, cfg.Unreplicated = lag, platform.UnreplicatedLost
 	ctx, cancel := context.WithCancel(context.Background())
@@ -85,42 +87,51 @@ func TestProbeOnPlatform(t *testing.T) {
 
 func checkProbe(t *testing.T, lags []results.Lag, lag, interval time.Duration, fault, heal time.Time) {
 	t.Helper()
-	const edge = 20 * time.Millisecond // the probe stamps a write just after the store acked it
-	steady, lost := 0, 0
+	// The store accepted each marker at some instant in [Written, Acked]; a
+	// marker whose interval straddles a bound of the truth is not judged.
+	const edge = 5 * time.Millisecond
+	steady, lost, precise := 0, 0, 0
 	for _, l := range lags {
-		w := l.Written
+		wa, wb := l.Written, l.Acked
+		var lo, hi time.Duration // the true lag, from the store's ack
 		switch {
-		case l.From == "eastus" && w.After(fault.Add(-lag+edge)) && w.Before(fault.Add(-edge)):
+		case l.From == "eastus" && wa.After(fault.Add(-lag)) && !wb.After(fault):
 			if !l.Lost {
-				t.Errorf("eastus marker written %v before the fault was seen in %s after %v: want lost", fault.Sub(w), l.To, l.Lag.Std())
+				t.Errorf("eastus marker written %v before the fault was seen in %s after %v: want lost", fault.Sub(wa), l.To, l.Lag.Std())
 			}
 			lost++
 			continue
-		case l.From == "eastus" && w.After(fault.Add(-lag-edge)) && w.Before(fault.Add(edge)):
-			continue // on the edge of the loss window
 		case l.Lost:
-			t.Errorf("%s→%s marker written at fault%+v lost: only eastus's last writes before the fault may be", l.From, l.To, w.Sub(fault))
+			if !(l.From == "eastus" && wb.After(fault.Add(-lag)) && !wa.After(fault)) {
+				t.Errorf("%s→%s marker written at fault%+v lost: only eastus's last writes before the fault may be", l.From, l.To, wa.Sub(fault))
+			}
 			continue
-		}
-		want := lag
-		if l.From == "westeurope" && w.After(fault.Add(-lag-edge)) && w.Before(heal) {
-			want = max(lag, heal.Sub(w))
-		} else {
+		case l.From == "westeurope" && wa.Add(lag).After(fault) && wb.Before(heal):
+			lo, hi = max(lag, heal.Sub(wb)), max(lag, heal.Sub(wa)) // due in eastus after it failed: delivered at the heal
+		case wb.Add(lag).Before(fault) || wa.After(heal):
+			lo, hi = lag, lag
 			steady++
+		default:
+			continue // due within the write's own span of the failure
 		}
-		if got := l.Lag.Std(); got < want-edge || got > want+interval {
-			t.Errorf("%s→%s marker written at fault%+v: lag %v, want %v to %v", l.From, l.To, w.Sub(fault), got, want, want+interval)
+		got, res := l.Lag.Std(), l.Resolution.Std()
+		if hi < got-res-edge || lo > got+edge || res < 0 {
+			t.Errorf("%s→%s marker written at fault%+v: lag %v (resolution %v), want it to bracket %v to %v", l.From, l.To, wa.Sub(fault), got, res, lo, hi)
+		} else if res <= interval {
+			precise++
 		}
 	}
 	if steady < 10 || lost < 1 {
 		t.Errorf("%d samples outside the fault, %d lost: want at least 10 and 1", steady, lost)
 	}
+	t.Logf("%d of %d samples bracket the truth within one probe interval (%v); the others are wider: their region did not answer (down) or the probe was late", precise, len(lags), interval)
 }
 
 // TestProbeOnEmulator runs the probe's azcosmos path: markers written and
 // polled through a client pinned to each region. The emulator has one
 // region (it ignores preferred regions), so a marker is visible at once:
-// every figure is within a poll or so of zero, none lost. The marker
+// every marker is seen at the first ask (its bracket reaches down to 0),
+// none lost. The marker
 // carries its ttl (the emulator itself never expires documents) and goes to
 // the probe's own container, not the orders'.
 func TestProbeOnEmulator(t *testing.T) {
@@ -149,8 +160,8 @@ func TestProbeOnEmulator(t *testing.T) {
 	pairs := map[string]int{}
 	for _, l := range rec.lags {
 		pairs[l.From+"→"+l.To]++
-		if l.Lost || l.Lag.Std() > interval {
-			t.Errorf("%s→%s: lag %v lost %v: want seen within %v", l.From, l.To, l.Lag.Std(), l.Lost, interval)
+		if l.Lost || l.Lag != l.Resolution {
+			t.Errorf("%s→%s: lag %v, resolution %v, lost %v: want seen at the first ask", l.From, l.To, l.Lag.Std(), l.Resolution.Std(), l.Lost)
 		}
 	}
 	if pairs["eastus→westeurope"] < 3 || pairs["westeurope→eastus"] < 3 {

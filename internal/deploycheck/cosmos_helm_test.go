@@ -30,6 +30,11 @@ func TestShopChartCosmos(t *testing.T) {
 		pod.Spec.ServiceAccountName != "shop" || s.sa.Annotations["azure.workload.identity/client-id"] != "00000000-0000-0000-0000-0000000000aa" {
 		t.Errorf("not identity-enabled: labels %v, automount %v, service account %q %v", pod.Labels, pod.Spec.AutomountServiceAccountToken, pod.Spec.ServiceAccountName, s.sa.Annotations)
 	}
+	c := pod.Spec.Containers[0]
+	if c.ReadinessProbe.HTTPGet.Path != "/health" || c.LivenessProbe.HTTPGet.Path != "/livez" {
+		t.Errorf("readiness %s, liveness %s: want /health (the database counts) and /livez (a Cosmos DB outage restarts no pod)",
+			c.ReadinessProbe.HTTPGet.Path, c.LivenessProbe.HTTPGet.Path)
+	}
 	env := map[string]string{}
 	for _, e := range pod.Spec.Containers[0].Env {
 		env[e.Name] = e.Value

@@ -35,7 +35,8 @@ type ShopConfig struct {
 
 // Shop is one region's shop service: an http.Handler with the endpoints
 // GET /catalog, GET /products/{id}, POST /cart, POST /checkout,
-// GET /orders/{id} and GET /health. Every response carries X-Served-By.
+// GET /orders/{id}, GET /health (with the store as a dependency) and GET
+// /livez (the process alone). Every response carries X-Served-By.
 type Shop struct {
 	region string
 	store  OrderStore
@@ -72,8 +73,11 @@ func newShop(region string, st OrderStore, svc *sampler) *Shop {
 	s.mux.HandleFunc("POST /checkout", s.checkout)
 	s.mux.HandleFunc("GET /orders/{id}", s.order)
 	s.mux.HandleFunc("GET /health", s.health)
+	s.mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) { // the process alone, for liveness probes
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "region": s.region})
+	})
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: the shop serves GET /catalog, GET /products/{id}, POST /cart, POST /checkout, GET /orders/{id}, GET /health", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: the shop serves GET /catalog, GET /products/{id}, POST /cart, POST /checkout, GET /orders/{id}, GET /health, GET /livez", r.Method, r.URL.Path))
 	})
 	return s
 }

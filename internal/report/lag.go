@@ -13,14 +13,15 @@ import (
 
 // lagNote explains the replication-lag table under it.
 const lagNote = "the lag probe's markers, written in one region at a fixed rate and polled in the other until visible; " +
-	"each figure is at most one poll above the true lag; lost: never seen, a lost write of the probe itself"
+	"each figure is at most its resolution above the true lag (about one poll while the probe keeps pace); lost: never seen, a lost write of the probe itself"
 
 // lagTable lists the probe's figures per region pair.
 func lagTable(r *slo.Report) table {
-	t := table{Title: "Replication lag", Header: []string{"from", "to", "markers seen", "lost", "p50", "p99", "max"}, Note: lagNote}
+	t := table{Title: "Replication lag", Header: []string{"from", "to", "markers seen", "lost", "p50", "p99", "max", "resolution (median, widest)"}, Note: lagNote}
 	for _, l := range r.ReplicationLag {
 		t.Rows = append(t.Rows, []string{l.From, l.To, fmt.Sprint(l.Samples), fmt.Sprint(l.Lost),
-			optSeconds(l.P50S, "-"), optSeconds(l.P99S, "-"), optSeconds(l.MaxS, "-")})
+			optSeconds(l.P50S, "-"), optSeconds(l.P99S, "-"), optSeconds(l.MaxS, "-"),
+			optSeconds(l.MedianResolutionS, "-") + ", " + optSeconds(l.MaxResolutionS, "-")})
 	}
 	return t
 }
@@ -51,19 +52,7 @@ func lagChart(r *slo.Report) []chart {
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s", Min: 0, Max: math.Max(r.DurationS, 0)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "ms"}),
 	)
-	series := map[string][]opts.LineData{}
-	var names []string
-	for _, p := range r.LagTimeline {
-		name := scriptSafe(p.From + "→" + p.To)
-		if _, ok := series[name]; !ok {
-			names = append(names, name)
-		}
-		var v any = "-"
-		if p.MaxS != nil {
-			v = *p.MaxS * 1e3
-		}
-		series[name] = append(series[name], opts.LineData{Value: []any{p.T, v}})
-	}
+	series, names := lagSeries(r)
 	for i, name := range names {
 		so := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), Step: "end"})}
 		if i == 0 {
@@ -74,4 +63,30 @@ func lagChart(r *slo.Report) []chart {
 	snip := l.RenderSnippet()
 	return []chart{{ID: "chart_lag", Title: "Replication lag by region pair (largest per interval of writes)",
 		Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}}
+}
+
+// lagSeries is each region pair's largest lag per interval, in ms, by pair
+// name, and the names in order. An interval without a marker seen (the
+// region took no write, or every marker was lost) is a gap, not the last
+// value drawn on.
+func lagSeries(r *slo.Report) (map[string][]opts.LineData, []string) {
+	iv := intervalS(r)
+	series := map[string][]opts.LineData{}
+	last := map[string]float64{}
+	var names []string
+	for _, p := range r.LagTimeline {
+		name := scriptSafe(p.From + "→" + p.To)
+		if t, ok := last[name]; !ok {
+			names = append(names, name)
+		} else if p.T-t > 1.5*iv {
+			series[name] = append(series[name], opts.LineData{Value: []any{t + iv, "-"}})
+		}
+		last[name] = p.T
+		var v any = "-"
+		if p.MaxS != nil {
+			v = *p.MaxS * 1e3
+		}
+		series[name] = append(series[name], opts.LineData{Value: []any{p.T, v}})
+	}
+	return series, names
 }

@@ -21,6 +21,11 @@ type LagSummary struct {
 	P50S    *float64 `json:"p50_s,omitempty"`
 	P99S    *float64 `json:"p99_s,omitempty"`
 	MaxS    *float64 `json:"max_s,omitempty"`
+	// MedianResolutionS and MaxResolutionS are the typical and the widest
+	// resolution of the samples (results.Lag): about one probe poll while
+	// the probe kept pace; wider means the probe itself was late.
+	MedianResolutionS *float64 `json:"median_resolution_s,omitempty"`
+	MaxResolutionS    *float64 `json:"max_resolution_s,omitempty"`
 }
 
 // LagPoint is one region pair's largest lag among the markers written in one
@@ -46,18 +51,20 @@ func LagSummaries(lags []results.Lag) []LagSummary {
 	var out []LagSummary
 	for _, k := range sortedPairs(by) {
 		s := LagSummary{From: k.from, To: k.to}
-		var seen []float64
+		var seen, res []float64
 		for _, l := range by[k] {
 			if l.Lost {
 				s.Lost++
 			} else {
-				seen = append(seen, l.Lag.Seconds())
+				seen, res = append(seen, l.Lag.Seconds()), append(res, l.Resolution.Seconds())
 			}
 		}
 		s.Samples = len(seen)
 		if len(seen) > 0 {
 			slices.Sort(seen)
+			slices.Sort(res)
 			s.P50S, s.P99S, s.MaxS = f64(nearestRank(seen, 0.50)), f64(nearestRank(seen, 0.99)), f64(seen[len(seen)-1])
+			s.MedianResolutionS, s.MaxResolutionS = f64(nearestRank(res, 0.50)), f64(res[len(res)-1])
 		}
 		out = append(out, s)
 	}

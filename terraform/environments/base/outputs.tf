@@ -143,18 +143,3 @@ output "cosmos_scenario" {
   description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
   value       = module.platform.cosmos_scenario
 }
-
-output "cosmos_scenario" {
-  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
-  value       = module.platform.cosmos_scenario
-}
-
-output "cosmos_scenario" {
-  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
-  value       = module.platform.cosmos_scenario
-}
-
-output "cosmos_scenario" {
-  description = "What scenarios/azure-cosmos-failover.yaml needs: target.cosmos (endpoint, database, container, partition key path, probe container, locations) and the failover injector's account."
-  value       = module.platform.cosmos_scenario
-}
