@@ -20,7 +20,7 @@ const Schema = "slocheck/results/v1"
 // trailing payload fields, which older readers skip.
 const (
 	VersionMajor = 1
-	VersionMinor = 1 // 1.1 added health and threshold records
+	VersionMinor = 2 // 1.1 added health and threshold records; 1.2 lag records (kind 14) and the header's labels, role, segment and merge
 )
 
 // Bounds that keep a reader's memory proportional to its input, whatever the
