@@ -173,7 +173,10 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback
-	stopLag := startLagProbe(ctx, s, tgt, rec, tr.g.handler("the lag probe")) // lagprobe.go
+	stopLag := func() {}
+	if o.Role.Name != results.RoleGenerator { // one lag probe a run: the conductor's, or the one process's
+		stopLag = startLagProbe(ctx, s, tgt, rec, tr.g.handler("the lag probe")) // lagprobe.go
+	}
 	defer stopLag()
 	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
 	prog.onPanic = tr.g.handler("the progress printer")
