@@ -20,6 +20,7 @@ type LiveOptions struct {
 	Token     string        // required on every request when set; needed off loopback
 	Dashboard string        // the live page's own address; "" serves it on Addr only
 	Refresh   time.Duration // how often objectives and the page are re-evaluated; 0 is live.DefaultRefresh
+	OTLP      string        // an OTLP/HTTP endpoint to push the same metrics to; "" for none
 }
 
 // errAborted is the cause of a run stopped through POST /abort.
@@ -29,6 +30,7 @@ var errAborted = errors.New("aborted through the control API")
 type liveRun struct {
 	srv     *live.Server
 	metrics *live.Metrics
+	otlp    *live.OTLP
 	stream  string
 	refresh time.Duration
 	abort   results.Event // set before the run's context is cancelled with errAborted
@@ -56,6 +58,12 @@ func startLive(o *Options, s *scenario.Scenario, cancel context.CancelCauseFunc)
 		return nil, exitcode.New(exitcode.Rig, err, "choose another --metrics-addr")
 	}
 	l.srv = srv
+	if o.Live.OTLP != "" {
+		if l.otlp, err = live.StartOTLP(context.Background(), o.Live.OTLP, m, 0, nil); err != nil {
+			_ = srv.Close()
+			return nil, exitcode.New(exitcode.Usage, err, "slocheck run --otlp-endpoint http://127.0.0.1:4318")
+		}
+	}
 	return l, nil
 }
 
@@ -122,9 +130,13 @@ func (l *liveRun) show(o *Options) {
 }
 
 func (l *liveRun) close() {
-	if l != nil {
-		_ = l.srv.Close()
+	if l == nil {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.otlp.Shutdown(ctx) // the final values; a collector that is away costs at most the timeout
+	_ = l.srv.Close()
 }
 
 // abortEvent is the abort's event for the stream when ctx was cancelled
