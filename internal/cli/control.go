@@ -19,8 +19,8 @@ func init() { commands = append(commands, newMarkCmd, newAbortCmd) }
 // liveFlags are run's flags for the control API, metrics and live page.
 type liveFlags struct {
 	addr, token, dashboard, otlp string
-	refresh                time.Duration
-	on                     bool // --metrics-addr given
+	refresh                      time.Duration
+	on                           bool // --metrics-addr given
 }
 
 func (f *liveFlags) register(fl *pflag.FlagSet) {
