@@ -25,6 +25,7 @@ import (
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -175,6 +176,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		Env:          chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
 		Emit:         emit,
 		FailureRatio: sk.failureRatio,
+		BudgetShare:  func(since time.Time) float64 { return sk.budgetBurn(since) / slo.ErrorBudget(h.Targets.Availability) },
 		OnPanic:      tr.g.handler("the fault schedule"),
 	})
 	if err != nil {

@@ -33,7 +33,7 @@ func schedule(s *scenario.Scenario, tgt *target, rb *readbacker, env chaos.Env) 
 			MaxDuration: f.MaxDuration,
 		}
 		if f.Stop != nil {
-			e.Stop = &chaos.StopCondition{FailureRatio: f.Stop.FailureRatio, For: f.Stop.For}
+			e.Stop = &chaos.StopCondition{FailureRatio: f.Stop.FailureRatio, For: f.Stop.For, BudgetShare: f.Stop.BudgetShare}
 		}
 		sched = append(sched, e)
 	}

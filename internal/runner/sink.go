@@ -155,3 +155,32 @@ func (s *sink) failureRatio(window time.Duration) float64 {
 }
 
 func (s *sink) stop() { s.stopped.Do(func() { close(s.done) }) }
+
+// budgetBurn is the failure-seconds spent since `since`: the failure ratio
+// of all client regions together, integrated over the samples after it
+// (DESIGN.md §2's budget burn, at the sampling resolution). NaN without two
+// samples after since.
+func (s *sink) budgetBurn(since time.Time) float64 {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	burn, n := 0.0, 0
+	for i := 1; i < len(s.samples); i++ {
+		prev, cur := s.samples[i-1], s.samples[i]
+		if prev.at.Before(since) {
+			continue
+		}
+		var dr, df uint64
+		for cr, req := range cur.requests {
+			dr += req - prev.requests[cr]
+			df += cur.failures[cr] - prev.failures[cr]
+		}
+		if dr > 0 {
+			burn += float64(df) / float64(dr) * cur.at.Sub(prev.at).Seconds()
+		}
+		n++
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return burn
+}

@@ -238,6 +238,10 @@ type Cosmos struct {
 type StopCondition struct {
 	FailureRatio float64       `yaml:"failure_ratio"`
 	For          time.Duration `yaml:"for"`
+	// BudgetShare heals the fault once it has spent more than this share
+	// of the 30-day error budget (DESIGN.md §2's budget burn, live); 0 for
+	// no such condition. Either condition, or both, may be given.
+	BudgetShare float64 `yaml:"budget_share,omitempty"`
 }
 
 // Objectives are the targets a run is judged by (DESIGN.md §2).

@@ -102,6 +102,8 @@ func TestValidateProblems(t *testing.T) {
 		{"max duration", "faults: [{at: 1s, for: 9s, region: eastus, max_duration: 5s}]", "faults[0].max_duration: 5s is shorter than the fault (for: 9s)"},
 		{"stop ratio", "faults: [{at: 1s, for: 9s, region: eastus, stop: {failure_ratio: 0, for: 1s}}]", "faults[0].stop.failure_ratio: must be above 0 and at most 1, got 0"},
 		{"stop never", "faults: [{at: 1s, for: 9s, region: eastus, stop: {failure_ratio: 0.5, for: 9s}}]", "faults[0].stop.for: 9s is not shorter than the fault (9s)"},
+		{"stop budget", "faults: [{at: 1s, for: 9s, region: eastus, stop: {budget_share: 1.5}}]", "faults[0].stop.budget_share: must be above 0 and at most 1 (a share of the 30-day error budget), got 1.5"},
+		{"stop budget and bad ratio", "faults: [{at: 1s, for: 9s, region: eastus, stop: {budget_share: 0.1, failure_ratio: 2, for: 1s}}]", "faults[0].stop.failure_ratio: must be above 0 and at most 1, got 2"},
 		{"overlap", "faults: [{at: 10s, for: 20s, region: eastus}, {at: 25s, for: 10s, region: eastus, mode: errors}]", "faults[1]: overlaps faults[0] (eastus-down, 10s–30s) on region eastus"},
 		{"duplicate fault", "faults: [{name: a, at: 1s, for: 5s, region: eastus}, {name: a, at: 1s, for: 5s, region: westeurope}]", `faults[1].name: "a" is also the name of faults[0]`},
 		{"no target url", "target: {regions: [eastus]}", "target: give url (one entry point) or edges (one per client region)"},
@@ -142,6 +144,8 @@ func TestValidVariants(t *testing.T) {
 		"two regions at once": "faults: [{at: 5s, for: 10s, region: eastus}, {at: 5s, for: 10s, region: westeurope}]",
 		"back to back":        "faults: [{at: 5s, for: 10s, region: eastus}, {at: 15s, for: 10s, region: eastus}]",
 		"k6":                  "engine: k6\nscript: failover.js",
+		"budget stop alone":   "faults: [{at: 5s, for: 10s, region: eastus, stop: {budget_share: 0.05}}]",
+		"both stops":          "faults: [{at: 5s, for: 10s, region: eastus, stop: {budget_share: 0.05, failure_ratio: 0.5, for: 2s}}]",
 		"http hook":           "faults: [{at: 5s, for: 10s, injector: http, region: eastus, mode: errors, ratio: 0.3, http: {inject_url: 'http://127.0.0.1:1/faults', heal_url: 'http://127.0.0.1:1/faults/eastus', headers: {X-Token: abc}}}]",
 		"frontdoor":           "target: {url: 'https://a.azurefd.net'}\nfaults: [{at: 5s, for: 10s, injector: frontdoor, region: eastus, frontdoor: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: rg-shop, profile: afd, origin_group: og, origin: o-eastus}}]",
 	}
