@@ -30,6 +30,9 @@ type bgRun struct {
 	done chan int
 }
 
+// syncBuf is a bytes.Buffer safe to read while a command writes (as
+// platformTestBuffer in the package's internal tests, which this external
+// test package cannot see).
 type syncBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
