@@ -51,9 +51,9 @@ func TestOTLPPushesTheMetrics(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := NewMetrics(2 * time.Second)
-	os := benchOutcomes()
-	for i := range os {
-		m.Outcome(&os[i])
+	outs := benchOutcomes()
+	for i := range outs {
+		m.Outcome(&outs[i])
 	}
 	m.Event(results.Event{Time: time.Now(), Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Injector: "platform"})
 	o, err := StartOTLP(context.Background(), srv.URL, m, time.Hour, nil)
@@ -65,8 +65,8 @@ func TestOTLPPushesTheMetrics(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got[MetricRequests] != float64(len(os)) {
-		t.Errorf("the receiver got %s = %v, want %d", MetricRequests, got[MetricRequests], len(os))
+	if got[MetricRequests] != float64(len(outs)) {
+		t.Errorf("the receiver got %s = %v, want %d", MetricRequests, got[MetricRequests], len(outs))
 	}
 	for _, n := range []string{MetricFailures, MetricLatency, MetricFaultInjected, MetricRTOEstimate} {
 		if !names[n] {
