@@ -340,7 +340,13 @@ func checkMarkedRTO(t *testing.T, dir string, rate float64, injected time.Time) 
 	if d := *us - truth; d < -early || d > late {
 		t.Errorf("marked fault: us RTO = %.3f s, probe detection %.3f s after injection: off by %+.3f s (allowed -%.3f…+%.3f s)", *us, truth, d, early, late)
 	}
-	t.Logf("marked fault: us RTO %.3f s, probe truth %.3f s", *us, truth)
+	// The RPO read-back ran for the marked fault as for slocheck's own:
+	// eastus acknowledged orders before and while it was marked down.
+	if f.AckedWrites == 0 || f.ReadWrites+f.UnreadWrites == 0 {
+		t.Errorf("marked fault: %d acknowledged writes, %d read, %d unread: want its writes read back", f.AckedWrites, f.ReadWrites, f.UnreadWrites)
+	}
+	t.Logf("marked fault: us RTO %.3f s, probe truth %.3f s; writes acked %d, read %d, lost %d, late %d, rpo %v",
+		*us, truth, f.AckedWrites, f.ReadWrites, f.LostWrites, f.LateWrites, f.RPOS)
 }
 
 // abortRun starts an exec-fault run against a loopback shop with the control

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/live"
 	"github.com/slocheck/slocheck/internal/scenario"
@@ -34,6 +36,17 @@ type liveRun struct {
 	stream  string
 	refresh time.Duration
 	abort   results.Event // set before the run's context is cancelled with errAborted
+
+	mu     sync.Mutex
+	marked map[string]*markedFault // by fault name: marked faults' read-back
+}
+
+// markedFault is a fault injected elsewhere and marked: its RPO read-back
+// runs as for slocheck's own faults, from the marked injection to the
+// marked heal.
+type markedFault struct {
+	rec    chaos.Record
+	reader *faultReader // nil when the target has no read-back
 }
 
 // startLive starts the control API before the platform and the traffic;
@@ -93,9 +106,10 @@ func (l *liveRun) announce(o *Options, tgt *target) error {
 	return nil
 }
 
-// attach takes marks into the stream through emit from now on and follows
-// the stream for the objectives and the live page until stop is called.
-func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target, start time.Time, emit func(results.Event)) (stop func()) {
+// attach takes marks into the stream through emit from now on (and reads
+// back a marked fault's writes through rb) and follows the stream for the
+// objectives and the live page until stop is called.
+func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target, start time.Time, rb *readbacker, emit func(results.Event)) (stop func()) {
 	if l == nil {
 		return func() {}
 	}
@@ -103,7 +117,10 @@ func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target,
 	for _, f := range s.Faults {
 		reserved = append(reserved, f.Name)
 	}
-	l.srv.Attach(live.RunInfo{Started: start, Regions: tgt.regions, Reserved: reserved, Emit: emit})
+	l.srv.Attach(live.RunInfo{Started: start, Regions: tgt.regions, Reserved: reserved, Emit: func(e results.Event) {
+		emit(e)
+		l.readBack(ctx, rb, e)
+	}})
 	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -115,6 +132,45 @@ func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target,
 		cancel()
 		<-done
 	}
+}
+
+// readBack starts a marked fault's read-back at its injection mark and tells
+// it of the heal mark (the reader never delays anything: marks return at once).
+func (l *liveRun) readBack(ctx context.Context, rb *readbacker, e results.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.marked == nil {
+		l.marked = map[string]*markedFault{}
+	}
+	switch e.Kind {
+	case results.EventFaultInjected:
+		mf := &markedFault{rec: chaos.Record{Spec: chaos.Spec{Name: e.Fault, Target: e.Target, Mode: e.Mode}, Injected: e.Time}}
+		if rb.tgt.readback != "" && rb.survivor(e.Target) != "" {
+			mf.reader = rb.start(ctx, e.Fault, e.Target, e.Time)
+		}
+		l.marked[e.Fault] = mf
+	case results.EventFaultHealed:
+		if mf := l.marked[e.Fault]; mf != nil {
+			mf.rec.Healed = e.Time
+			if mf.reader != nil {
+				mf.reader.healing(e.Time)
+			}
+		}
+	}
+}
+
+// markedRecords are the marked faults, for the read-back after the heals.
+func (l *liveRun) markedRecords() []chaos.Record {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []chaos.Record
+	for _, mf := range l.marked {
+		out = append(out, mf.rec)
+	}
+	return out
 }
 
 // show puts the final report on the live page and in the metrics, and

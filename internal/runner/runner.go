@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -183,7 +184,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
-	stopLive := o.live.attach(ctx, s, tgt, start, emit) // marks become events from here on
+	stopLive := o.live.attach(ctx, s, tgt, start, rb, emit) // marks become events from here on
 	closed := false
 	finish := func(reason string) {
 		if closed {
@@ -196,7 +197,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		}
 		healErr := cr.HealAll(ctx)
 		res.Faults = cr.Records()
-		rb.afterHeal(ctx, res.Faults)
+		rb.afterHeal(ctx, append(slices.Clone(res.Faults), o.live.markedRecords()...))
 		for _, e := range tgt.events() {
 			rec.RecordEvent(e)
 		}
