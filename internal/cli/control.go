@@ -32,16 +32,19 @@ func (f *liveFlags) register(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.refresh, "live-refresh", live.DefaultRefresh, "how often the objectives metrics and the live page are re-evaluated")
 }
 
-// options are the runner's live options; nil when neither flag is set.
-func (f *liveFlags) options(getenv func(string) string) *runner.LiveOptions {
+// options are the runner's live options; nil when none of the flags is set.
+func (f *liveFlags) options(getenv func(string) string) (*runner.LiveOptions, error) {
 	if !f.on && f.dashboard == "" && f.otlp == "" {
-		return nil
+		return nil, nil
+	}
+	if f.refresh < 100*time.Millisecond || f.refresh > 10*time.Minute {
+		return nil, usageErr(fmt.Errorf("--live-refresh %s: want 100ms to 10m", f.refresh), "")
 	}
 	tok := f.token
 	if tok == "" {
 		tok = getenv(live.TokenEnv)
 	}
-	return &runner.LiveOptions{Addr: f.addr, Token: tok, Dashboard: f.dashboard, Refresh: f.refresh, OTLP: f.otlp}
+	return &runner.LiveOptions{Addr: f.addr, Token: tok, Dashboard: f.dashboard, Refresh: f.refresh, OTLP: f.otlp}, nil
 }
 
 type markFlags struct {

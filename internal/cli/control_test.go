@@ -417,6 +417,9 @@ func TestAbortCommandOffLoopbackNeedsToken(t *testing.T) {
 	if code, out := slocheckEnv(nil, "run", "--metrics-addr", "0.0.0.0:0", "--out", t.TempDir()); code != 2 || !strings.Contains(out, live.TokenEnv) {
 		t.Fatalf("off loopback without a token: exit %d, want 2 naming %s:\n%s", code, live.TokenEnv, out)
 	}
+	if code, out := slocheckEnv(nil, "run", "--metrics-addr", "127.0.0.1:0", "--live-refresh", "1ms", "--out", t.TempDir()); code != 2 || !strings.Contains(out, "--live-refresh") {
+		t.Fatalf("--live-refresh 1ms: exit %d, want 2:\n%s", code, out)
+	}
 	r, ctl, marks := abortRun(t, "0.0.0.0:0", map[string]string{live.TokenEnv: token})
 	if !ctl.TokenRequired {
 		t.Fatal("control.json does not say a token is required")
