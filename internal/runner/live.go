@@ -49,6 +49,34 @@ type markedFault struct {
 	reader *faultReader // nil when the target has no read-back
 }
 
+// checkManual refuses a scenario with a manual fault when nothing can mark
+// it: the run needs its control API.
+func checkManual(s *scenario.Scenario, o *Options) error {
+	for _, f := range s.Faults {
+		if f.Injector == scenario.InjectorManual && o.Live == nil {
+			return exitcode.New(exitcode.Usage, fmt.Errorf("fault %q has injector manual: it is measured from its marks, which need the control API", f.Name),
+				"slocheck run --metrics-addr 127.0.0.1:9464, then slocheck mark DIR --fault "+f.Name+" --phase injected|healed")
+		}
+	}
+	return nil
+}
+
+// unmarked notes each manual fault of s that was never marked: nothing was
+// measured for it.
+func (l *liveRun) unmarked(s *scenario.Scenario, emit func(results.Event)) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, f := range s.Faults {
+		if _, ok := l.marked[f.Name]; f.Injector == scenario.InjectorManual && !ok {
+			emit(results.Event{Time: time.Now(), Kind: results.EventNote, Fault: f.Name,
+				Detail: fmt.Sprintf("fault %s (injector manual) was never marked injected: nothing was measured for it", f.Name)})
+		}
+	}
+}
+
 // startLive starts the control API before the platform and the traffic;
 // POST /abort cancels the run with errAborted, which then ends as Ctrl-C
 // does (faults healed, results kept, reports written, exit 130).
@@ -115,7 +143,9 @@ func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target,
 	}
 	var reserved []string
 	for _, f := range s.Faults {
-		reserved = append(reserved, f.Name)
+		if f.Injector != scenario.InjectorManual {
+			reserved = append(reserved, f.Name)
+		}
 	}
 	l.srv.Attach(live.RunInfo{Started: start, Regions: tgt.regions, Reserved: reserved, Emit: func(e results.Event) {
 		emit(e)

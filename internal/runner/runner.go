@@ -90,6 +90,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	if err := checkManual(s, &o); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancelCause(ctx) // POST /abort cancels with errAborted
 	defer cancel(nil)
 	if o.live, err = startLive(&o, s, cancel); err != nil {
@@ -192,6 +195,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		}
 		closed = true
 		stopLive()
+		o.live.unmarked(s, emit)
 		if e, ok := o.live.abortEvent(ctx); ok {
 			emit(e)
 		}

@@ -17,6 +17,9 @@ func schedule(s *scenario.Scenario, tgt *target, rb *readbacker, env chaos.Env) 
 	var sched chaos.Schedule
 	for i := range s.Faults {
 		f := &s.Faults[i]
+		if f.Injector == scenario.InjectorManual {
+			continue // another tool injects it; its marks make its events (live.go)
+		}
 		spec, err := faultSpec(f, tgt)
 		if err != nil {
 			return nil, exitcode.New(exitcode.Usage, fmt.Errorf("%s: faults[%d] (%s): %w", s.Source(), i, f.Name, err), "")

@@ -35,6 +35,7 @@ const (
 	InjectorAKS         = "aks"          // scale AKS deployments to zero
 	InjectorChaosStudio = "chaos-studio" // start (and cancel) an Azure Chaos Studio experiment
 	InjectorCosmos      = "cosmos"       // change a Cosmos DB account's failover priorities
+	InjectorManual      = "manual"       // injected by another tool: slocheck acts on nothing and waits for its marks (slocheck mark)
 )
 
 // Fault modes of the embedded platform (DESIGN.md §4); the http injector
