@@ -83,10 +83,17 @@ func (r *Runner) waitHeal(ctx context.Context, start, began time.Time, f *fault)
 	}
 }
 
-// stopFired checks f's stop condition and records an event when it fires.
+// stopFired checks f's stop conditions and records an event when one fires.
 func (r *Runner) stopFired(f *fault, began, now time.Time) bool {
 	c := f.entry.Stop
-	if now.Sub(began) < c.For {
+	if c.BudgetShare > 0 {
+		if share := r.opts.BudgetShare(began); share > c.BudgetShare {
+			r.emit(f, results.EventStopCondition, time.Now(),
+				fmt.Sprintf("error budget share %.4f spent, above %.4f", share, c.BudgetShare))
+			return true
+		}
+	}
+	if c.For == 0 || now.Sub(began) < c.For {
 		return false // the window would reach back before the fault
 	}
 	ratio := r.opts.FailureRatio(c.For)

@@ -25,6 +25,10 @@ type Options struct {
 	// region, as the caller defines it; NaN when there were no requests).
 	// Required when an entry has a stop condition.
 	FailureRatio func(window time.Duration) float64
+	// BudgetShare returns the share of the error budget spent since an
+	// instant (NaN when unknown). Required when a stop condition has a
+	// BudgetShare.
+	BudgetShare func(since time.Time) float64
 	// Heal is how hard to try each heal.
 	Heal HealPolicy
 	// OnPanic, when set, is told at once of every panic the runner recovers
@@ -91,9 +95,14 @@ func NewRunner(s Schedule, o Options) (*Runner, error) {
 	errs := s.Validate()
 	if o.FailureRatio == nil {
 		for _, e := range s {
-			if e.Stop != nil {
+			if e.Stop != nil && (e.Stop.For > 0 || e.Stop.BudgetShare == 0) {
 				errs = append(errs, fmt.Errorf("fault %q: a stop condition needs the run's failure ratio", e.Spec.Name))
 			}
+		}
+	}
+	for _, e := range s {
+		if e.Stop != nil && e.Stop.BudgetShare > 0 && o.BudgetShare == nil {
+			errs = append(errs, fmt.Errorf("fault %q: a budget stop condition needs the run's budget burn", e.Spec.Name))
 		}
 	}
 	if err := joinValidation(errs); err != nil {

@@ -14,11 +14,18 @@ type StopCondition struct {
 	FailureRatio float64       // X: heal when the failure ratio is above this …
 	For          time.Duration // Y: … over a window this long
 	Check        time.Duration // how often to look; 0 means For/10, within [10 ms, 1 s]
+	// BudgetShare, when above 0, also heals the fault once it has spent
+	// more than this share of the error budget (Options.BudgetShare).
+	// FailureRatio and For may then be zero: the budget condition alone.
+	BudgetShare float64
 }
 
 func (c *StopCondition) check() time.Duration {
 	if c.Check > 0 {
 		return c.Check
+	}
+	if c.For == 0 {
+		return 100 * time.Millisecond
 	}
 	return min(max(c.For/10, 10*time.Millisecond), time.Second)
 }
@@ -73,7 +80,10 @@ func (e Entry) validateTimes(where string) []error {
 	if e.For == 0 && e.MaxDuration == 0 {
 		errs = append(errs, fmt.Errorf("%s: needs a duration (for) or a maximum duration", where))
 	}
-	if c := e.Stop; c != nil {
+	if c := e.Stop; c != nil && (c.BudgetShare < 0 || c.BudgetShare > 1) {
+		errs = append(errs, fmt.Errorf("%s: stop condition budget share %v is not in (0, 1]", where, c.BudgetShare))
+	}
+	if c := e.Stop; c != nil && (c.BudgetShare == 0 || c.FailureRatio != 0 || c.For != 0) {
 		if c.FailureRatio < 0 || c.FailureRatio >= 1 {
 			errs = append(errs, fmt.Errorf("%s: stop condition failure ratio %v is not in [0, 1)", where, c.FailureRatio))
 		}

@@ -18,9 +18,9 @@ func init() { commands = append(commands, newMarkCmd, newAbortCmd) }
 
 // liveFlags are run's flags for the control API, metrics and live page.
 type liveFlags struct {
-	addr, token, dashboard string
-	refresh                time.Duration
-	on                     bool // --metrics-addr given
+	addr, token, dashboard, otlp string
+	refresh                      time.Duration
+	on                           bool // --metrics-addr given
 }
 
 func (f *liveFlags) register(fl *pflag.FlagSet) {
@@ -28,19 +28,23 @@ func (f *liveFlags) register(fl *pflag.FlagSet) {
 		func(v string) error { f.addr, f.on = v, true; return nil })
 	fl.StringVar(&f.token, "control-token", "", "token the control API requires (Authorization: Bearer); default $"+live.TokenEnv)
 	fl.StringVar(&f.dashboard, "dashboard", "", "serve the live HTML report on ADDR (refreshed as the run goes), e.g. 127.0.0.1:8080")
+	fl.StringVar(&f.otlp, "otlp-endpoint", "", "also push the metrics to an OpenTelemetry collector over OTLP/HTTP, e.g. http://127.0.0.1:4318 (headers: $OTEL_EXPORTER_OTLP_HEADERS)")
 	fl.DurationVar(&f.refresh, "live-refresh", live.DefaultRefresh, "how often the objectives metrics and the live page are re-evaluated")
 }
 
-// options are the runner's live options; nil when neither flag is set.
-func (f *liveFlags) options(getenv func(string) string) *runner.LiveOptions {
-	if !f.on && f.dashboard == "" {
-		return nil
+// options are the runner's live options; nil when none of the flags is set.
+func (f *liveFlags) options(getenv func(string) string) (*runner.LiveOptions, error) {
+	if !f.on && f.dashboard == "" && f.otlp == "" {
+		return nil, nil
+	}
+	if f.refresh < 100*time.Millisecond || f.refresh > 10*time.Minute {
+		return nil, usageErr(fmt.Errorf("--live-refresh %s: want 100ms to 10m", f.refresh), "")
 	}
 	tok := f.token
 	if tok == "" {
 		tok = getenv(live.TokenEnv)
 	}
-	return &runner.LiveOptions{Addr: f.addr, Token: tok, Dashboard: f.dashboard, Refresh: f.refresh}
+	return &runner.LiveOptions{Addr: f.addr, Token: tok, Dashboard: f.dashboard, Refresh: f.refresh, OTLP: f.otlp}, nil
 }
 
 type markFlags struct {

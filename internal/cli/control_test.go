@@ -30,6 +30,9 @@ type bgRun struct {
 	done chan int
 }
 
+// syncBuf is a bytes.Buffer safe to read while a command writes (as
+// platformTestBuffer in the package's internal tests, which this external
+// test package cannot see).
 type syncBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -193,9 +196,9 @@ func adminCall(t *testing.T, method, url, body string, into any) {
 	}
 }
 
-// noFaultScenario is default-failover without its fault, short: the faults
-// of these tests come from outside slocheck.
-func noFaultScenario(t *testing.T, rate float64, dur string) string {
+// manualScenario is default-failover, short, with its fault injected by
+// another tool: injector manual, measured from its marks.
+func manualScenario(t *testing.T, rate float64, dur string) string {
 	t.Helper()
 	yaml := fmt.Sprintf(`name: marked-failover
 platform:
@@ -210,6 +213,8 @@ load:
   client_regions: {us: 1, eu: 1}
   journeys:
     - {name: shop, weight: 1, steps: [browse, product, cart, checkout]}
+faults:
+  - {name: eastus-portal, injector: manual, region: eastus, at: 3s, for: 6s}
 `, rate, dur)
 	path := filepath.Join(t.TempDir(), "marked.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
@@ -220,13 +225,18 @@ load:
 
 // TestMarkedFaultMetricsAndRTO injects a fault through the embedded
 // platform's admin API (not through slocheck), marks it with `slocheck
-// mark`, and checks: the fault gauge flips at the injection and the heal
+// mark` (the scenario's fault has injector manual: slocheck waits for its
+// marks), and checks: the fault gauge flips at the injection and the heal
 // marks, the exposition parses with the Prometheus text parser, the final
 // counters equal report.json's, and the marked fault's RTO lies within the
 // request spacing of the platform's probe truth.
 func TestMarkedFaultMetricsAndRTO(t *testing.T) {
 	const rate = 200.0
-	r := startRun(t, nil, "run", "--quiet", "--scenario", noFaultScenario(t, rate, "14s"), "--metrics-addr", "127.0.0.1:0", "--live-refresh", "500ms")
+	scen := manualScenario(t, rate, "14s")
+	if code, out := slocheckEnv(nil, "run", "--quiet", "--scenario", scen, "--out", t.TempDir()); code != 2 || !strings.Contains(out, "manual") {
+		t.Fatalf("a manual fault without the control API: exit %d, want 2:\n%s", code, out)
+	}
+	r := startRun(t, nil, "run", "--quiet", "--scenario", scen, "--metrics-addr", "127.0.0.1:0", "--live-refresh", "500ms")
 	ctl := r.control(t)
 	if ctl.PlatformAdmin == "" || ctl.TokenRequired {
 		t.Fatalf("control.json = %+v: want the platform's admin URL and no token on loopback", ctl)
@@ -337,7 +347,13 @@ func checkMarkedRTO(t *testing.T, dir string, rate float64, injected time.Time) 
 	if d := *us - truth; d < -early || d > late {
 		t.Errorf("marked fault: us RTO = %.3f s, probe detection %.3f s after injection: off by %+.3f s (allowed -%.3f…+%.3f s)", *us, truth, d, early, late)
 	}
-	t.Logf("marked fault: us RTO %.3f s, probe truth %.3f s", *us, truth)
+	// The RPO read-back ran for the marked fault as for slocheck's own:
+	// eastus acknowledged orders before and while it was marked down.
+	if f.AckedWrites == 0 || f.ReadWrites+f.UnreadWrites == 0 {
+		t.Errorf("marked fault: %d acknowledged writes, %d read, %d unread: want its writes read back", f.AckedWrites, f.ReadWrites, f.UnreadWrites)
+	}
+	t.Logf("marked fault: us RTO %.3f s, probe truth %.3f s; writes acked %d, read %d, lost %d, late %d, rpo %v",
+		*us, truth, f.AckedWrites, f.ReadWrites, f.LostWrites, f.LateWrites, f.RPOS)
 }
 
 // abortRun starts an exec-fault run against a loopback shop with the control
@@ -407,6 +423,9 @@ func TestAbortCommandOffLoopbackNeedsToken(t *testing.T) {
 	const token = "game-day-token"
 	if code, out := slocheckEnv(nil, "run", "--metrics-addr", "0.0.0.0:0", "--out", t.TempDir()); code != 2 || !strings.Contains(out, live.TokenEnv) {
 		t.Fatalf("off loopback without a token: exit %d, want 2 naming %s:\n%s", code, live.TokenEnv, out)
+	}
+	if code, out := slocheckEnv(nil, "run", "--metrics-addr", "127.0.0.1:0", "--live-refresh", "1ms", "--out", t.TempDir()); code != 2 || !strings.Contains(out, "--live-refresh") {
+		t.Fatalf("--live-refresh 1ms: exit %d, want 2:\n%s", code, out)
 	}
 	r, ctl, marks := abortRun(t, "0.0.0.0:0", map[string]string{live.TokenEnv: token})
 	if !ctl.TokenRequired {

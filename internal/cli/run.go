@@ -129,7 +129,9 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 		K6:                f.k6,
 		Role:              role,
 		Labels:            labels,
-		Live:              f.live.options(stdio.Getenv),
+	}
+	if opts.Live, err = f.live.options(stdio.Getenv); err != nil {
+		return err
 	}
 	// Warnings first, quiet or not: a run that cannot decide should say why
 	// before it starts, not only in `slocheck validate`.

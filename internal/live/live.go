@@ -12,7 +12,6 @@ package live
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +21,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/httpapi"
 )
 
 // ErrToken is returned by Start when the control API would listen off
@@ -75,18 +76,9 @@ type Server struct {
 	file      string // the control file written, "" before WriteControl
 }
 
-// IsLoopback reports whether a listen address binds loopback only.
-func IsLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(listenAddr(addr))
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// IsLoopback reports whether a listen address binds loopback only ("" and
+// ":port" do).
+func IsLoopback(addr string) bool { return httpapi.IsLoopback(listenAddr(addr)) }
 
 // listenAddr makes "" and ":port" loopback: off by default, local unless an
 // address is given.
@@ -197,18 +189,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /abort", s.postAbort)
 	mux.HandleFunc("GET /{$}", s.page.serveHTML)
 	mux.HandleFunc("GET /events", s.page.serveEvents)
-	if s.cfg.Token == "" {
-		return mux
-	}
-	want := []byte("Bearer " + s.cfg.Token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="slocheck"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong token: send Authorization: Bearer <token> with the run's "+TokenEnv)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
+	return httpapi.RequireBearer(s.cfg.Token, mux, "missing or wrong token: send Authorization: Bearer <token> with the run's "+TokenEnv)
 }
 
 func (s *Server) postAbort(w http.ResponseWriter, r *http.Request) {
@@ -227,12 +208,7 @@ func (s *Server) postAbort(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": msg})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
+var (
+	writeJSON  = httpapi.WriteJSON
+	writeError = httpapi.WriteError
+)

@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/httpapi"
 )
 
 // ErrAdminToken is returned by Start when the admin API would listen off
@@ -25,17 +26,7 @@ func checkAdminAddr(addr, token string) error {
 }
 
 // isLoopback reports whether a listen address binds only loopback.
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+var isLoopback = httpapi.IsLoopback
 
 func (p *Platform) startAdmin() error {
 	l, err := net.Listen("tcp", listenAddr(p.cfg.AdminAddr))
@@ -62,18 +53,7 @@ func (p *Platform) AdminHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s: want GET /state, POST /faults, DELETE /faults/{region}, GET /events, GET /orders/{id}?region=R", r.Method, r.URL.Path))
 	})
-	if p.cfg.AdminToken == "" {
-		return mux
-	}
-	want := []byte("Bearer " + p.cfg.AdminToken)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="slocheck"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send the header Authorization: Bearer <token> with the platform's --admin-token")
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
+	return httpapi.RequireBearer(p.cfg.AdminToken, mux, "missing or wrong bearer token: send the header Authorization: Bearer <token> with the platform's --admin-token")
 }
 
 // only answers 405 with a JSON error to any method but m.

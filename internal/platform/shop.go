@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/slocheck/slocheck/internal/httpapi"
 )
 
 // ServedByHeader names the region that served a response. The shop sets it on
@@ -321,13 +323,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// writeError writes {"error": msg} with status.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
+// The platform's answers follow every slocheck API's conventions (internal/httpapi).
+var (
+	writeJSON  = httpapi.WriteJSON
+	writeError = httpapi.WriteError
+)

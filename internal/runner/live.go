@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/live"
 	"github.com/slocheck/slocheck/internal/scenario"
@@ -20,6 +22,7 @@ type LiveOptions struct {
 	Token     string        // required on every request when set; needed off loopback
 	Dashboard string        // the live page's own address; "" serves it on Addr only
 	Refresh   time.Duration // how often objectives and the page are re-evaluated; 0 is live.DefaultRefresh
+	OTLP      string        // an OTLP/HTTP endpoint to push the same metrics to; "" for none
 }
 
 // errAborted is the cause of a run stopped through POST /abort.
@@ -29,9 +32,49 @@ var errAborted = errors.New("aborted through the control API")
 type liveRun struct {
 	srv     *live.Server
 	metrics *live.Metrics
+	otlp    *live.OTLP
 	stream  string
 	refresh time.Duration
 	abort   results.Event // set before the run's context is cancelled with errAborted
+
+	mu     sync.Mutex
+	marked map[string]*markedFault // by fault name: marked faults' read-back
+}
+
+// markedFault is a fault injected elsewhere and marked: its RPO read-back
+// runs as for slocheck's own faults, from the marked injection to the
+// marked heal.
+type markedFault struct {
+	rec    chaos.Record
+	reader *faultReader // nil when the target has no read-back
+}
+
+// checkManual refuses a scenario with a manual fault when nothing can mark
+// it: the run needs its control API.
+func checkManual(s *scenario.Scenario, o *Options) error {
+	for _, f := range s.Faults {
+		if f.Injector == scenario.InjectorManual && o.Live == nil {
+			return exitcode.New(exitcode.Usage, fmt.Errorf("fault %q has injector manual: it is measured from its marks, which need the control API", f.Name),
+				"slocheck run --metrics-addr 127.0.0.1:9464, then slocheck mark DIR --fault "+f.Name+" --phase injected|healed")
+		}
+	}
+	return nil
+}
+
+// unmarked notes each manual fault of s that was never marked: nothing was
+// measured for it.
+func (l *liveRun) unmarked(s *scenario.Scenario, emit func(results.Event)) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, f := range s.Faults {
+		if _, ok := l.marked[f.Name]; f.Injector == scenario.InjectorManual && !ok {
+			emit(results.Event{Time: time.Now(), Kind: results.EventNote, Fault: f.Name,
+				Detail: fmt.Sprintf("fault %s (injector manual) was never marked injected: nothing was measured for it", f.Name)})
+		}
+	}
 }
 
 // startLive starts the control API before the platform and the traffic;
@@ -56,6 +99,12 @@ func startLive(o *Options, s *scenario.Scenario, cancel context.CancelCauseFunc)
 		return nil, exitcode.New(exitcode.Rig, err, "choose another --metrics-addr")
 	}
 	l.srv = srv
+	if o.Live.OTLP != "" {
+		if l.otlp, err = live.StartOTLP(context.Background(), o.Live.OTLP, m, 0, nil); err != nil {
+			_ = srv.Close()
+			return nil, exitcode.New(exitcode.Usage, err, "slocheck run --otlp-endpoint http://127.0.0.1:4318")
+		}
+	}
 	return l, nil
 }
 
@@ -85,17 +134,23 @@ func (l *liveRun) announce(o *Options, tgt *target) error {
 	return nil
 }
 
-// attach takes marks into the stream through emit from now on and follows
-// the stream for the objectives and the live page until stop is called.
-func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target, start time.Time, emit func(results.Event)) (stop func()) {
+// attach takes marks into the stream through emit from now on (and reads
+// back a marked fault's writes through rb) and follows the stream for the
+// objectives and the live page until stop is called.
+func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target, start time.Time, rb *readbacker, emit func(results.Event)) (stop func()) {
 	if l == nil {
 		return func() {}
 	}
 	var reserved []string
 	for _, f := range s.Faults {
-		reserved = append(reserved, f.Name)
+		if f.Injector != scenario.InjectorManual {
+			reserved = append(reserved, f.Name)
+		}
 	}
-	l.srv.Attach(live.RunInfo{Started: start, Regions: tgt.regions, Reserved: reserved, Emit: emit})
+	l.srv.Attach(live.RunInfo{Started: start, Regions: tgt.regions, Reserved: reserved, Emit: func(e results.Event) {
+		emit(e)
+		l.readBack(ctx, rb, e)
+	}})
 	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -107,6 +162,45 @@ func (l *liveRun) attach(ctx context.Context, s *scenario.Scenario, tgt *target,
 		cancel()
 		<-done
 	}
+}
+
+// readBack starts a marked fault's read-back at its injection mark and tells
+// it of the heal mark (the reader never delays anything: marks return at once).
+func (l *liveRun) readBack(ctx context.Context, rb *readbacker, e results.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.marked == nil {
+		l.marked = map[string]*markedFault{}
+	}
+	switch e.Kind {
+	case results.EventFaultInjected:
+		mf := &markedFault{rec: chaos.Record{Spec: chaos.Spec{Name: e.Fault, Target: e.Target, Mode: e.Mode}, Injected: e.Time}}
+		if rb.tgt.readback != "" && rb.survivor(e.Target) != "" {
+			mf.reader = rb.start(ctx, e.Fault, e.Target, e.Time)
+		}
+		l.marked[e.Fault] = mf
+	case results.EventFaultHealed:
+		if mf := l.marked[e.Fault]; mf != nil {
+			mf.rec.Healed = e.Time
+			if mf.reader != nil {
+				mf.reader.healing(e.Time)
+			}
+		}
+	}
+}
+
+// markedRecords are the marked faults, for the read-back after the heals.
+func (l *liveRun) markedRecords() []chaos.Record {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []chaos.Record
+	for _, mf := range l.marked {
+		out = append(out, mf.rec)
+	}
+	return out
 }
 
 // show puts the final report on the live page and in the metrics, and
@@ -122,9 +216,13 @@ func (l *liveRun) show(o *Options) {
 }
 
 func (l *liveRun) close() {
-	if l != nil {
-		_ = l.srv.Close()
+	if l == nil {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.otlp.Shutdown(ctx) // the final values; a collector that is away costs at most the timeout
+	_ = l.srv.Close()
 }
 
 // abortEvent is the abort's event for the stream when ctx was cancelled

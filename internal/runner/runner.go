@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/platform"
 	"github.com/slocheck/slocheck/internal/scenario"
+	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -97,6 +99,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	o.creds = creds
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if err := checkManual(s, &o); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancelCause(ctx) // POST /abort cancels with errAborted
 	defer cancel(nil)
@@ -201,13 +206,14 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		Env:          chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log},
 		Emit:         emit,
 		FailureRatio: sk.failureRatio,
+		BudgetShare:  func(since time.Time) float64 { return sk.budgetBurn(since) / slo.ErrorBudget(h.Targets.Availability) },
 		OnPanic:      tr.g.handler("the fault schedule"),
 	})
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
 	}
-	stopLive := o.live.attach(ctx, s, tgt, start, emit) // marks become events from here on
+	stopLive := o.live.attach(ctx, s, tgt, start, rb, emit) // marks become events from here on
 	closed := false
 	finish := func(reason string) {
 		if closed {
@@ -215,12 +221,13 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 		}
 		closed = true
 		stopLive()
+		o.live.unmarked(s, emit)
 		if e, ok := o.live.abortEvent(ctx); ok {
 			emit(e)
 		}
 		healErr := cr.HealAll(ctx)
 		res.Faults = cr.Records()
-		rb.afterHeal(ctx, res.Faults)
+		rb.afterHeal(ctx, append(slices.Clone(res.Faults), o.live.markedRecords()...))
 		stopLag()
 		for _, e := range tgt.events() {
 			rec.RecordEvent(e)

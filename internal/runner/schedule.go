@@ -17,6 +17,9 @@ func schedule(s *scenario.Scenario, tgt *target, rb *readbacker, env chaos.Env) 
 	var sched chaos.Schedule
 	for i := range s.Faults {
 		f := &s.Faults[i]
+		if f.Injector == scenario.InjectorManual {
+			continue // another tool injects it; its marks make its events (live.go)
+		}
 		spec, err := faultSpec(f, tgt)
 		if err != nil {
 			return nil, exitcode.New(exitcode.Usage, fmt.Errorf("%s: faults[%d] (%s): %w", s.Source(), i, f.Name, err), "")
@@ -33,7 +36,7 @@ func schedule(s *scenario.Scenario, tgt *target, rb *readbacker, env chaos.Env) 
 			MaxDuration: f.MaxDuration,
 		}
 		if f.Stop != nil {
-			e.Stop = &chaos.StopCondition{FailureRatio: f.Stop.FailureRatio, For: f.Stop.For}
+			e.Stop = &chaos.StopCondition{FailureRatio: f.Stop.FailureRatio, For: f.Stop.For, BudgetShare: f.Stop.BudgetShare}
 		}
 		sched = append(sched, e)
 	}

@@ -36,6 +36,15 @@ type sample struct {
 	regions []results.LiveRegion
 }
 
+// totals are the sample's requests and failures over every client region.
+func (s sample) totals() (requests, failures uint64) {
+	for _, r := range s.regions {
+		requests += r.Requests
+		failures += r.Failures
+	}
+	return requests, failures
+}
+
 const (
 	sampleEvery = 100 * time.Millisecond
 	maxSamples  = 3000 // five minutes of history: longer than any stop window we accept
@@ -158,3 +167,30 @@ func (s *sink) failureRatio(window time.Duration) float64 {
 }
 
 func (s *sink) stop() { s.stopped.Do(func() { close(s.done) }) }
+
+// budgetBurn is the failure-seconds spent since `since`: the failure ratio
+// of all client regions together, integrated over the samples after it
+// (DESIGN.md §2's budget burn, at the sampling resolution). NaN without two
+// samples after since.
+func (s *sink) budgetBurn(since time.Time) float64 {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	burn, n := 0.0, 0
+	for i := 1; i < len(s.samples); i++ {
+		prev, cur := s.samples[i-1], s.samples[i]
+		if prev.at.Before(since) {
+			continue
+		}
+		cr, cf := cur.totals()
+		pr, pf := prev.totals()
+		dr, df := cr-pr, cf-pf
+		if dr > 0 {
+			burn += float64(df) / float64(dr) * cur.at.Sub(prev.at).Seconds()
+		}
+		n++
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return burn
+}

@@ -143,7 +143,7 @@ func (s *Scenario) complete() {
 func (f *Fault) complete(taken map[string]bool) {
 	if f.Mode == "" {
 		f.Mode = fixedModes[f.Injector]
-		if f.Mode == "" && (f.Injector == InjectorPlatform || f.Injector == InjectorHTTP) {
+		if f.Mode == "" && (f.Injector == InjectorPlatform || f.Injector == InjectorHTTP || f.Injector == InjectorManual) {
 			f.Mode = ModeDown
 		}
 	}

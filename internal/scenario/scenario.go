@@ -35,6 +35,7 @@ const (
 	InjectorAKS         = "aks"          // scale AKS deployments to zero
 	InjectorChaosStudio = "chaos-studio" // start (and cancel) an Azure Chaos Studio experiment
 	InjectorCosmos      = "cosmos"       // change a Cosmos DB account's failover priorities
+	InjectorManual      = "manual"       // injected by another tool: slocheck acts on nothing and waits for its marks (slocheck mark)
 )
 
 // Fault modes of the embedded platform (DESIGN.md §4); the http injector
@@ -240,6 +241,10 @@ type Cosmos struct {
 type StopCondition struct {
 	FailureRatio float64       `yaml:"failure_ratio"`
 	For          time.Duration `yaml:"for"`
+	// BudgetShare heals the fault once it has spent more than this share
+	// of the 30-day error budget (DESIGN.md §2's budget burn, live); 0 for
+	// no such condition. Either condition, or both, may be given.
+	BudgetShare float64 `yaml:"budget_share,omitempty"`
 }
 
 // Objectives are the targets a run is judged by (DESIGN.md §2).

@@ -26,12 +26,12 @@ var (
 
 var (
 	engines      = []string{EngineGo, EngineK6}
-	injectors    = []string{InjectorPlatform, InjectorHTTP, InjectorExec, InjectorFrontDoor, InjectorAKS, InjectorChaosStudio, InjectorCosmos}
+	injectors    = []string{InjectorPlatform, InjectorHTTP, InjectorExec, InjectorFrontDoor, InjectorAKS, InjectorChaosStudio, InjectorCosmos, InjectorManual}
 	modes        = []string{ModeDown, ModeBlackhole, ModeErrors, ModeSlow, ModeReplicationCut}
 	httpMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	scriptExts   = []string{".js", ".mjs", ".ts"}
 	azureBlocks  = []string{InjectorFrontDoor, InjectorAKS, InjectorChaosStudio, InjectorCosmos}
-	regionFaults = []string{InjectorPlatform, InjectorCosmos} // injectors that need a region
+	regionFaults = []string{InjectorPlatform, InjectorCosmos, InjectorManual} // injectors that need a region
 )
 
 // checker collects the problems of one scenario.

@@ -60,6 +60,12 @@ func (c *checker) faultTiming(i int, f *Fault) {
 	}
 	if st := f.Stop; st != nil {
 		p := fieldsf(i, "stop")
+		if st.BudgetShare != 0 && !(st.BudgetShare > 0 && st.BudgetShare <= 1) {
+			c.errorf(p+".budget_share", "must be above 0 and at most 1 (a share of the 30-day error budget), got %g", st.BudgetShare)
+		}
+		if st.BudgetShare != 0 && st.FailureRatio == 0 && st.For == 0 {
+			return // the budget condition alone
+		}
 		if !(st.FailureRatio > 0 && st.FailureRatio <= 1) {
 			c.errorf(p+".failure_ratio", "must be above 0 and at most 1, got %g", st.FailureRatio)
 		}
