@@ -78,10 +78,12 @@ const rate = Number(__ENV.RATE);
 export const options = {
   discardResponseBodies: true,
   summaryTrendStats: ['p(99)'],
-  scenarios: { steady: { executor: 'constant-arrival-rate', rate: rate, timeUnit: '1s',
-    duration: __ENV.DURATION, preAllocatedVUs: Math.max(20, rate / 100), maxVUs: Math.max(100, rate / 5) } },
+  // The same 2 s timeout as the others; a bounded wait for the last iterations
+  // and a bounded VU pool, so an overloaded run ends and stays in memory.
+  scenarios: { steady: { executor: 'constant-arrival-rate', rate: rate, timeUnit: '1s', gracefulStop: '2s',
+    duration: __ENV.DURATION, preAllocatedVUs: Math.max(20, rate / 100), maxVUs: Math.min(2000, Math.max(100, rate / 5)) } },
 };
-export default function () { http.get(`${__ENV.TARGET}/catalog`); }
+export default function () { http.get(`${__ENV.TARGET}/catalog`, { timeout: '2s' }); }
 EOF
 
 # start_server PROTO: a fresh server pinned to SERVER_CPU.
