@@ -23,7 +23,8 @@ func TestGeneratorChartSharedRun(t *testing.T) {
 	vals := valuesFor(t, "slocheck-generator", "values-shared.yaml",
 		"target.url=https://slocheck-prod-ab12c.z01.azurefd.net,runId=20261124T100000Z,image.repository="+testImage+",image.tag=4242,shared.startAt="+start)
 	lint(t, "slocheck-generator", "slocheck", vals)
-	jobs, cms := sharedObjects(render(t, "slocheck-generator", "slocheck", vals))
+	jobs, cms, dash := sharedObjects(render(t, "slocheck-generator", "slocheck", vals))
+	checkDashboardConfigMap(t, dash) // a shared run is watched in Grafana too
 	if len(cms) != 1 {
 		t.Fatalf("%d ConfigMaps, want the one shared scenario", len(cms))
 	}
@@ -77,22 +78,28 @@ func TestGeneratorChartSharedRun(t *testing.T) {
 func TestGeneratorChartSharedHere(t *testing.T) {
 	vals := valuesFor(t, "slocheck-generator", "values-shared.yaml",
 		"target.url=https://x.z01.azurefd.net,runId=r1,image.repository="+testImage+",shared.startAt=2026-11-24T10:05:00Z,shared.here={eu},shared.conductor=false,shared.merge=false")
-	jobs, _ := sharedObjects(render(t, "slocheck-generator", "slocheck", vals))
+	jobs, _, _ := sharedObjects(render(t, "slocheck-generator", "slocheck", vals))
 	if len(jobs) != 1 || jobs[0].Spec.Template.Labels["slocheck.io/client-region"] != "eu" {
 		t.Fatalf("%d Jobs, want eu's generator only", len(jobs))
 	}
 }
 
-func sharedObjects(objs []runtime.Object) (jobs []*batchv1.Job, cms []*corev1.ConfigMap) {
+// sharedObjects sorts a shared run's objects: its Jobs, its ConfigMaps
+// (the scenario) and the Grafana dashboard's ConfigMap.
+func sharedObjects(objs []runtime.Object) (jobs []*batchv1.Job, cms []*corev1.ConfigMap, dash *corev1.ConfigMap) {
 	for _, o := range objs {
 		switch o := o.(type) {
 		case *batchv1.Job:
 			jobs = append(jobs, o)
 		case *corev1.ConfigMap:
+			if _, ok := o.Labels["grafana_dashboard"]; ok {
+				dash = o
+				continue
+			}
 			cms = append(cms, o)
 		}
 	}
-	return jobs, cms
+	return jobs, cms, dash
 }
 
 func ptrOr(p *int32, d int32) int32 {
