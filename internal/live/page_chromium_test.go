@@ -101,15 +101,15 @@ func TestLivePageGrowsInChromium(t *testing.T) {
 	}
 	defer srv.Close()
 	srv.Refresh(path)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.DashboardURL()), chromedp.WaitVisible("#chart_rps")); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Navigate(srv.DashboardURL()), chromedp.WaitVisible("#chart_rps")); err != nil {
 		t.Fatalf("open the live page: %v", err)
 	}
-	before, err := chromedp.Run(ctx, chromedp.Evaluate[int](chartPoints))
-	if err != nil {
+	var before int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(chartPoints, &before)); err != nil {
 		t.Fatal(err)
 	}
-	shot1, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
+	var shot1 []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&shot1, 100)); err != nil {
 		t.Fatal(err)
 	}
 	sw.seconds(t, 5)
@@ -118,12 +118,12 @@ func TestLivePageGrowsInChromium(t *testing.T) {
 	for after <= before && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 		// The page reloads itself; between reloads the chart may be missing for a moment.
-		if chromedp.Do(ctx, chromedp.WaitVisible("#chart_rps")) == nil {
-			after, _ = chromedp.Run(ctx, chromedp.Evaluate[int](chartPoints))
+		if chromedp.Run(ctx, chromedp.WaitVisible("#chart_rps")) == nil {
+			_ = chromedp.Run(ctx, chromedp.Evaluate(chartPoints, &after))
 		}
 	}
-	shot2, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
+	var shot2 []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&shot2, 100)); err != nil {
 		t.Fatal(err)
 	}
 	_ = os.WriteFile(filepath.Join(dir, "before.png"), shot1, 0o644) // kept beside the stream for a look when it fails

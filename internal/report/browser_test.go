@@ -74,20 +74,19 @@ func openInChromium(t *testing.T, browser context.Context, name string, page []b
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	err := chromedp.Do(ctx, chromedp.Navigate("file://"+path), chromedp.WaitReady("body"))
-	if err == nil {
-		_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf("document.querySelectorAll('canvas').length >= %d", wantCharts),
+	var ready bool
+	err := chromedp.Run(ctx, chromedp.Navigate("file://"+path), chromedp.WaitReady("body"),
+		chromedp.Poll(fmt.Sprintf("document.querySelectorAll('canvas').length >= %d", wantCharts), &ready,
 			chromedp.WithPollingTimeout(60*time.Second)))
-	}
 	if err != nil {
 		t.Fatalf("open %s in chromium: %v", name, err)
 	}
-	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chartState](chartsJS))
-	if err != nil {
+	var charts []chartState
+	if err := chromedp.Run(ctx, chromedp.Evaluate(chartsJS, &charts)); err != nil {
 		t.Fatalf("%s: read the charts: %v", name, err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
+	var shot []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 100)); err != nil {
 		t.Fatalf("%s: screenshot: %v", name, err)
 	}
 	if len(charts) != wantCharts {
