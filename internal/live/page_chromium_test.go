@@ -27,7 +27,7 @@ func liveChromium(t *testing.T) context.Context {
 		}
 		t.Skip("chromium is not installed (apt-get install chromium): the live page test needs a headless browser")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), // a fresh profile that chromedp removes once chromium has exited
 		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1200, 900))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
