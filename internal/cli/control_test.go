@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,33 +25,13 @@ import (
 // bgRun is `slocheck run` going in the background, in-process.
 type bgRun struct {
 	dir  string
-	out  *syncBuf
+	out  *cli.SyncBuffer
 	done chan int
-}
-
-// syncBuf is a bytes.Buffer safe to read while a command writes (as
-// platformTestBuffer in the package's internal tests, which this external
-// test package cannot see).
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startRun(t *testing.T, env map[string]string, args ...string) *bgRun {
 	t.Helper()
-	r := &bgRun{dir: t.TempDir(), out: &syncBuf{}, done: make(chan int, 1)}
+	r := &bgRun{dir: t.TempDir(), out: &cli.SyncBuffer{}, done: make(chan int, 1)}
 	args = append(args, "--out", r.dir)
 	go func() {
 		r.done <- cli.Run(context.Background(), args, cli.IO{Out: r.out, Err: r.out, Getenv: func(k string) string { return env[k] }})
@@ -102,7 +81,7 @@ func (r *bgRun) wait(t *testing.T) int {
 
 // slocheckEnv runs a command in-process with env and returns its exit code and output.
 func slocheckEnv(env map[string]string, args ...string) (int, string) {
-	var out syncBuf
+	var out cli.SyncBuffer
 	code := cli.Run(context.Background(), args, cli.IO{Out: &out, Err: &out, Getenv: func(k string) string { return env[k] }})
 	return code, out.String()
 }
