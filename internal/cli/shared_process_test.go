@@ -142,10 +142,11 @@ func buildSlocheck(t *testing.T) string {
 
 // child is one process of the binary under test.
 type child struct {
-	name string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer // stdout and stderr; read only once it has exited
-	done chan error
+	name   string
+	cmd    *exec.Cmd
+	out    *bytes.Buffer // stdout and stderr; read only once it has exited
+	done   chan error    // Wait's result
+	reaped bool          // done was received (by wait, on the test's goroutine)
 }
 
 func startChild(t *testing.T, bin, name string, args ...string) *child {
@@ -157,7 +158,7 @@ func startChild(t *testing.T, bin, name string, args ...string) *child {
 	}
 	go func() { c.done <- c.cmd.Wait() }()
 	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
+		if !c.reaped {
 			_ = c.cmd.Process.Kill()
 			<-c.done
 		}
@@ -170,6 +171,7 @@ func (c *child) wait(t *testing.T, within time.Duration) int {
 	t.Helper()
 	select {
 	case err := <-c.done:
+		c.reaped = true
 		var ee *exec.ExitError
 		if err != nil && !errors.As(err, &ee) {
 			t.Fatalf("%s: %v", c.name, err)
@@ -178,6 +180,7 @@ func (c *child) wait(t *testing.T, within time.Duration) int {
 	case <-time.After(within):
 		_ = c.cmd.Process.Kill()
 		<-c.done
+		c.reaped = true
 		t.Fatalf("%s did not finish within %v:\n%s", c.name, within, c.out)
 		return -1
 	}
@@ -220,7 +223,7 @@ func platformTruth(t *testing.T, admin string) (adminapi.State, []results.Event)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(c.Endpoint("/events"))
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(c.Endpoint("/events"))
 	if err != nil {
 		t.Fatal(err)
 	}
