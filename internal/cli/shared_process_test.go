@@ -39,7 +39,8 @@ const processRate = 200
 
 // processScenario is default-failover shortened: probes 1 s apart detect a
 // down eastus 1–2 s after the injection, so 5 s of outage leave 3 s of
-// recovery to confirm RTO. The pre-run check asks the admin API, so that the
+// recovery, longer than the 2 s stability window that confirms RTO. The
+// pre-run check asks the admin API, so that the
 // edges see only the load; the timeout is long, so that an answer is never
 // a timeout on a busy machine (the counts must be exact).
 const processScenario = `name: shared-processes
@@ -56,6 +57,7 @@ load:
   client_regions: {us: 1, eu: 1}
   journeys:
     - {name: shop, weight: 1, steps: [browse, product, cart, checkout]}
+objectives: {stability_window: 2s}
 faults:
   - name: eastus-down
     at: 3s
