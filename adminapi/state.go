@@ -38,6 +38,8 @@ type EdgeState struct {
 	URL       string                 `json:"url"`
 	RoutingTo []string               `json:"routing_to"`
 	Origins   map[string]OriginState `json:"origins"`
+	Requests  uint64                 `json:"requests"` // requests the edge received since the platform started
+	Failed    uint64                 `json:"failed"`   // of them, answered with a status >= 500 or 429
 }
 
 // OriginState is one origin region as one edge's health probes see it.

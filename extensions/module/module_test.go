@@ -1,7 +1,6 @@
 package module_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/slocheck/slocheck/extensions/internal/bridge"
 	"github.com/slocheck/slocheck/extensions/module"
-	"github.com/slocheck/slocheck/internal/platform"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -142,19 +140,13 @@ func TestRecordWrite(t *testing.T) {
 // TestInjectHealAgainstPlatform drives a fault on the embedded platform from
 // JS and checks it against the platform's own record of the fault.
 func TestInjectHealAgainstPlatform(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	p, err := platform.Start(ctx, platform.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	rt := newRuntime(t, map[string]string{"SLOCHECK_ADMIN": p.Describe().Admin})
+	admin := servePlatform(t)
+	rt := newRuntime(t, map[string]string{"SLOCHECK_ADMIN": admin})
 	samples := toVU(rt, "us")
 
 	var inj map[string]string
 	runJSON(t, rt, `slocheck.inject({region: "eastus", mode: "errors", ratio: 0.5})`, &inj)
-	faults := p.Faults()
+	faults := platformFaults(t, admin)
 	if len(faults) != 1 || faults[0].Region != "eastus" || string(faults[0].Mode) != "errors" {
 		t.Fatalf("platform faults after inject: %+v", faults)
 	}
@@ -173,7 +165,7 @@ func TestInjectHealAgainstPlatform(t *testing.T) {
 		t.Error("a spec with a misspelt field was accepted")
 	}
 	run(t, rt, `slocheck.heal("eastus-errors")`)
-	if f := p.Faults(); len(f) != 0 {
+	if f := platformFaults(t, admin); len(f) != 0 {
 		t.Errorf("platform faults after heal: %+v", f)
 	}
 	if _, err := rt.RunOnEventLoop(`slocheck.heal("eastus-errors")`); err == nil {

@@ -203,6 +203,8 @@ type EdgeState struct {
 	URL       string                 `json:"url"`
 	RoutingTo []string               `json:"routing_to"` // origins the next requests go to
 	Origins   map[string]OriginState `json:"origins"`
+	Requests  uint64                 `json:"requests"` // requests received since the platform started
+	Failed    uint64                 `json:"failed"`   // of them, answered with a status >= 500 or 429
 }
 
 // OriginState is one origin as one edge sees it.
@@ -230,7 +232,7 @@ func (p *Platform) State() State {
 		st.Regions[name] = rs
 	}
 	for name, e := range p.edges {
-		es := EdgeState{URL: e.url, Origins: map[string]OriginState{}}
+		es := EdgeState{URL: e.url, Origins: map[string]OriginState{}, Requests: e.received.Load(), Failed: e.failed.Load()}
 		for _, o := range e.origins {
 			es.Origins[o.region] = o.state(e.probe)
 			if es.Origins[o.region].Healthy && len(es.RoutingTo) == 0 {

@@ -86,6 +86,10 @@ type edge struct {
 	url     string
 	rr      atomic.Uint64
 	record  func(results.Event)
+	// received counts the requests clients sent the edge, failed those it
+	// answered with a status >= 500 or 429 (an origin's, or its own 502 and
+	// 504): the platform's own count of the traffic (GET /state).
+	received, failed atomic.Uint64
 }
 
 type originKey struct{}
@@ -124,7 +128,13 @@ func newEdge(name string, cfg *Config, regionURLs map[string]*url.URL, record fu
 			pr.SetURL(o.url)
 			pr.SetXForwarded()
 		},
-		Transport:    wanTransport{traffic, timers},
+		Transport: wanTransport{traffic, timers},
+		ModifyResponse: func(resp *http.Response) error {
+			if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+				e.failed.Add(1)
+			}
+			return nil
+		},
 		ErrorHandler: e.proxyError,
 		ErrorLog:     discardLog,
 		BufferPool:   bufferPool{},
@@ -149,6 +159,7 @@ func (e *edge) pick() *origin {
 
 // ServeHTTP forwards a request to the chosen origin.
 func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.received.Add(1)
 	o := e.pick()
 	e.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), originKey{}, o)))
 }
@@ -156,6 +167,7 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // proxyError answers a request the origin did not: 504 when it did not
 // answer in time, 502 when it could not be reached.
 func (e *edge) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	e.failed.Add(1)
 	o := r.Context().Value(originKey{}).(*origin)
 	status := http.StatusBadGateway
 	var ne net.Error
