@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"path/filepath"
 	"sync"
 	"time"
@@ -116,7 +117,34 @@ func (l *liveRun) m() *live.Metrics {
 	return l.metrics
 }
 
-// withMetrics feeds every outcome to m too.
+// recorderOptions hand the live metrics every interval of the stream as the
+// recorder writes it: requests, failures and latency cost nothing per request.
+func (l *liveRun) recorderOptions() []results.Option {
+	if l == nil {
+		return nil
+	}
+	return []results.Option{results.WithIntervalObserver(l.metrics.Interval)}
+}
+
+// sendLags hands the live metrics each interval's send lags from the health
+// sampler; nil without a control API.
+func (l *liveRun) sendLags() func(iter.Seq2[time.Duration, uint64]) {
+	if l == nil {
+		return nil
+	}
+	return l.metrics.SendLags
+}
+
+// buckets yields the interval's send lag buckets, by upper bound.
+func (st *lagStats) buckets(yield func(time.Duration, uint64) bool) {
+	for i, n := range st.counts {
+		if !yield(lagUpper(i), n) {
+			return
+		}
+	}
+}
+
+// withMetrics hands every outcome to m too, for its RTO estimates.
 func withMetrics(m *live.Metrics) sinkOption { return func(s *sink) { s.metrics = m } }
 
 // announce writes control.json once the target is known.

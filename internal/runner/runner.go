@@ -167,12 +167,12 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	if hk == nil {
 		hk = &hooks{}
 	}
-	rec, err := results.NewRecorder(h, streamWriter(f, hk), results.WithPanicHandler(tr.g.handler("the results recorder's ticker")))
+	rec, err := results.NewRecorder(h, streamWriter(f, hk), append(o.live.recorderOptions(), results.WithPanicHandler(tr.g.handler("the results recorder's ticker")))...)
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("start results stream: %w", err), "")
 	}
 	hs := startHealth(rec, healthConfig{Start: start, Interval: h.Interval.Std(), Timeout: s.Load.Timeout, Generator: h.Generator,
-		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health})
+		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health, SendLags: o.live.sendLags()})
 	defer hs.stop()
 	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk), withMetrics(o.live.m()))
 	defer sk.stop()
