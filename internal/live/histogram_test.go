@@ -78,7 +78,7 @@ func latencyOutcomes(min, max time.Duration, factor float64, truth prometheus.Hi
 	start := time.Now().Truncate(time.Second)
 	var outs []results.Outcome
 	for len(outs) < 12_000 {
-		lat := time.Duration(math.Exp(math.Log(float64(min))+r.Float64()*math.Log(float64(max)/float64(min)))).Truncate(time.Microsecond)
+		lat := time.Duration(math.Exp(math.Log(float64(min)) + r.Float64()*math.Log(float64(max)/float64(min)))).Truncate(time.Microsecond)
 		s := lat.Seconds()
 		if nearBoundary(s, perOctave) {
 			continue

@@ -63,7 +63,7 @@ type Metrics struct {
 	desc    struct{ requests, failures, dropped, latency, sendLag *prometheus.Desc }
 
 	mu      sync.Mutex
-	cells   []*cellTotals   // by client region and step, in order of appearance
+	cells   []*cellTotals    // by client region and step, in order of appearance
 	latency []*regionLatency // by client region, in order of appearance
 	sendLag *histogram
 

@@ -16,7 +16,7 @@ func TestLiveSendLagBuckets(t *testing.T) {
 	var s lagSlot
 	lags := make([]time.Duration, 20_000)
 	for i := range lags {
-		lags[i] = time.Duration(rng.ExpFloat64() * float64(2*time.Millisecond)) | 1 // odd nanoseconds: never exactly on a bound (that one would count above it)
+		lags[i] = time.Duration(rng.ExpFloat64()*float64(2*time.Millisecond)) | 1 // odd nanoseconds: never exactly on a bound (that one would count above it)
 		s.add(lags[i])
 	}
 	st := s.take(1)
