@@ -116,6 +116,12 @@ func (s *Server) Refresh(path string) {
 	if err != nil {
 		return
 	}
+	s.Show(rep)
+}
+
+// Show puts rep on the live page and in the objectives' metrics (the run's
+// final report, evaluated once for report.json).
+func (s *Server) Show(rep *slo.Report) {
 	if s.metrics != nil {
 		s.metrics.objs.set(rep)
 	}

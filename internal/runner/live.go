@@ -231,13 +231,18 @@ func (l *liveRun) markedRecords() []chaos.Record {
 	return out
 }
 
-// show puts the final report on the live page and in the metrics, and
-// writes the metrics' final values into the run directory.
-func (l *liveRun) show(o *Options) {
+// show puts the final report (ev's, else the stream's as it stands) on the
+// live page and in the metrics, and writes the metrics' final values into
+// the run directory.
+func (l *liveRun) show(o *Options, ev *Evaluated) {
 	if l == nil {
 		return
 	}
-	l.srv.Refresh(l.stream)
+	if ev != nil && ev.Report != nil {
+		l.srv.Show(ev.Report)
+	} else {
+		l.srv.Refresh(l.stream)
+	}
 	if err := l.metrics.WriteFile(filepath.Join(o.OutDir, live.FinalFile)); err != nil {
 		fmt.Fprintf(o.Log, "warning: write %s: %v\n", live.FinalFile, err)
 	}

@@ -134,7 +134,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
-	o.live.show(&o)
+	o.live.show(&o, ev)
 	if runErr != nil {
 		return res, runErr
 	}
