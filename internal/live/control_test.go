@@ -131,3 +131,19 @@ func TestTokenRequired(t *testing.T) {
 		t.Errorf("two aborts called Abort %d times, want once", *aborts)
 	}
 }
+
+// TestMarksRefused: a run that takes no marks (engine k6) answers 409 with
+// its reason, and nothing reaches the stream.
+func TestMarksRefused(t *testing.T) {
+	s, evs, _ := controlServer(t, "")
+	s.RefuseMarks("marks need the Go engine")
+	c := &Client{URL: s.URL(), HTTP: http.DefaultClient}
+	_, err := c.Mark(context.Background(), Mark{Fault: "eastus-portal", Phase: PhaseInjected, Region: "eastus"})
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status != 409 || !strings.Contains(se.Msg, "marks need the Go engine") {
+		t.Fatalf("a mark on a run that takes none: %v, want 409 with the reason", err)
+	}
+	if len(*evs) != 0 {
+		t.Errorf("events %+v: want none", *evs)
+	}
+}

@@ -57,8 +57,9 @@ var (
 
 // marks turns marks into fault events, one open injection per fault name.
 type marks struct {
-	mu   sync.Mutex
-	run  *RunInfo
+	mu      sync.Mutex
+	refused string // why this run takes no marks; "" when it does
+	run     *RunInfo
 	open map[string]results.Event // injected, not yet healed
 	now  func() time.Time
 }
@@ -69,6 +70,14 @@ func newMarks() *marks { return &marks{open: map[string]results.Event{}, now: ti
 func (s *Server) Attach(ri RunInfo) {
 	s.marks.mu.Lock()
 	s.marks.run = &ri
+	s.marks.mu.Unlock()
+}
+
+// RefuseMarks makes every mark get 409 with reason: the run cannot measure
+// a marked fault (its engine does not take them).
+func (s *Server) RefuseMarks(reason string) {
+	s.marks.mu.Lock()
+	s.marks.refused = reason
 	s.marks.mu.Unlock()
 }
 
@@ -83,6 +92,9 @@ func (s *Server) Detach() {
 func (k *marks) add(m Mark) (results.Event, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.refused != "" {
+		return results.Event{}, fmt.Errorf("%w: %s", errMarkConflict, k.refused)
+	}
 	if k.run == nil {
 		return results.Event{}, errNotRunning
 	}

@@ -50,10 +50,27 @@ type markedFault struct {
 	reader *faultReader // nil when the target has no read-back
 }
 
+// errK6Marks is why a k6 run takes no marks: its requests reach slocheck
+// through k6's own stream, read only when k6 has ended, and the marked
+// faults' events, RPO read-back and metrics are wired to the Go engine's
+// recorder only.
+var errK6Marks = errors.New("marks need the Go engine (engine: go): with engine k6 the requests are recorded by k6 in its own stream, " +
+	"which slocheck reads only when k6 ends, and marking faults into a k6 run is not built")
+
+// refuseMarks makes a k6 run's control API refuse marks (409), saying why.
+func (l *liveRun) refuseMarks(s *scenario.Scenario) {
+	if l != nil && s.Engine == scenario.EngineK6 {
+		l.srv.RefuseMarks(errK6Marks.Error())
+	}
+}
+
 // checkManual refuses a scenario with a manual fault when nothing can mark
-// it: the run needs its control API.
+// it: the run needs its control API and the Go engine.
 func checkManual(s *scenario.Scenario, o *Options) error {
 	for _, f := range s.Faults {
+		if f.Injector == scenario.InjectorManual && s.Engine == scenario.EngineK6 {
+			return exitcode.New(exitcode.Usage, fmt.Errorf("fault %q has injector manual: %w", f.Name, errK6Marks), "slocheck run --engine go")
+		}
 		if f.Injector == scenario.InjectorManual && o.Live == nil {
 			return exitcode.New(exitcode.Usage, fmt.Errorf("fault %q has injector manual: it is measured from its marks, which need the control API", f.Name),
 				"slocheck run --metrics-addr 127.0.0.1:9464, then slocheck mark DIR --fault "+f.Name+" --phase injected|healed")

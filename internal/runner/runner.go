@@ -119,6 +119,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
 		return nil, err
 	}
+	o.live.refuseMarks(s)
 	if err := o.live.announce(&o, tgt); err != nil {
 		return nil, err
 	}

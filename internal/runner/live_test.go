@@ -2,10 +2,13 @@ package runner
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/live"
+	"github.com/slocheck/slocheck/internal/scenario"
 )
 
 // The send lag histogram the live metrics export from the health sampler's
@@ -48,4 +51,31 @@ func TestLiveSendLagBuckets(t *testing.T) {
 		return
 	}
 	t.Fatalf("no %s", live.MetricSendLag)
+}
+
+// A manual fault needs the control API and the Go engine: with engine k6 the
+// run refuses to start (exit 2), saying why.
+func TestCheckManual(t *testing.T) {
+	manual := []scenario.Fault{{Name: "eastus-portal", Injector: scenario.InjectorManual}}
+	for _, tc := range []struct {
+		engine string
+		live   bool
+		want   string // "" accepted
+	}{
+		{scenario.EngineGo, true, ""},
+		{scenario.EngineGo, false, "control API"},
+		{scenario.EngineK6, true, "Go engine"},
+	} {
+		o := &Options{}
+		if tc.live {
+			o.Live = &LiveOptions{}
+		}
+		err := checkManual(&scenario.Scenario{Engine: tc.engine, Faults: manual}, o)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s, live %v: %v, want accepted", tc.engine, tc.live, err)
+		case tc.want != "" && (exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s, live %v: %v, want exit %d naming %q", tc.engine, tc.live, err, exitcode.Usage, tc.want)
+		}
+	}
 }
