@@ -60,8 +60,8 @@ type marks struct {
 	mu      sync.Mutex
 	refused string // why this run takes no marks; "" when it does
 	run     *RunInfo
-	open map[string]results.Event // injected, not yet healed
-	now  func() time.Time
+	open    map[string]results.Event // injected, not yet healed
+	now     func() time.Time
 }
 
 func newMarks() *marks { return &marks{open: map[string]results.Event{}, now: time.Now} }
