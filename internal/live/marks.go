@@ -175,3 +175,33 @@ func (s *Server) postMark(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e)
 	}
 }
+
+// OpenMarks are the faults run records as marked injected (by another tool,
+// through the control API) and never marked healed, in the order of their
+// injection: slocheck did not inject them and cannot heal them.
+func OpenMarks(run *results.Run) []results.Event {
+	open := map[string]results.Event{}
+	var order []string
+	for _, e := range run.Events {
+		if e.Injector != Injector {
+			continue
+		}
+		switch e.Kind {
+		case results.EventFaultInjected:
+			if _, ok := open[e.Fault]; !ok {
+				order = append(order, e.Fault)
+			}
+			open[e.Fault] = e
+		case results.EventFaultHealed:
+			delete(open, e.Fault)
+		}
+	}
+	var out []results.Event
+	for _, f := range order {
+		if e, ok := open[f]; ok {
+			out = append(out, e)
+			delete(open, f)
+		}
+	}
+	return out
+}
