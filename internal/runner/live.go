@@ -173,7 +173,9 @@ func (l *liveRun) announce(o *Options, tgt *target) error {
 		return exitcode.New(exitcode.Rig, err, "")
 	}
 	fmt.Fprintf(o.Log, "control API: %s (GET /metrics, POST /marks, POST /abort); `slocheck abort %s` stops the run\n", l.srv.URL(), o.OutDir)
-	if u := l.srv.DashboardURL(); u != "" {
+	if u := l.srv.DashboardURL(); u != "" && o.Live.Token != "" {
+		fmt.Fprintf(o.Log, "live page: %s (open it once as %s?token=<the run's %s>)\n", u, u, live.TokenEnv)
+	} else if u != "" {
 		fmt.Fprintf(o.Log, "live page: %s\n", u)
 	}
 	return nil
