@@ -103,6 +103,9 @@ func (r *Recorder) encodeIntervals(batch map[spillKey]*Interval) {
 	for _, k := range keys {
 		iv := batch[k]
 		r.enc.intervalRecord(iv)
+		if r.cfg.onWrite != nil {
+			r.cfg.onWrite(iv)
+		}
 		combine(&k.c.total, iv)
 	}
 }

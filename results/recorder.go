@@ -24,6 +24,7 @@ type config struct {
 	lag     time.Duration
 	stripes int
 	onPanic func(any)
+	onWrite func(*Interval)
 }
 
 // WithClock sets the clock that decides which intervals are complete and
@@ -53,6 +54,15 @@ func WithStripes(n int) Option { return func(c *config) { c.stripes = min(max(n,
 // ticker then stops; Close still writes everything held. Without it, a panic
 // there ends the process as any unrecovered panic does.
 func WithPanicHandler(h func(any)) Option { return func(c *config) { c.onPanic = h } }
+
+// WithIntervalObserver hands f every interval record as it is written to the
+// stream, in the stream's order (an interval written in two records, for its
+// stragglers, is seen twice: add them up). f runs inside the flush, one call
+// at a time: it must be quick, must not call the Recorder, and must not keep
+// iv or its histogram after it returns. What f sees is what the stream says,
+// a flush lag after each interval ends, at no cost per request: the live
+// metrics (internal/live) are built from it.
+func WithIntervalObserver(f func(iv *Interval)) Option { return func(c *config) { c.onWrite = f } }
 
 // Recorder is the results stream's writer, shared by every worker of an
 // engine. Record, RecordInterval, RecordWrite, RecordReadback, RecordEvent

@@ -35,8 +35,6 @@ func run() error {
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	timeout := flag.Duration("timeout", 2*time.Second, "per-request timeout")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
-	withLive := flag.Bool("live", false, "also feed internal/live's Prometheus metrics and scrape them over loopback every -scrape-every (live.go)")
-	scrapeEvery := flag.Duration("scrape-every", time.Second, "with -live: how often /metrics is scraped")
 	steps := flag.String("steps", "reference", "reference (GET /catalog), post (one fixed POST) or templated (the same POST with a path variable, a header and a 20-byte JSON body rendered per request)")
 	flag.Parse()
 	if *target == "" {
@@ -68,14 +66,6 @@ func run() error {
 	}
 	heap := sampleLiveHeap()
 	var ds driver.Sink = &sink
-	if *withLive {
-		ls, stop, err := startLive(&sink, *timeout, *scrapeEvery)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		ds, gen = ls, gen+"-live"
-	}
 	st, err := driver.Run(context.Background(), cfg, ds)
 	if err != nil {
 		return err

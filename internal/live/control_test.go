@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"sync"
 	"testing"
@@ -129,5 +130,57 @@ func TestTokenRequired(t *testing.T) {
 	<-s.Aborted()
 	if *aborts != 1 {
 		t.Errorf("two aborts called Abort %d times, want once", *aborts)
+	}
+}
+
+// TestMarksRefused: a run that takes no marks (engine k6) answers 409 with
+// its reason, and nothing reaches the stream.
+func TestMarksRefused(t *testing.T) {
+	s, evs, _ := controlServer(t, "")
+	s.RefuseMarks("marks need the Go engine")
+	c := &Client{URL: s.URL(), HTTP: http.DefaultClient}
+	_, err := c.Mark(context.Background(), Mark{Fault: "eastus-portal", Phase: PhaseInjected, Region: "eastus"})
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status != 409 || !strings.Contains(se.Msg, "marks need the Go engine") {
+		t.Fatalf("a mark on a run that takes none: %v, want 409 with the reason", err)
+	}
+	if len(*evs) != 0 {
+		t.Errorf("events %+v: want none", *evs)
+	}
+}
+
+// TestLivePageTokenRule: the live page follows the control API's token
+// rule: off loopback it needs a token to start; with one, a browser gets
+// 401 until it opens the page once with ?token=, and then the page.
+func TestLivePageTokenRule(t *testing.T) {
+	if _, err := Start(Config{Addr: "127.0.0.1:0", Dashboard: "0.0.0.0:0"}, nil); !errors.Is(err, ErrToken) {
+		t.Fatalf("a live page off loopback without a token: %v, want ErrToken", err)
+	}
+	s, err := Start(Config{Addr: "127.0.0.1:0", Dashboard: "0.0.0.0:0", Token: "s3cret"}, NewMetrics(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	get := func(url string) int {
+		resp, err := browser.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(s.DashboardURL()); code != http.StatusUnauthorized {
+		t.Fatalf("the live page without the token: %d, want 401", code)
+	}
+	if code := get(s.DashboardURL() + "?token=wrong"); code != http.StatusUnauthorized {
+		t.Fatalf("the live page with a wrong token: %d, want 401", code)
+	}
+	if code := get(s.DashboardURL() + "?token=s3cret"); code != http.StatusOK {
+		t.Fatalf("the live page with the token: %d, want 200 (after the redirect that sets the cookie)", code)
+	}
+	if code := get(s.DashboardURL()); code != http.StatusOK {
+		t.Fatalf("the live page again, with the cookie: %d, want 200", code)
 	}
 }

@@ -64,11 +64,9 @@ func dashboardExprs(t *testing.T, path string) []string {
 func exportedSeries(t *testing.T) map[string]bool {
 	t.Helper()
 	m := NewMetrics(2 * time.Second)
-	for _, o := range benchOutcomes() {
-		m.Outcome(&o)
-	}
 	now := time.Now()
-	m.Outcome(&results.Outcome{ClientRegion: "us", Step: "browse", Intended: now, Err: results.ErrDropped})
+	feed(t, m, 2*time.Second, append(benchOutcomes(), results.Outcome{ClientRegion: "us", Step: "browse", Intended: now, Err: results.ErrDropped}))
+	m.SendLags(func(yield func(time.Duration, uint64) bool) { yield(300*time.Microsecond, 10) })
 	m.Event(results.Event{Time: now, Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Injector: "platform"})
 	v := 0.1
 	m.objs.set(&slo.Report{Objectives: []slo.Objective{{Name: "p99", Scope: "overall", Target: 0.15, Value: &v, Verdict: slo.Pass}}})

@@ -70,20 +70,22 @@ func (m *Metrics) Event(e results.Event) {
 // estimates are f's RTO estimates per client region at t.
 func (fs *faultState) estimates(f *faultInfo, t time.Time) map[string]float64 {
 	out := map[string]float64{}
-	fs.m.regions.Range(func(k, v any) bool {
-		rs := v.(*regionState)
+	regions := fs.m.regions.Load()
+	if regions == nil {
+		return out
+	}
+	for _, rs := range *regions {
 		lf, ls := rs.lastFail.Load(), rs.lastSuccess.Load()
 		inj := f.injected.UnixNano()
 		switch {
 		case lf < inj:
-			out[k.(string)] = 0
+			out[rs.name] = 0
 		case ls > lf:
-			out[k.(string)] = time.Duration(lf - inj).Seconds()
+			out[rs.name] = time.Duration(lf - inj).Seconds()
 		default:
-			out[k.(string)] = t.Sub(f.injected).Seconds()
+			out[rs.name] = t.Sub(f.injected).Seconds()
 		}
-		return true
-	})
+	}
 	return out
 }
 

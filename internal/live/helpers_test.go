@@ -1,6 +1,8 @@
 package live
 
 import (
+	"io"
+	"testing"
 	"time"
 
 	"github.com/slocheck/slocheck/results"
@@ -20,4 +22,30 @@ func benchOutcomes() []results.Outcome {
 		out = append(out, o)
 	}
 	return out
+}
+
+// feed hands outs to m as a run does: each to Outcome (the run's sink), and
+// through a results.Recorder whose written intervals go to Interval. It
+// returns once the recorder is closed: every interval was written.
+func feed(tb testing.TB, m *Metrics, timeout time.Duration, outs []results.Outcome) {
+	tb.Helper()
+	start := outs[0].Intended
+	for _, o := range outs {
+		if o.Intended.Before(start) {
+			start = o.Intended
+		}
+	}
+	rec, err := results.NewRecorder(results.Header{Scenario: "live-test", Engine: "go", Target: "embedded", Started: start,
+		Targets: results.Targets{Timeout: results.Duration(timeout)}}, io.Discard,
+		results.WithoutTicker(), results.WithIntervalObserver(m.Interval))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range outs {
+		m.Outcome(&outs[i])
+		rec.Record(&outs[i])
+	}
+	if err := rec.Close(results.Trailer{}); err != nil {
+		tb.Fatal(err)
+	}
 }

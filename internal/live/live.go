@@ -4,9 +4,11 @@
 // it through control.json, so `slocheck mark DIR` and `slocheck abort DIR`
 // need no address.
 //
-// It listens on loopback unless told otherwise; off loopback it refuses to
-// start without a token, and with a token configured every request must
-// carry it ("Authorization: Bearer <token>") or gets 401 and does nothing.
+// It listens on loopback unless told otherwise; off loopback (the control
+// API's address or the live page's) it refuses to start without a token,
+// and with a token configured every request must carry it
+// ("Authorization: Bearer <token>", or for a browser the cookie it gets by
+// opening a page once with ?token=<token>) or gets 401 and does nothing.
 // The token is never written to control.json, a log or a report.
 package live
 
@@ -43,7 +45,8 @@ type Config struct {
 	Token string // required on every request when set; needed off loopback
 
 	// Dashboard, when set, also serves the live page alone (GET /,
-	// GET /events, read-only, no token) on this address, for a browser.
+	// GET /events, read-only) on this address, for a browser; the token
+	// rule is the control API's.
 	Dashboard string
 
 	// Abort stops the run as Ctrl-C does; called at most once, with who
@@ -105,6 +108,9 @@ func Start(cfg Config, m *Metrics) (*Server, error) {
 	if err := CheckAddr(cfg.Addr, cfg.Token); err != nil {
 		return nil, err
 	}
+	if err := CheckAddr(cfg.Dashboard, cfg.Token); err != nil {
+		return nil, fmt.Errorf("live page: %w", err)
+	}
 	l, err := net.Listen("tcp", listenAddr(cfg.Addr))
 	if err != nil {
 		return nil, fmt.Errorf("control API: %w", err)
@@ -133,7 +139,7 @@ func (s *Server) pageHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.page.serveHTML)
 	mux.HandleFunc("GET /events", s.page.serveEvents)
-	return mux
+	return s.requireToken(mux)
 }
 
 // dialable turns a wildcard listen address into one a local client can dial.
@@ -189,7 +195,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /abort", s.postAbort)
 	mux.HandleFunc("GET /{$}", s.page.serveHTML)
 	mux.HandleFunc("GET /events", s.page.serveEvents)
-	return httpapi.RequireBearer(s.cfg.Token, mux, "missing or wrong token: send Authorization: Bearer <token> with the run's "+TokenEnv)
+	return s.requireToken(mux)
+}
+
+// requireToken is the token rule of the control API and the live page: with
+// a token, nothing is served without it (a browser brings it once as
+// ?token=<token> and then as a cookie).
+func (s *Server) requireToken(h http.Handler) http.Handler {
+	return httpapi.RequireBearerOrCookie(s.cfg.Token, h, "missing or wrong token: send Authorization: Bearer <token> with the run's "+
+		TokenEnv+" (a browser: open the page once with ?token=<token>)")
 }
 
 func (s *Server) postAbort(w http.ResponseWriter, r *http.Request) {

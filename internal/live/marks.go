@@ -57,10 +57,11 @@ var (
 
 // marks turns marks into fault events, one open injection per fault name.
 type marks struct {
-	mu   sync.Mutex
-	run  *RunInfo
-	open map[string]results.Event // injected, not yet healed
-	now  func() time.Time
+	mu      sync.Mutex
+	refused string // why this run takes no marks; "" when it does
+	run     *RunInfo
+	open    map[string]results.Event // injected, not yet healed
+	now     func() time.Time
 }
 
 func newMarks() *marks { return &marks{open: map[string]results.Event{}, now: time.Now} }
@@ -69,6 +70,14 @@ func newMarks() *marks { return &marks{open: map[string]results.Event{}, now: ti
 func (s *Server) Attach(ri RunInfo) {
 	s.marks.mu.Lock()
 	s.marks.run = &ri
+	s.marks.mu.Unlock()
+}
+
+// RefuseMarks makes every mark get 409 with reason: the run cannot measure
+// a marked fault (its engine does not take them).
+func (s *Server) RefuseMarks(reason string) {
+	s.marks.mu.Lock()
+	s.marks.refused = reason
 	s.marks.mu.Unlock()
 }
 
@@ -83,6 +92,9 @@ func (s *Server) Detach() {
 func (k *marks) add(m Mark) (results.Event, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.refused != "" {
+		return results.Event{}, fmt.Errorf("%w: %s", errMarkConflict, k.refused)
+	}
 	if k.run == nil {
 		return results.Event{}, errNotRunning
 	}
@@ -162,4 +174,34 @@ func (s *Server) postMark(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, e)
 	}
+}
+
+// OpenMarks are the faults run records as marked injected (by another tool,
+// through the control API) and never marked healed, in the order of their
+// injection: slocheck did not inject them and cannot heal them.
+func OpenMarks(run *results.Run) []results.Event {
+	open := map[string]results.Event{}
+	var order []string
+	for _, e := range run.Events {
+		if e.Injector != Injector {
+			continue
+		}
+		switch e.Kind {
+		case results.EventFaultInjected:
+			if _, ok := open[e.Fault]; !ok {
+				order = append(order, e.Fault)
+			}
+			open[e.Fault] = e
+		case results.EventFaultHealed:
+			delete(open, e.Fault)
+		}
+	}
+	var out []results.Event
+	for _, f := range order {
+		if e, ok := open[f]; ok {
+			out = append(out, e)
+			delete(open, f)
+		}
+	}
+	return out
 }

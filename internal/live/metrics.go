@@ -1,6 +1,7 @@
 package live
 
 import (
+	"iter"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -31,41 +32,63 @@ const (
 // TooSlow is the error_kind label of a request answered after the timeout.
 const TooSlow = "too-slow"
 
-// Metrics are a run's live Prometheus metrics, fed per request from the
-// run's sink (Outcome) and per event (Event). Outcome costs a map lookup and
-// a few atomic adds; everything else is computed when scraped. A nil
-// *Metrics takes everything and does nothing.
+// latencyBuckets are the latency histogram's classic buckets (seconds).
+var latencyBuckets = []float64{.005, .01, .025, .05, .075, .1, .15, .2, .3, .5, 1, 2, 5}
+
+// sendLagBuckets are the send lag histogram's classic buckets: powers of two
+// microseconds (64 µs to 1.05 s), which are edges of the health sampler's
+// own lag buckets, so no lag is counted in the wrong bucket (but one of
+// exactly a bound, to the nanosecond, which counts above it).
+var sendLagBuckets = func() []float64 {
+	var b []float64
+	for us := 64; us <= 1<<20; us *= 2 {
+		b = append(b, float64(us)/1e6)
+	}
+	return b
+}()
+
+// Metrics are a run's live Prometheus metrics. They cost the generator
+// nothing per request but a look at two words (Outcome, for the RTO
+// estimates): requests, failures, dropped and latency are added up from the
+// results stream's interval records as the recorder writes them (Interval,
+// through results.WithIntervalObserver), the send lag from the health
+// sampler's buckets (SendLags), fault state from the run's events (Event),
+// and everything is turned into Prometheus metrics only when scraped. So
+// they follow the stream: an interval counts once it is written, a flush lag
+// (250 ms) after it ends. A nil *Metrics takes everything and does nothing.
 type Metrics struct {
-	reg      *prometheus.Registry
-	timeout  time.Duration
-	requests *prometheus.CounterVec
-	failures *prometheus.CounterVec
-	dropped  *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	sendLag  prometheus.Histogram
-	cells    sync.Map // cellKey -> *cellMetrics
-	regions  sync.Map // client region -> *regionState
-	faults   *faultState
-	objs     *objectives
+	reg     *prometheus.Registry
+	timeout time.Duration
+	created time.Time
+	desc    struct{ requests, failures, dropped, latency, sendLag *prometheus.Desc }
+
+	mu      sync.Mutex
+	cells   []*cellTotals    // by client region and step, in order of appearance
+	latency []*regionLatency // by client region, in order of appearance
+	sendLag *histogram
+
+	rmu     sync.Mutex                     // adding a client region to regions
+	regions atomic.Pointer[[]*regionState] // copied on write: Outcome reads it without a lock
+	faults  *faultState
+	objs    *objectives
 }
 
-type cellKey struct{ region, step string }
+// cellTotals are one client region and step's counts so far.
+type cellTotals struct {
+	region, step string
+	counts       [results.NumErrorKinds]uint64
+	tooSlow      uint64
+}
 
-// cellMetrics are one client region and step's metrics, resolved once.
-type cellMetrics struct {
-	requests prometheus.Counter
-	latency  prometheus.Observer
-	region   *regionState
-	fmu      sync.Mutex
-	failures map[string]prometheus.Counter // by error kind
-	dropped  prometheus.Counter
-	vec      *prometheus.CounterVec
-	labels   [2]string // client region, step
+type regionLatency struct {
+	region string
+	h      *histogram
 }
 
 // regionState is what a client region's RTO estimate needs: the intended
-// start of its latest failure and latest success (Unix nanoseconds).
+// start of its latest failure, and of a success after it (Unix nanoseconds).
 type regionState struct {
+	name        string
 	lastFail    atomic.Int64
 	lastSuccess atomic.Int64
 }
@@ -73,24 +96,22 @@ type regionState struct {
 // NewMetrics returns the metrics of a run whose requests time out after
 // timeout (slower answers count as failures, as in the report).
 func NewMetrics(timeout time.Duration) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), timeout: timeout}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricRequests,
-		Help: "Requests whose outcome is known, by client region and journey step (dropped ones included)."}, []string{"client_region", "step"})
-	m.failures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricFailures,
-		Help: "Failed requests (DESIGN.md §2: any error, 4xx, dropped, or slower than the timeout), by client region, step and error kind."},
-		[]string{"client_region", "step", "error_kind"})
-	m.dropped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricDropped,
-		Help: "Requests never sent because the generator could not keep up, by client region."}, []string{"client_region"})
-	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricLatency,
-		Help:    "Latency of successful requests from their intended start (coordinated omission kept out), by client region.",
-		Buckets: []float64{.005, .01, .025, .05, .075, .1, .15, .2, .3, .5, 1, 2, 5}, NativeHistogramBucketFactor: 1.1,
-		NativeHistogramMaxBucketNumber: 160, NativeHistogramMinResetDuration: time.Hour}, []string{"client_region"})
-	m.sendLag = prometheus.NewHistogram(prometheus.HistogramOpts{Name: MetricSendLag,
-		Help:    "The generator's own lateness: actual send minus intended send.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}) // classic only: one native histogram per request is enough
+	m := &Metrics{reg: prometheus.NewRegistry(), timeout: timeout, created: time.Now(), sendLag: newHistogram(sendLagBuckets, false)}
+	m.desc.requests = prometheus.NewDesc(MetricRequests,
+		"Requests whose outcome is known, by client region and journey step (dropped ones included).", []string{"client_region", "step"}, nil)
+	m.desc.failures = prometheus.NewDesc(MetricFailures,
+		"Failed requests (DESIGN.md §2: any error, 4xx, dropped, or slower than the timeout), by client region, step and error kind.",
+		[]string{"client_region", "step", "error_kind"}, nil)
+	m.desc.dropped = prometheus.NewDesc(MetricDropped,
+		"Requests never sent because the generator could not keep up, by client region.", []string{"client_region"}, nil)
+	m.desc.latency = prometheus.NewDesc(MetricLatency,
+		"Latency of successful requests from their intended start (coordinated omission kept out), by client region; "+
+			"classic and native buckets, from the stream's histograms (within their 0.1 %).", []string{"client_region"}, nil)
+	m.desc.sendLag = prometheus.NewDesc(MetricSendLag,
+		"The generator's own lateness: actual send minus intended send (classic buckets; the sum from the buckets' midpoints).", nil, nil)
 	m.faults = newFaultState(m)
 	m.objs = newObjectives()
-	m.reg.MustRegister(m.requests, m.failures, m.dropped, m.latency, m.sendLag, m.faults, m.objs)
+	m.reg.MustRegister((*streamCollector)(m), m.faults, m.objs)
 	return m
 }
 
@@ -105,37 +126,87 @@ func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
 }
 
-// Outcome counts one request as the results recorder does.
+// Interval adds one interval record of the results stream, as the recorder
+// writes it (results.WithIntervalObserver): its counts by error kind and its
+// latency histogram. It keeps nothing of iv.
+func (m *Metrics) Interval(iv *results.Interval) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.cell(iv.ClientRegion, iv.Step)
+	for k, n := range iv.Counts {
+		c.counts[k] += n
+	}
+	c.tooSlow += iv.TooSlow
+	h := m.regionLatency(iv.ClientRegion)
+	switch {
+	case iv.Packed != nil:
+		iv.Packed.ForEachBucket(h.addLatency)
+	case iv.Latency != nil:
+		p := results.NewPackedLatencyHistogram()
+		p.MergeFrom(iv.Latency)
+		p.ForEachBucket(h.addLatency)
+	}
+}
+
+// SendLags adds one interval's send lags, as bucket upper bounds and counts
+// in increasing order (the health sampler's buckets).
+func (m *Metrics) SendLags(buckets iter.Seq2[time.Duration, uint64]) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lower := time.Duration(0)
+	for upper, n := range buckets {
+		if n > 0 {
+			m.sendLag.add(upper.Seconds(), (lower+upper).Seconds()/2, n)
+		}
+		lower = upper
+	}
+}
+
+func (m *Metrics) cell(region, step string) *cellTotals {
+	for _, c := range m.cells {
+		if c.region == region && c.step == step {
+			return c
+		}
+	}
+	c := &cellTotals{region: region, step: step}
+	m.cells = append(m.cells, c)
+	return c
+}
+
+func (m *Metrics) regionLatency(region string) *histogram {
+	for _, r := range m.latency {
+		if r.region == region {
+			return r.h
+		}
+	}
+	r := &regionLatency{region: region, h: newHistogram(latencyBuckets, true)}
+	m.latency = append(m.latency, r)
+	return r.h
+}
+
+// Outcome takes from one request what the RTO estimates need, and nothing
+// else: the intended start of the client region's latest failure, and of a
+// success after it. While nothing fails it reads two words and writes
+// nothing; the sink calls it for every request.
 func (m *Metrics) Outcome(o *results.Outcome) {
 	if m == nil {
 		return
 	}
-	c := m.cell(o.ClientRegion, o.Step)
-	c.requests.Inc()
-	kind := o.Err
-	if kind >= results.ErrorKind(results.NumErrorKinds) {
-		kind = results.ErrOther
-	}
-	if !o.Sent.IsZero() {
-		m.sendLag.Observe(o.Sent.Sub(o.Intended).Seconds())
-	}
+	rs := m.region(o.ClientRegion)
 	at := o.Intended.UnixNano()
-	if kind.Failed() {
-		c.fail(kind.String()).Inc()
-		if kind == results.ErrDropped {
-			c.dropped.Inc()
-		}
-		storeMax(&c.region.lastFail, at)
+	if o.Err >= results.ErrorKind(results.NumErrorKinds) || o.Err.Failed() || o.Latency() > m.timeout {
+		storeMax(&rs.lastFail, at)
 		return
 	}
-	lat := o.Latency()
-	if lat > m.timeout {
-		c.fail(TooSlow).Inc()
-		storeMax(&c.region.lastFail, at)
-		return
+	if lf := rs.lastFail.Load(); at > lf && rs.lastSuccess.Load() <= lf {
+		storeMax(&rs.lastSuccess, at)
 	}
-	c.latency.Observe(lat.Seconds())
-	storeMax(&c.region.lastSuccess, at)
 }
 
 func storeMax(a *atomic.Int64, v int64) {
@@ -147,29 +218,37 @@ func storeMax(a *atomic.Int64, v int64) {
 	}
 }
 
-func (m *Metrics) cell(region, step string) *cellMetrics {
-	k := cellKey{region, step}
-	if c, ok := m.cells.Load(k); ok {
-		return c.(*cellMetrics)
+// region is a client region's state, added on its first request.
+func (m *Metrics) region(name string) *regionState {
+	if rs := findRegion(m.regions.Load(), name); rs != nil {
+		return rs
 	}
-	rs, _ := m.regions.LoadOrStore(region, &regionState{})
-	c := &cellMetrics{requests: m.requests.WithLabelValues(region, step), latency: m.latency.WithLabelValues(region),
-		region: rs.(*regionState), failures: map[string]prometheus.Counter{}, dropped: m.dropped.WithLabelValues(region),
-		vec: m.failures, labels: [2]string{region, step}}
-	got, _ := m.cells.LoadOrStore(k, c)
-	return got.(*cellMetrics)
+	m.rmu.Lock()
+	defer m.rmu.Unlock()
+	old := m.regions.Load()
+	if rs := findRegion(old, name); rs != nil {
+		return rs
+	}
+	rs := &regionState{name: name}
+	var next []*regionState
+	if old != nil {
+		next = append(next, *old...)
+	}
+	next = append(next, rs)
+	m.regions.Store(&next)
+	return rs
 }
 
-// fail is the failure counter of one error kind.
-func (c *cellMetrics) fail(kind string) prometheus.Counter {
-	c.fmu.Lock()
-	defer c.fmu.Unlock()
-	f, ok := c.failures[kind]
-	if !ok {
-		f = c.vec.WithLabelValues(c.labels[0], c.labels[1], kind)
-		c.failures[kind] = f
+func findRegion(t *[]*regionState, name string) *regionState {
+	if t == nil {
+		return nil
 	}
-	return f
+	for _, rs := range *t {
+		if rs.name == name {
+			return rs
+		}
+	}
+	return nil
 }
 
 // FinalFile is the file in a run directory that holds the live metrics'

@@ -84,9 +84,10 @@ func Evaluate(path string) (*slo.Report, error) {
 
 // refreshSpacing is how many times its own duration Follow waits after an
 // evaluation at the least: re-reading the whole stream costs more as the run
-// grows (27 ms of CPU a minute in at 5,000 req/s, BenchmarkRefresh), so a
-// long run refreshes less often rather than spend more than 0.5 % of a core.
-const refreshSpacing = 200
+// grows (9-15 ms of CPU a minute in at 5,000 req/s, BenchmarkRefresh), so a
+// long run refreshes less often rather than spend more than 0.2 % of a core
+// (about 1 % of the generator's CPU at 5,000 req/s; bench/live-metrics.sh).
+const refreshSpacing = 500
 
 // Follow re-evaluates the stream at path every `every` (or less often, see
 // refreshSpacing) until ctx ends, and feeds the objectives' metrics and the
@@ -115,6 +116,12 @@ func (s *Server) Refresh(path string) {
 	if err != nil {
 		return
 	}
+	s.Show(rep)
+}
+
+// Show puts rep on the live page and in the objectives' metrics (the run's
+// final report, evaluated once for report.json).
+func (s *Server) Show(rep *slo.Report) {
 	if s.metrics != nil {
 		s.metrics.objs.set(rep)
 	}

@@ -52,9 +52,7 @@ func TestOTLPPushesTheMetrics(t *testing.T) {
 	defer srv.Close()
 	m := NewMetrics(2 * time.Second)
 	outs := benchOutcomes()
-	for i := range outs {
-		m.Outcome(&outs[i])
-	}
+	feed(t, m, 2*time.Second, outs)
 	m.Event(results.Event{Time: time.Now(), Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Injector: "platform"})
 	o, err := StartOTLP(context.Background(), srv.URL, m, time.Hour, nil)
 	if err != nil {

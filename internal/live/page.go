@@ -18,30 +18,28 @@ es.addEventListener("report",function(e){if(seen!==null&&e.data!==seen){location
 `
 
 // page is the live page: the HTML report of the stream written so far, the
-// same file as report.html, plus a script that reloads it on each update.
+// same file as report.html, plus a script that reloads it on each update. A
+// report is rendered when a browser asks for it, not at each update: a run
+// nobody watches pays nothing for its page.
 type page struct {
 	mu   sync.Mutex
-	html []byte
-	seq  uint64
+	rep  *slo.Report // the newest report; nil before the first
+	seq  uint64      // rep's number
 	subs map[chan uint64]bool
 	done chan struct{}
 	once sync.Once
+
+	rmu     sync.Mutex // one rendering at a time
+	html    []byte     // rendered from report number htmlSeq
+	htmlSeq uint64
 }
 
 func newPage() *page { return &page{subs: map[chan uint64]bool{}, done: make(chan struct{})} }
 
-// update renders rep and tells the open pages.
+// update takes a newer report and tells the open pages.
 func (p *page) update(rep *slo.Report) {
-	var b bytes.Buffer
-	if err := report.HTML(&b, rep); err != nil {
-		return
-	}
-	html := b.Bytes()
-	if i := bytes.LastIndex(html, []byte("</body>")); i >= 0 {
-		html = append(html[:i:i], append([]byte(liveScript), html[i:]...)...)
-	}
 	p.mu.Lock()
-	p.html, p.seq = html, p.seq+1
+	p.rep, p.seq = rep, p.seq+1
 	for ch := range p.subs {
 		select {
 		case ch <- p.seq:
@@ -51,12 +49,33 @@ func (p *page) update(rep *slo.Report) {
 	p.mu.Unlock()
 }
 
+// render is the page of the newest report, rendered once per report; nil
+// before the first report.
+func (p *page) render() []byte {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	p.mu.Lock()
+	rep, seq := p.rep, p.seq
+	p.mu.Unlock()
+	if rep == nil || seq == p.htmlSeq {
+		return p.html
+	}
+	var b bytes.Buffer
+	if err := report.HTML(&b, rep); err != nil {
+		return p.html
+	}
+	html := b.Bytes()
+	if i := bytes.LastIndex(html, []byte("</body>")); i >= 0 {
+		html = append(html[:i:i], append([]byte(liveScript), html[i:]...)...)
+	}
+	p.html, p.htmlSeq = html, seq
+	return html
+}
+
 func (p *page) close() { p.once.Do(func() { close(p.done) }) }
 
 func (p *page) serveHTML(w http.ResponseWriter, _ *http.Request) {
-	p.mu.Lock()
-	html := p.html
-	p.mu.Unlock()
+	html := p.render()
 	if html == nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Refresh", "1")

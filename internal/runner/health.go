@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"iter"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -40,11 +41,12 @@ type healthSampler struct {
 type healthConfig struct {
 	Start     time.Time
 	Interval  time.Duration
-	Timeout   time.Duration        // a request's longest life: its interval is complete this long after it ends
-	Generator string               // results.Health.Generator
-	Overshoot func() time.Duration // the embedded platform's TimerOvershoot; nil without one
-	OnPanic   func(any)            // the run's; nil lets a panic end the process
-	hook      func()               // tests: called in the sampler's loop
+	Timeout   time.Duration                          // a request's longest life: its interval is complete this long after it ends
+	Generator string                                 // results.Health.Generator
+	Overshoot func() time.Duration                   // the embedded platform's TimerOvershoot; nil without one
+	OnPanic   func(any)                              // the run's; nil lets a panic end the process
+	SendLags  func(iter.Seq2[time.Duration, uint64]) // each interval's send lags (live metrics); nil for none
+	hook      func()                                 // tests: called in the sampler's loop
 }
 
 // healthSettle is how long after a request's timeout the sampler still waits
@@ -154,6 +156,9 @@ func (h *healthSampler) write(upTo int64) {
 		i := k % int64(len(h.lags))
 		hl := h.lags[i].take(k + int64(len(h.lags)))
 		f := h.figures[i]
+		if h.cfg.SendLags != nil {
+			h.cfg.SendLags(hl.buckets)
+		}
 		h.rec.RecordHealth(results.Health{
 			Start:     h.cfg.Start.Add(time.Duration(k) * h.cfg.Interval),
 			Generator: h.cfg.Generator,

@@ -345,7 +345,7 @@ func k6Chaos(s *scenario.Scenario, tgt *target, rb *readbacker, sk *sink, ks *k6
 	return chaos.NewRunner(sched, chaos.Options{
 		RunDir:       o.OutDir,
 		Env:          env,
-		Emit:         rec.RecordEvent,
+		Emit:         func(e results.Event) { rec.RecordEvent(e); o.live.m().Event(e) }, // the live fault gauges too
 		FailureRatio: ks.failureRatio,
 	})
 }

@@ -26,6 +26,7 @@ const lagBuckets = 128
 type lagStats struct {
 	n        uint64
 	max, p99 time.Duration
+	counts   [lagBuckets]uint64 // by lagBucket
 }
 
 func (s *lagSlot) add(lag time.Duration) {
@@ -63,6 +64,7 @@ func (s *lagSlot) take(next int64) lagStats {
 			break
 		}
 	}
+	st.counts = counts
 	return st
 }
 

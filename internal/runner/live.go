@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"path/filepath"
 	"sync"
 	"time"
@@ -49,10 +50,27 @@ type markedFault struct {
 	reader *faultReader // nil when the target has no read-back
 }
 
+// errK6Marks is why a k6 run takes no marks: its requests reach slocheck
+// through k6's own stream, read only when k6 has ended, and the marked
+// faults' events, RPO read-back and metrics are wired to the Go engine's
+// recorder only.
+var errK6Marks = errors.New("marks need the Go engine (engine: go): with engine k6 the requests are recorded by k6 in its own stream, " +
+	"which slocheck reads only when k6 ends, and marking faults into a k6 run is not built")
+
+// refuseMarks makes a k6 run's control API refuse marks (409), saying why.
+func (l *liveRun) refuseMarks(s *scenario.Scenario) {
+	if l != nil && s.Engine == scenario.EngineK6 {
+		l.srv.RefuseMarks(errK6Marks.Error())
+	}
+}
+
 // checkManual refuses a scenario with a manual fault when nothing can mark
-// it: the run needs its control API.
+// it: the run needs its control API and the Go engine.
 func checkManual(s *scenario.Scenario, o *Options) error {
 	for _, f := range s.Faults {
+		if f.Injector == scenario.InjectorManual && s.Engine == scenario.EngineK6 {
+			return exitcode.New(exitcode.Usage, fmt.Errorf("fault %q has injector manual: %w", f.Name, errK6Marks), "slocheck run --engine go")
+		}
 		if f.Injector == scenario.InjectorManual && o.Live == nil {
 			return exitcode.New(exitcode.Usage, fmt.Errorf("fault %q has injector manual: it is measured from its marks, which need the control API", f.Name),
 				"slocheck run --metrics-addr 127.0.0.1:9464, then slocheck mark DIR --fault "+f.Name+" --phase injected|healed")
@@ -116,7 +134,34 @@ func (l *liveRun) m() *live.Metrics {
 	return l.metrics
 }
 
-// withMetrics feeds every outcome to m too.
+// recorderOptions hand the live metrics every interval of the stream as the
+// recorder writes it: requests, failures and latency cost nothing per request.
+func (l *liveRun) recorderOptions() []results.Option {
+	if l == nil {
+		return nil
+	}
+	return []results.Option{results.WithIntervalObserver(l.metrics.Interval)}
+}
+
+// sendLags hands the live metrics each interval's send lags from the health
+// sampler; nil without a control API.
+func (l *liveRun) sendLags() func(iter.Seq2[time.Duration, uint64]) {
+	if l == nil {
+		return nil
+	}
+	return l.metrics.SendLags
+}
+
+// buckets yields the interval's send lag buckets, by upper bound.
+func (st *lagStats) buckets(yield func(time.Duration, uint64) bool) {
+	for i, n := range st.counts {
+		if !yield(lagUpper(i), n) {
+			return
+		}
+	}
+}
+
+// withMetrics hands every outcome to m too, for its RTO estimates.
 func withMetrics(m *live.Metrics) sinkOption { return func(s *sink) { s.metrics = m } }
 
 // announce writes control.json once the target is known.
@@ -128,7 +173,9 @@ func (l *liveRun) announce(o *Options, tgt *target) error {
 		return exitcode.New(exitcode.Rig, err, "")
 	}
 	fmt.Fprintf(o.Log, "control API: %s (GET /metrics, POST /marks, POST /abort); `slocheck abort %s` stops the run\n", l.srv.URL(), o.OutDir)
-	if u := l.srv.DashboardURL(); u != "" {
+	if u := l.srv.DashboardURL(); u != "" && o.Live.Token != "" {
+		fmt.Fprintf(o.Log, "live page: %s (open it once as %s?token=<the run's %s>)\n", u, u, live.TokenEnv)
+	} else if u != "" {
 		fmt.Fprintf(o.Log, "live page: %s\n", u)
 	}
 	return nil
@@ -203,13 +250,18 @@ func (l *liveRun) markedRecords() []chaos.Record {
 	return out
 }
 
-// show puts the final report on the live page and in the metrics, and
-// writes the metrics' final values into the run directory.
-func (l *liveRun) show(o *Options) {
+// show puts the final report (ev's, else the stream's as it stands) on the
+// live page and in the metrics, and writes the metrics' final values into
+// the run directory.
+func (l *liveRun) show(o *Options, ev *Evaluated) {
 	if l == nil {
 		return
 	}
-	l.srv.Refresh(l.stream)
+	if ev != nil && ev.Report != nil {
+		l.srv.Show(ev.Report)
+	} else {
+		l.srv.Refresh(l.stream)
+	}
 	if err := l.metrics.WriteFile(filepath.Join(o.OutDir, live.FinalFile)); err != nil {
 		fmt.Fprintf(o.Log, "warning: write %s: %v\n", live.FinalFile, err)
 	}

@@ -119,6 +119,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
 		return nil, err
 	}
+	o.live.refuseMarks(s)
 	if err := o.live.announce(&o, tgt); err != nil {
 		return nil, err
 	}
@@ -134,7 +135,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
-	o.live.show(&o)
+	o.live.show(&o, ev)
 	if runErr != nil {
 		return res, runErr
 	}
@@ -167,12 +168,12 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	if hk == nil {
 		hk = &hooks{}
 	}
-	rec, err := results.NewRecorder(h, streamWriter(f, hk), results.WithPanicHandler(tr.g.handler("the results recorder's ticker")))
+	rec, err := results.NewRecorder(h, streamWriter(f, hk), append(o.live.recorderOptions(), results.WithPanicHandler(tr.g.handler("the results recorder's ticker")))...)
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("start results stream: %w", err), "")
 	}
 	hs := startHealth(rec, healthConfig{Start: start, Interval: h.Interval.Std(), Timeout: s.Load.Timeout, Generator: h.Generator,
-		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health})
+		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health, SendLags: o.live.sendLags()})
 	defer hs.stop()
 	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk), withMetrics(o.live.m()))
 	defer sk.stop()
