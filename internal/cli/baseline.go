@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -35,8 +36,9 @@ func (b *baselineFlags) register(fl *pflag.FlagSet) {
 }
 
 // labelKey is what a label's key may be: a letter, then letters, digits and
-// ._-, at most 63 characters.
-var labelKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{0,62}$`)
+// ._-, at most 63 characters. Compiled on first use (the counted repetition
+// makes a large program; only runs with --label need it).
+var labelKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{0,62}$`) })
 
 // parseLabels reads --label key=value flags; a key given twice keeps its
 // last value.
@@ -51,7 +53,7 @@ func parseLabels(flags []string) (map[string]string, error) {
 	for _, l := range flags {
 		k, v, ok := strings.Cut(l, "=")
 		switch {
-		case !ok || !labelKey.MatchString(k):
+		case !ok || !labelKey().MatchString(k):
 			return nil, fmt.Errorf("--label %q: want key=value, the key a letter then letters, digits or ._- (e.g. build=1234)", l)
 		case len(v) > 256 || strings.ContainsAny(v, "\n\r\x00"):
 			return nil, fmt.Errorf("--label %q: the value must be one line of at most 256 bytes", l)

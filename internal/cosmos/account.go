@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -52,9 +53,12 @@ type Config struct {
 // DefaultPartitionKeyPath is the partition key path the Terraform creates.
 const DefaultPartitionKeyPath = "/id"
 
+// The name patterns are compiled on first use: the counted repetition
+// ({0,254}) compiles into a program of about 240 KB, which every process
+// would otherwise build at start-up, most never validating a Cosmos DB name.
 var (
-	pkPattern   = regexp.MustCompile(`^/[A-Za-z_][A-Za-z0-9_]*$`)
-	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`)
+	pkPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[A-Za-z_][A-Za-z0-9_]*$`) })
+	namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`) })
 )
 
 // Validate checks c's fields and returns every problem.
@@ -63,16 +67,16 @@ func (c *Config) Validate() []error {
 	if u, err := url.Parse(c.Endpoint); err != nil || u.Scheme != "https" || u.Host == "" {
 		errs = append(errs, fmt.Errorf("endpoint %q: want the account's https:// URL", c.Endpoint))
 	}
-	if !namePattern.MatchString(c.Database) {
+	if !namePattern().MatchString(c.Database) {
 		errs = append(errs, fmt.Errorf("database %q: want a database name", c.Database))
 	}
-	if !namePattern.MatchString(c.Container) {
+	if !namePattern().MatchString(c.Container) {
 		errs = append(errs, fmt.Errorf("container %q: want a container name", c.Container))
 	}
-	if c.ProbeContainer != "" && !namePattern.MatchString(c.ProbeContainer) {
+	if c.ProbeContainer != "" && !namePattern().MatchString(c.ProbeContainer) {
 		errs = append(errs, fmt.Errorf("probe container %q: want a container name", c.ProbeContainer))
 	}
-	if c.PartitionKeyPath != "" && !pkPattern.MatchString(c.PartitionKeyPath) {
+	if c.PartitionKeyPath != "" && !pkPattern().MatchString(c.PartitionKeyPath) {
 		errs = append(errs, fmt.Errorf("partition key path %q: want one top-level field such as /id", c.PartitionKeyPath))
 	}
 	return errs

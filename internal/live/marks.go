@@ -38,7 +38,9 @@ const Injector = "mark"
 // (another machine's clock).
 const MaxMarkAhead = time.Second
 
-var faultName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// faultName is what a mark's fault may be called; compiled on first use (the
+// counted repetition makes a large program; only marks need it).
+var faultName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // RunInfo connects the control API's marks to a running run.
 type RunInfo struct {
@@ -113,7 +115,7 @@ func (k *marks) add(m Mark) (results.Event, error) {
 
 // event validates m against the run and the open marks (k.mu held).
 func (k *marks) event(m Mark) (results.Event, error) {
-	if !faultName.MatchString(m.Fault) {
+	if !faultName().MatchString(m.Fault) {
 		return results.Event{}, fmt.Errorf("%w: fault %q: want 1 to 64 letters, digits, '.', '_' or '-'", errMarkInvalid, m.Fault)
 	}
 	if slices.Contains(k.run.Reserved, m.Fault) {

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/olekukonko/tablewriter/renderer"
 
@@ -160,9 +161,11 @@ func changeInterval(r *compare.Row) string {
 	return lo + " … " + hi
 }
 
-var compareSection = template.Must(template.New("compare").Funcs(template.FuncMap{
-	"verdictClass": compareClass,
-}).Parse(`<section id="against-the-baseline">
+// compareSection is parsed on first use, by runs with a baseline and compare.
+var compareSection = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("compare").Funcs(template.FuncMap{
+		"verdictClass": compareClass,
+	}).Parse(`<section id="against-the-baseline">
 <h2>Against the baseline: <span class="verdict {{verdictClass .Verdict}}">{{.Verdict}}</span> (exit {{.Exit}})</h2>
 {{range .Header}}<p class="note">{{.}}</p>
 {{end}}<div class="scroll"><table>
@@ -173,6 +176,7 @@ var compareSection = template.Must(template.New("compare").Funcs(template.FuncMa
 {{range .T.Why}}<p class="note">{{.}}</p>
 {{end}}</section>
 `))
+})
 
 // compareClass colours a comparison verdict cell as report.html colours
 // objective verdicts.
@@ -197,7 +201,7 @@ func CompareHTML(w io.Writer, c *compare.Comparison) error {
 		Header  []string
 		T       table
 	}{string(c.Verdict), c.ExitCode, compareHeader(c), compareTable(c)}
-	if err := compareSection.Execute(w, data); err != nil {
+	if err := compareSection().Execute(w, data); err != nil {
 		return fmt.Errorf("render the comparison's HTML section: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -102,17 +103,19 @@ func HistoryCSV(w io.Writer, h *compare.History) error {
 	return nil
 }
 
-var historyPage = template.Must(template.New("history").Funcs(template.FuncMap{
-	"verdictClass": func(cell string) string {
-		switch {
-		case strings.HasPrefix(cell, string(compare.Regressed)):
-			return "v-FAIL"
-		case cell == "PASS" || cell == "FAIL" || cell == "INCONCLUSIVE":
-			return "v-" + cell
-		}
-		return ""
-	},
-}).Parse(`<!DOCTYPE html>
+// historyPage is parsed on first use, by the history command only.
+var historyPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("history").Funcs(template.FuncMap{
+		"verdictClass": func(cell string) string {
+			switch {
+			case strings.HasPrefix(cell, string(compare.Regressed)):
+				return "v-FAIL"
+			case cell == "PASS" || cell == "FAIL" || cell == "INCONCLUSIVE":
+				return "v-" + cell
+			}
+			return ""
+		},
+	}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>slocheck history</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #212529; }
@@ -131,6 +134,7 @@ th { background: #f1f3f5; } .scroll { overflow-x: auto; } .chart { margin: 1rem 
 {{.Script}}
 {{end}}</body></html>
 `))
+})
 
 // HistoryHTML writes history.html: a self-contained page (ECharts inlined)
 // with the history table and one trend chart per objective, the runs that
@@ -147,7 +151,7 @@ func HistoryHTML(w io.Writer, h *compare.History) error {
 		Library template.JS
 	}{H: h, T: historyTable(h), Charts: cs, Library: template.JS(echartsJS)}
 	bw := bufio.NewWriter(w)
-	if err := historyPage.Execute(bw, data); err != nil {
+	if err := historyPage().Execute(bw, data); err != nil {
 		return fmt.Errorf("render history.html: %w", err)
 	}
 	return bw.Flush()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sync"
 
 	"github.com/slocheck/slocheck/internal/slo"
 )
@@ -24,15 +25,18 @@ var echartsJS string
 //go:embed page.html.tmpl
 var pageTemplate string
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"verdictClass": func(cell string) string {
-		switch slo.Verdict(cell) {
-		case slo.Pass, slo.Fail, slo.Inconclusive, slo.Info:
-			return "v-" + cell
-		}
-		return ""
-	},
-}).Parse(pageTemplate))
+// page is parsed on first use, when a report is written, not at every start.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Funcs(template.FuncMap{
+		"verdictClass": func(cell string) string {
+			switch slo.Verdict(cell) {
+			case slo.Pass, slo.Fail, slo.Inconclusive, slo.Info:
+				return "v-" + cell
+			}
+			return ""
+		},
+	}).Parse(pageTemplate))
+})
 
 // HTMLOptions tune the HTML writer.
 type HTMLOptions struct {
@@ -67,7 +71,7 @@ func NewHTML(o HTMLOptions) Writer {
 			Library: template.JS(echartsJS), // trusted: the pinned ECharts build, checked to hold no "</script"
 		}
 		bw := bufio.NewWriter(w)
-		if err := page.Execute(bw, data); err != nil {
+		if err := page().Execute(bw, data); err != nil {
 			return fmt.Errorf("render report.html: %w", err)
 		}
 		return bw.Flush()

@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	cosmosNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`)
+	cosmosNamePattern = lazy(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`)
 	pkPathPattern     = regexp.MustCompile(`^/[A-Za-z_][A-Za-z0-9_]*$`)
 )
 

@@ -61,8 +61,9 @@ func (g *group) failuresByKind() map[string]uint64 {
 // TooSlowKind names, in FailuresByKind, the answers slower than the timeout.
 const TooSlowKind = "too-slow"
 
-func newGroup(has func(*results.Interval) bool) *group {
-	return &group{servedBy: map[string]uint64{}, latency: results.NewLatencyHistogram(), has: has}
+// newGroup's latencies range up to highest µs (runLatencyHighest).
+func newGroup(highest int64, has func(*results.Interval) bool) *group {
+	return &group{servedBy: map[string]uint64{}, latency: newLatencyHistogram(highest), has: has}
 }
 
 func (g *group) add(iv *results.Interval, latency bool) {
@@ -88,6 +89,7 @@ type evaluation struct {
 	start, end time.Time
 	interval   time.Duration
 	slots      int
+	latHigh    int64    // the largest latency the run holds, µs (latgeom.go)
 	regions    []string // client regions
 	steps      []string
 	faults     []Fault
@@ -153,8 +155,9 @@ func Evaluate(run *results.Run, opt Options) Report {
 }
 
 func newEvaluation(run *results.Run) *evaluation {
-	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started,
-		interval: run.Header.Interval.Std(), all: newGroup(func(*results.Interval) bool { return true }), byRegion: map[string]*group{},
+	high := runLatencyHighest(run) // latgeom.go
+	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started, latHigh: high,
+		interval: run.Header.Interval.Std(), all: newGroup(high, func(*results.Interval) bool { return true }), byRegion: map[string]*group{},
 		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
 	if e.interval <= 0 {
 		e.interval = time.Second
@@ -260,16 +263,16 @@ func (e *evaluation) aggregate() {
 	}
 	e.failedIn, e.ownLag, e.dropsIn = map[string][]uint64{}, map[string][]uint64{"": make([]uint64, e.slots)}, make([]uint64, e.slots)
 	for _, r := range e.regions {
-		e.byRegion[r] = newGroup(func(iv *results.Interval) bool { return iv.ClientRegion == r })
+		e.byRegion[r] = newGroup(e.latHigh, func(iv *results.Interval) bool { return iv.ClientRegion == r })
 		e.failedIn[r], e.ownLag[r] = make([]uint64, e.slots), make([]uint64, e.slots)
 	}
 	for _, s := range e.steps {
-		e.byStep[s] = newGroup(func(iv *results.Interval) bool { return iv.Step == s })
+		e.byStep[s] = newGroup(e.latHigh, func(iv *results.Interval) bool { return iv.Step == s })
 	}
-	scratch := map[string]*hdrhistogram.Histogram{"": results.NewLatencyHistogram()}
+	scratch := map[string]*hdrhistogram.Histogram{"": newLatencyHistogram(e.latHigh)}
 	e.col = map[string]int{"": 0}
 	for i, r := range e.regions {
-		scratch[r] = results.NewLatencyHistogram()
+		scratch[r] = newLatencyHistogram(e.latHigh)
 		e.col[r] = i + 1
 	}
 	e.timeline = make([]Point, 0, e.slots*(len(e.regions)+1))

@@ -62,7 +62,7 @@ func requestLateness(h results.Health) time.Duration {
 // Ranks.Low are; nor a latency-within FAIL whose share so counted no longer
 // fails. It reads the intervals again, slot by slot, only for a FAIL.
 func (e *evaluation) belowLate(g *group, target time.Duration) uint64 {
-	h := results.NewLatencyHistogram()
+	h := newLatencyHistogram(e.latHigh)
 	var n uint64
 	for slot, ivs := range e.slotIvs {
 		for _, i := range ivs {

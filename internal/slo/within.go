@@ -21,13 +21,22 @@ func CountWithin(h *hdrhistogram.Histogram, target time.Duration) uint64 {
 		return 0
 	}
 	limit := target.Microseconds()
+	// Walk a packed copy, which holds only the populated buckets:
+	// Distribution built a bar for every bucket of the range, about 0.5 MB for
+	// the stream's one-hour geometry, at every call (belowLate calls this for
+	// every interval of a run).
+	p := hdrhistogram.NewPacked(h.LowestTrackableValue(), h.HighestTrackableValue(), int(h.SignificantFigures()))
+	p.MergeFrom(h)
 	var n uint64
-	for _, b := range h.Distribution() {
-		if b.To > limit {
-			break
+	p.ForEachBucket(func(lowest, count int64) bool {
+		// Every value of the bucket is at most limit when limit+1 falls in
+		// a later bucket.
+		if lowest > limit || h.ValuesAreEquivalent(lowest, limit+1) {
+			return false
 		}
-		n += uint64(b.Count)
-	}
+		n += uint64(count)
+		return true
+	})
 	return n
 }
 

@@ -1,6 +1,8 @@
 package slo
 
 import (
+	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -67,5 +69,70 @@ func TestCountWithin(t *testing.T) {
 	}
 	if got := CountWithin(h, time.Hour); got != 5 {
 		t.Errorf("CountWithin(1 h) = %d, want 5", got)
+	}
+}
+
+// TestCountWithinAllocatesLittle: counting walks the populated buckets only.
+// Before, it built a bar for each of the one-hour geometry's 23,552 buckets
+// (565 KB) at every call, and belowLate calls it once per interval of a run.
+func TestCountWithinAllocatesLittle(t *testing.T) {
+	h := results.NewLatencyHistogram()
+	for us := int64(1000); us < 2_000_000; us = us*11/10 + 1 {
+		_ = h.RecordValue(us)
+	}
+	want := CountWithin(h, 150*time.Millisecond)
+	const calls = 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range calls {
+		if got := CountWithin(h, 150*time.Millisecond); got != want {
+			t.Fatalf("CountWithin = %d, then %d", want, got)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / calls; per > 32<<10 {
+		t.Errorf("CountWithin allocates %d bytes a call, want under 32 KB (the histogram's range must not matter)", per)
+	}
+}
+
+func BenchmarkCountWithin(b *testing.B) {
+	h := results.NewLatencyHistogram()
+	for us := int64(1000); us < 2_000_000; us = us*11/10 + 1 {
+		_ = h.RecordValue(us)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		CountWithin(h, 150*time.Millisecond)
+	}
+}
+
+// TestCountWithinMatchesDistribution holds CountWithin to the buckets the
+// library's own Distribution reports wholly at most the target, on random
+// latencies and targets on and around bucket edges.
+func TestCountWithinMatchesDistribution(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 1))
+	for range 200 {
+		h := results.NewLatencyHistogram()
+		for range 1 + rng.IntN(300) {
+			_ = h.RecordValue(1 + rng.Int64N(5_000_000>>rng.IntN(12)))
+		}
+		bars := h.Distribution()
+		for range 10 {
+			target := time.Duration(rng.Int64N(3_000_000)) * time.Microsecond
+			if rng.IntN(2) == 0 { // exactly a bucket's last value, or one past it
+				b := bars[rng.IntN(len(bars))]
+				target = time.Duration(b.To+rng.Int64N(2)) * time.Microsecond
+			}
+			var want uint64
+			for _, b := range bars {
+				if b.To > target.Microseconds() {
+					break
+				}
+				want += uint64(b.Count)
+			}
+			if got := CountWithin(h, target); got != want {
+				t.Fatalf("CountWithin(%v) = %d, Distribution says %d", target, got, want)
+			}
+		}
 	}
 }
