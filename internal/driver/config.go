@@ -164,6 +164,9 @@ type Config struct {
 	// evloops, when above zero, is the number of event loops (by default
 	// one per 10,000 req/s of peak rate, at most GOMAXPROCS).
 	evloops int
+	// blockingWait makes event loops wait in epoll_pwait2 instead of
+	// parking in the runtime's poller (evpark_linux.go): benchmarks compare.
+	blockingWait bool
 	// rootCAs, when set, are the roots a TLS target's certificate must
 	// chain to instead of the system's (tests of the https transport).
 	rootCAs *x509.CertPool

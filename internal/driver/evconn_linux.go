@@ -98,7 +98,7 @@ func (l *evloop) handle(c *evConn, events uint32) {
 // flush writes what is left of c's request.
 func (l *evloop) flush(c *evConn) {
 	for len(c.wbuf) > 0 {
-		n, err := unix.Write(c.fd, c.wbuf)
+		n, err := rawWrite(c.fd, c.wbuf)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
 			return // EPOLLOUT will come
@@ -120,7 +120,7 @@ func (l *evloop) readable(c *evConn) {
 		if len(c.buf) == cap(c.buf) {
 			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
 		}
-		n, err := unix.Read(c.fd, c.buf[len(c.buf):cap(c.buf)])
+		n, err := rawRead(c.fd, c.buf[len(c.buf):cap(c.buf)])
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}

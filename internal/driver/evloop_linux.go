@@ -223,6 +223,7 @@ type evloop struct {
 	addrs    []unix.Sockaddr
 
 	ep, wake int
+	park     *evPark // nil: the loop blocks in epoll_pwait2
 	events   [256]unix.EpollEvent
 	conns    map[int32]*evConn // by fd
 	seq      int32
@@ -268,6 +269,9 @@ func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, erro
 	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, addrs: addrs, ep: ep, wake: wake,
 		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(addrs)), parser: newAnswerParser(),
 		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
+	if !r.cfg.blockingWait {
+		l.park, _ = newEvPark(ep) // without it, the loop blocks in epoll_pwait2
+	}
 	l.take()
 	return l, nil
 }
@@ -281,6 +285,9 @@ func (l *evloop) wakeUp() {
 func (l *evloop) close() {
 	for _, c := range l.conns {
 		unix.Close(c.fd)
+	}
+	if l.park != nil {
+		l.park.close()
 	}
 	unix.Close(l.ep)
 	unix.Close(l.wake)
@@ -356,6 +363,9 @@ func (l *evloop) run() {
 				_, _ = unix.Read(l.wake, b[:])
 				continue
 			}
+			if l.park != nil && ev.Fd == int32(l.park.timer) {
+				continue // the tick: the loop's turn above does its work
+			}
 			if c := l.conns[ev.Fd]; c != nil && c.seq == ev.Pad {
 				l.handle(c, ev.Events)
 			}
@@ -399,11 +409,15 @@ func (l *evloop) skip(cut time.Duration) {
 	l.take()
 }
 
-// wait waits for events until the next arrival or timer: with epoll_pwait2
-// (Linux 5.11) to the microsecond, else rounded up to epoll_wait's
-// milliseconds.
+// wait waits for events until the next arrival or timer: parked in the
+// runtime's poller with a timerfd for the tick (evpark_linux.go), else
+// blocking in epoll_pwait2 (Linux 5.11) to the microsecond, else rounded up
+// to epoll_wait's milliseconds.
 func (l *evloop) wait() (int, error) {
 	d := l.waitFor()
+	if l.park != nil {
+		return l.park.wait(l.ep, l.events[:], d)
+	}
 	if d < 0 || pwait2Missing.Load() {
 		ms := -1
 		if d >= 0 {
