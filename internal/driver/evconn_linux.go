@@ -91,7 +91,7 @@ func (l *evloop) handle(c *evConn, events uint32) {
 		}
 	}
 	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		l.readable(c)
+		l.readable(c, events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0)
 	}
 }
 
@@ -113,8 +113,11 @@ func (l *evloop) flush(c *evConn) {
 }
 
 // readable reads what c has and finishes its request when the answer is
-// whole. Bytes or a close on an idle connection retire it.
-func (l *evloop) readable(c *evConn) {
+// whole. Bytes or a close on an idle connection retire it. A read shorter
+// than the space given drained the socket (epoll(7)): the next bytes bring
+// a new edge, so it does not read again for EAGAIN, unless the peer closed
+// (hup), whose end of file must be seen now.
+func (l *evloop) readable(c *evConn, hup bool) {
 	eof := false
 	for {
 		if len(c.buf) == cap(c.buf) {
@@ -139,8 +142,9 @@ func (l *evloop) readable(c *evConn) {
 			eof = true
 			break
 		}
+		short := n < cap(c.buf)-len(c.buf)
 		c.buf = c.buf[:len(c.buf)+n]
-		if len(c.buf) > maxAnswerBytes {
+		if len(c.buf) > maxAnswerBytes || (short && !hup) {
 			break
 		}
 	}

@@ -3,7 +3,6 @@
 package driver
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -198,19 +197,6 @@ type evTimer struct {
 	deadline bool
 }
 
-type evTimers []evTimer
-
-func (h evTimers) Len() int           { return len(h) }
-func (h evTimers) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h evTimers) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *evTimers) Push(x any)        { *h = append(*h, x.(evTimer)) }
-func (h *evTimers) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
 // evloop is one event loop: arrivals n with n mod of == id.
 type evloop struct {
 	r        *runner
@@ -270,7 +256,7 @@ func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, erro
 		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(addrs)), parser: newAnswerParser(),
 		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
 	if !r.cfg.blockingWait {
-		l.park, _ = newEvPark(ep) // without it, the loop blocks in epoll_pwait2
+		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
 	}
 	l.take()
 	return l, nil
@@ -364,7 +350,8 @@ func (l *evloop) run() {
 				continue
 			}
 			if l.park != nil && ev.Fd == int32(l.park.timer) {
-				continue // the tick: the loop's turn above does its work
+				l.park.fired() // the tick: the loop's turn above does its work
+				continue
 			}
 			if c := l.conns[ev.Fd]; c != nil && c.seq == ev.Pad {
 				l.handle(c, ev.Events)
@@ -414,9 +401,9 @@ func (l *evloop) skip(cut time.Duration) {
 // blocking in epoll_pwait2 (Linux 5.11) to the microsecond, else rounded up
 // to epoll_wait's milliseconds.
 func (l *evloop) wait() (int, error) {
-	d := l.waitFor()
+	at, d := l.waitFor()
 	if l.park != nil {
-		return l.park.wait(l.ep, l.events[:], d)
+		return l.park.wait(at, d)
 	}
 	if d < 0 || pwait2Missing.Load() {
 		ms := -1
@@ -440,9 +427,9 @@ func (l *evloop) wait() (int, error) {
 
 var pwait2Missing atomic.Bool
 
-// waitFor is how long the loop may sleep: until the next arrival or timer,
-// -1 for no bound.
-func (l *evloop) waitFor() time.Duration {
+// waitFor is how long the loop may sleep (-1 for no bound): until at, the
+// tick after the next arrival or timer (offset from the start).
+func (l *evloop) waitFor() (at, d time.Duration) {
 	next := time.Duration(-1)
 	if l.hasNext && !l.stopped {
 		next = l.upcoming.due + l.r.cfg.HoldSends
@@ -451,15 +438,15 @@ func (l *evloop) waitFor() time.Duration {
 		next = l.timers[0].at
 	}
 	if next < 0 {
-		return -1
+		return -1, -1
 	}
 	now := l.now()
 	if next <= now {
-		return 0
+		return now, 0
 	}
 	// Wake on the tick grid: arrivals due between two ticks go together.
 	next = (next + l.tick - 1) / l.tick * l.tick
-	return next - now
+	return next, next - now
 }
 
 // arrive starts a, or queues it when MaxWorkers journeys are in progress, or
@@ -530,13 +517,13 @@ func (l *evloop) stop() {
 		}
 	}
 	l.timers = kept
-	heap.Init(&l.timers)
+	l.timers.init()
 }
 
 // fire runs the timers due by now.
 func (l *evloop) fire(now time.Duration) {
 	for len(l.timers) > 0 && l.timers[0].at <= now {
-		t := heap.Pop(&l.timers).(evTimer)
+		t := l.timers.pop()
 		switch {
 		case t.deadline:
 			if t.task.gen == t.gen && t.task.conn != nil {
@@ -571,7 +558,7 @@ func (l *evloop) send(t *evTask) {
 	t.sent = time.Now()
 	l.sent++
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
-	heap.Push(&l.timers, evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
+	l.timers.push(evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
 
 	c, err := l.conn(int(t.a.region))
 	if err != nil {
@@ -616,7 +603,7 @@ func (l *evloop) next(t *evTask) {
 	}
 	think := l.r.journeys[t.a.journey].think
 	if hold := l.r.cfg.HoldSends; think > 0 || hold > 0 {
-		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
+		l.timers.push(evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)

@@ -26,15 +26,21 @@ import (
 // grid cannot use), and the goroutine parks until either is ready: one
 // wake-up per tick, and sysmon sleeps while the process does.
 type evPark struct {
-	file  *os.File        // a duplicate of the loop's epoll fd, registered with the runtime's poller
-	rc    syscall.RawConn // its handle there
-	timer int             // timerfd in the loop's epoll, edge-triggered
-	armed bool            // the timer is set
+	ep     int               // the loop's epoll fd
+	events []unix.EpollEvent // where a wait puts what is ready
+	file   *os.File          // a duplicate of ep, registered with the runtime's poller
+	rc     syscall.RawConn   // its handle there
+	timer  int               // timerfd in ep's set, edge-triggered
+	armed  bool              // the timer is set, to expire at at
+	at     time.Duration     // (the loop's offset from its start)
+	n      int               // the last poll's events
+	err    error             // and error
 }
 
 // newEvPark registers (a duplicate of) ep with the runtime's poller and adds
-// a timerfd to ep. On failure the caller waits in epoll_pwait2 as before.
-func newEvPark(ep int) (*evPark, error) {
+// a timerfd to ep; waits fill events. On failure the caller waits in
+// epoll_pwait2 as before.
+func newEvPark(ep int, events []unix.EpollEvent) (*evPark, error) {
 	timer, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -70,45 +76,56 @@ func newEvPark(ep int) (*evPark, error) {
 		unix.Close(timer)
 		return nil, err
 	}
-	return &evPark{file: file, rc: rc, timer: timer}, nil
+	return &evPark{ep: ep, events: events, file: file, rc: rc, timer: timer}, nil
 }
 
-// wait fills events with what is ready on the loop's epoll ep within d (0:
-// only what is ready now; negative: no bound), parking the goroutine.
-func (p *evPark) wait(ep int, events []unix.EpollEvent, d time.Duration) (int, error) {
-	n, err := rawPoll(ep, events)
-	if n != 0 || d == 0 || (err != nil && !errors.Is(err, unix.EINTR)) {
-		return n, err
+// wait fills p's events with what is ready on the loop's epoll within d
+// (0: only what is ready now; negative: no bound), parking the goroutine.
+// at names the instant d ends (the loop's offset from its start): a timer
+// already set for it is kept, so a loop woken early by its sockets does not
+// set it again.
+func (p *evPark) wait(at, d time.Duration) (int, error) {
+	if d == 0 {
+		p.poll(0)
+		return p.n, p.err
 	}
-	if err := p.arm(d); err != nil {
+	if err := p.arm(at, d); err != nil {
 		return 0, err
 	}
-	rerr := p.rc.Read(func(uintptr) bool {
-		n, err = rawPoll(ep, events)
-		return n != 0 || (err != nil && !errors.Is(err, unix.EINTR))
-	})
-	if rerr != nil {
-		return 0, rerr
+	// Read polls first and parks only when nothing is ready.
+	if err := p.rc.Read(p.poll); err != nil {
+		return 0, err
 	}
-	return n, err
+	return p.n, p.err
 }
 
-// arm sets the timer to expire after d, or disarms it for d < 0.
-func (p *evPark) arm(d time.Duration) error {
-	if d < 0 && !p.armed {
+// poll takes what is ready now into p.n and p.err; false when nothing is
+// (the poller then parks the goroutine until the epoll fd is readable).
+func (p *evPark) poll(uintptr) bool {
+	p.n, p.err = rawPoll(p.ep, p.events)
+	return p.n != 0 || (p.err != nil && !errors.Is(p.err, unix.EINTR))
+}
+
+// arm sets the timer to expire after d (at), or disarms it for d < 0.
+func (p *evPark) arm(at, d time.Duration) error {
+	if (d < 0 && !p.armed) || (d > 0 && p.armed && p.at == at) {
 		return nil
 	}
 	var spec unix.ItimerSpec
 	if d > 0 {
 		spec.Value = unix.NsecToTimespec(int64(d))
 	}
-	p.armed = d > 0
+	p.armed, p.at = d > 0, at
 	_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(p.timer), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 	if errno != 0 {
 		return errno
 	}
 	return nil
 }
+
+// fired is called when the loop sees the timer's event: the next wait sets
+// it again.
+func (p *evPark) fired() { p.armed = false }
 
 // close closes the duplicate and the timer (the loop closes its epoll fd).
 func (p *evPark) close() {
