@@ -41,7 +41,7 @@ func (l *evloop) conn(rg int) (*evConn, error) {
 			return c, nil
 		}
 	}
-	sa := l.addrs[rg]
+	sa := l.dialAddr(rg)
 	family := unix.AF_INET
 	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
 		family = unix.AF_INET6

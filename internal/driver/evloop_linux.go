@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
-	"net/url"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -22,8 +20,8 @@ import (
 	"github.com/slocheck/slocheck/results"
 )
 
-// The event-loop transport. For plain-HTTP targets at IP addresses (the
-// embedded platform, a cluster's internal addresses, the benchmarks) the
+// The event-loop transport. For plain-HTTP targets (the embedded platform,
+// a cluster's internal addresses, the benchmarks) the
 // driver runs its journeys on event loops: each loop owns non-blocking
 // sockets registered with its own epoll instance, sends a step's request
 // (serialised once, see wire.go) when it is due, and reads the answers as
@@ -31,8 +29,9 @@ import (
 // park and wake, so the process sleeps once per batch of events instead of
 // several times per request: at 5,000 req/s on loopback that is about a
 // third less CPU per request than the worker transport (docs/driver.md).
-// HTTPS targets and host names use the workers (worker.go) with fasthttp's
-// client.
+// Host names are resolved when the run starts and again every
+// evResolveEvery (evresolve_linux.go). HTTPS targets use the workers
+// (worker.go) with fasthttp's client.
 //
 // The semantics are the workers': arrivals due by the pacer, latency from
 // the intended start, a deadline of intended start + timeout covering dial,
@@ -67,33 +66,6 @@ func tickFor(rate float64) time.Duration {
 	return min(max(time.Duration(evloopTickArrivals*float64(time.Second)/rate), evloopTick), evloopMaxTick)
 }
 
-// evloopAddrs returns the socket address of every region when all of them
-// can use the event loops: http:// targets at IP addresses.
-func evloopAddrs(regions []*region, targets map[string]string) ([]unix.Sockaddr, bool) {
-	addrs := make([]unix.Sockaddr, len(regions))
-	for i, rg := range regions {
-		u, err := url.Parse(targets[rg.name])
-		if err != nil || u.Scheme != "http" {
-			return nil, false
-		}
-		port := u.Port()
-		if port == "" {
-			port = "80"
-		}
-		ap, err := netip.ParseAddrPort(net.JoinHostPort(u.Hostname(), port))
-		if err != nil {
-			return nil, false
-		}
-		addr := ap.Addr().Unmap()
-		if addr.Is4() {
-			addrs[i] = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: addr.As4()}
-		} else {
-			addrs[i] = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: addr.As16()}
-		}
-	}
-	return addrs, true
-}
-
 // runEvloops runs the schedule on event loops and returns its stats; ok is
 // false (and nothing was sent) when the targets need the workers instead.
 func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
@@ -109,6 +81,10 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	if r.cfg.evloops > 0 {
 		n = r.cfg.evloops
 	}
+	targets, ok := r.resolveTargets(ctx)
+	if !ok {
+		return Stats{}, false
+	}
 	perLoop := (r.max + n - 1) / n
 	loops := make([]*evloop, 0, n)
 	defer func() {
@@ -117,18 +93,14 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 		}
 	}()
 	for id := range n {
-		// Each loop its own addresses: Connect writes into a Sockaddr.
-		addrs, ok := evloopAddrs(r.regions, r.cfg.Targets)
-		if !ok {
-			return Stats{}, false // the same for every loop: known at the first
-		}
-		l, err := newEvloop(r, id, n, perLoop, addrs)
+		l, err := newEvloop(r, id, n, perLoop, targets)
 		if err != nil {
 			return Stats{}, false // no epoll here: the workers will do
 		}
 		loops = append(loops, l)
 	}
 
+	defer r.refreshTargets(ctx, targets)()
 	r.start = r.cfg.startTime()
 	r.onCancel = func() {
 		for _, l := range loops {
@@ -206,7 +178,9 @@ type evloop struct {
 	upcoming arrival
 	hasNext  bool
 	max      int
-	addrs    []unix.Sockaddr
+	targets  []*evTarget     // by region
+	dialed   []*netip.Addr   // by region: the target's address addrs holds
+	addrs    []unix.Sockaddr // by region: the loop's own (Connect writes into it)
 
 	ep, wake int
 	park     *evPark // nil: the loop blocks in epoll_pwait2
@@ -237,7 +211,7 @@ type evloop struct {
 	peak     int
 }
 
-func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, error) {
+func newEvloop(r *runner, id, of, max int, targets []*evTarget) (*evloop, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -252,8 +226,9 @@ func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, erro
 		unix.Close(wake)
 		return nil, err
 	}
-	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, addrs: addrs, ep: ep, wake: wake,
-		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(addrs)), parser: newAnswerParser(),
+	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, ep: ep, wake: wake, targets: targets,
+		dialed: make([]*netip.Addr, len(targets)), addrs: make([]unix.Sockaddr, len(targets)),
+		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
 		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
 	if !r.cfg.blockingWait {
 		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
