@@ -489,7 +489,7 @@ func TestCancelStopsSendingAndLetsInFlightEnd(t *testing.T) {
 		const timeout = time.Second
 		st, err := Run(ctx, Config{Targets: map[string]string{"us": srv.URL}, Rate: 100, Duration: 10 * time.Second,
 			Timeout: timeout, Journeys: []Journey{{Weight: 1, ThinkTime: time.Second, Steps: []string{StepBrowse, StepCart}}},
-			noEventLoop: useWorkers}, &sink)
+			noEventLoop: useWorkers, rootCAs: testRoots}, &sink)
 		returned := time.Now()
 		if err != nil {
 			t.Fatal(err)

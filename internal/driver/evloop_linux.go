@@ -97,6 +97,7 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 		if err != nil {
 			return Stats{}, false // no epoll here: the workers will do
 		}
+		l.ctx = ctx
 		loops = append(loops, l)
 	}
 
@@ -182,14 +183,18 @@ type evloop struct {
 	dialed   []*netip.Addr   // by region: the target's address addrs holds
 	addrs    []unix.Sockaddr // by region: the loop's own (Connect writes into it)
 
-	ep, wake int
-	park     *evPark // nil: the loop blocks in epoll_pwait2
-	events   [256]unix.EpollEvent
-	conns    map[int32]*evConn // by fd
-	seq      int32
-	idle     [][]*evConn // per region, most recently used last
-	timers   evTimers
-	backlog  []arrival
+	ctx    context.Context // the run's: ends handshakes in progress
+	shakes evShakes        // handshakes' outcomes (evtls_linux.go)
+	// handshaking are the connections whose handshake is in progress.
+	handshaking map[*evConn]struct{}
+	ep, wake    int
+	park        *evPark // nil: the loop blocks in epoll_pwait2
+	events      [256]unix.EpollEvent
+	conns       map[int32]*evConn // by fd
+	seq         int32
+	idle        [][]*evConn // per region, most recently used last
+	timers      evTimers
+	backlog     []arrival
 	// free holds the tasks of ended journeys for the next ones: a
 	// request's deadline stays in timers until it is due (rate × timeout
 	// of them), and with a task per journey each would keep its task
@@ -228,7 +233,7 @@ func newEvloop(r *runner, id, of, max int, targets []*evTarget) (*evloop, error)
 	}
 	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, ep: ep, wake: wake, targets: targets,
 		dialed: make([]*netip.Addr, len(targets)), addrs: make([]unix.Sockaddr, len(targets)),
-		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
+		conns: map[int32]*evConn{}, handshaking: map[*evConn]struct{}{}, idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
 		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
 	if !r.cfg.blockingWait {
 		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
@@ -244,6 +249,7 @@ func (l *evloop) wakeUp() {
 }
 
 func (l *evloop) close() {
+	l.endShakes() // before the eventfd closes: no handshake wakes it after
 	for _, c := range l.conns {
 		unix.Close(c.fd)
 	}
@@ -322,6 +328,7 @@ func (l *evloop) run() {
 			if ev.Fd == int32(l.wake) {
 				var b [8]byte
 				_, _ = unix.Read(l.wake, b[:])
+				l.takeShakes()
 				continue
 			}
 			if l.park != nil && ev.Fd == int32(l.park.timer) {

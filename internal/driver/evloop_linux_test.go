@@ -99,7 +99,7 @@ func TestEventLoopsShareTheSchedule(t *testing.T) {
 }
 
 // TestTransportChoice: the event loops take http:// targets at IP
-// addresses (v4 and v6) and host names; https goes to the workers.
+// addresses (v4 and v6) and host names, over http and https.
 func TestTransportChoice(t *testing.T) {
 	srv := server(t, okHandler("eastus"))
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
@@ -121,8 +121,10 @@ func TestTransportChoice(t *testing.T) {
 			t.Fatalf("%s: %v, stats %+v, outcomes %v; want 2 answered on %s", c.url, err, st, countErr(sink.sorted()), c.want)
 		}
 	}
-	if ts, ok := evTargets([]*region{{name: "us"}}, map[string]string{"us": "https://127.0.0.1:1"}); ok || ts != nil {
-		t.Fatal("an https target went to the event loops")
+	for url, loops := range map[string]bool{"https://127.0.0.1": true, "https://shop.test:8443": true, "ftp://127.0.0.1:1": false} {
+		if ts, ok := evTargets([]*region{{name: "us"}}, map[string]string{"us": url}); ok != loops || (ok && ts[0].tls == nil) {
+			t.Fatalf("%s: on the event loops %v, want %v with TLS", url, ok, loops)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ package driver
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -30,26 +31,30 @@ const evResolveEvery = 30 * time.Second
 type evTarget struct {
 	host string // the name to resolve; "" for an IP address
 	port int
+	tls  *tls.Config                // https: the region's (its session cache shared by the loops); nil for http
 	addr atomic.Pointer[netip.Addr] // the address new connections dial
 }
 
 // evTargets returns every region's target when all of them can use the
-// event loops (http:// targets), host names not yet resolved.
+// event loops (http:// and https:// targets), host names not yet resolved.
 func evTargets(regions []*region, targets map[string]string) ([]*evTarget, bool) {
 	ts := make([]*evTarget, len(regions))
 	for i, rg := range regions {
 		u, err := url.Parse(targets[rg.name])
-		if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			return nil, false
 		}
 		port, err := strconv.Atoi(u.Port())
 		if u.Port() == "" {
-			port, err = 80, nil
+			port, err = map[bool]int{false: 80, true: 443}[u.Scheme == "https"], nil
 		}
 		if err != nil || port <= 0 || port > 65535 {
 			return nil, false
 		}
 		t := &evTarget{port: port}
+		if u.Scheme == "https" {
+			t.tls = &tls.Config{ServerName: u.Hostname()}
+		}
 		if a, err := netip.ParseAddr(u.Hostname()); err == nil {
 			a = a.Unmap()
 			t.addr.Store(&a)
@@ -145,6 +150,9 @@ func (r *runner) resolveTargets(ctx context.Context) ([]*evTarget, bool) {
 	for _, t := range ts {
 		if t.resolve(ctx, r.lookup(), r.cfg.Timeout) != nil {
 			return nil, false
+		}
+		if t.tls != nil {
+			t.tls = sessionTLS(r.cfg, t.tls.ServerName)
 		}
 	}
 	return ts, true

@@ -2,6 +2,9 @@ package driver
 
 import (
 	"context"
+	"crypto/x509"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -50,12 +53,24 @@ func countErr(outs []results.Outcome) map[results.ErrorKind]int {
 }
 
 // server starts an httptest server with h and stops it at the end of the test.
+// Under bothTransports' https variant it serves TLS (httptest's
+// certificate, which run then trusts).
 func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if useTLS {
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients that hang up mid-handshake
+		srv.StartTLS()
+		testRoots.AddCert(srv.Certificate())
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// testRoots trusts the https variant's servers (httptest's certificate).
+var testRoots = x509.NewCertPool()
 
 // okHandler answers 200 with the served-by header.
 func okHandler(region string) http.HandlerFunc {
@@ -66,16 +81,20 @@ func okHandler(region string) http.HandlerFunc {
 }
 
 // useWorkers makes run (and the tests' own Run calls) use the worker
-// transport; bothTransports sets it.
-var useWorkers bool
+// transport; useTLS makes server serve https; bothTransports sets them.
+var useWorkers, useTLS bool
 
-// bothTransports runs f on the event loops, then on the workers: the two
-// transports must behave the same.
+// bothTransports runs f on the event loops, then on the workers, then on
+// the event loops over https (server's TLS): the transports must behave
+// the same. (The workers' https is fasthttp's client; TestTLS* run it.)
 func bothTransports(t *testing.T, f func(t *testing.T)) {
-	for _, workers := range []bool{false, true} {
-		t.Run(map[bool]string{false: TransportEventLoops, true: TransportWorkers}[workers], func(t *testing.T) {
-			useWorkers = workers
-			defer func() { useWorkers = false }()
+	for _, v := range []struct {
+		name           string
+		workers, https bool
+	}{{TransportEventLoops, false, false}, {TransportWorkers, true, false}, {TransportEventLoops + " https", false, true}} {
+		t.Run(v.name, func(t *testing.T) {
+			useWorkers, useTLS = v.workers, v.https
+			defer func() { useWorkers, useTLS = false, false }()
 			f(t)
 		})
 	}
@@ -88,6 +107,9 @@ func run(t *testing.T, cfg Config, sink Sink) Stats {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg.noEventLoop = useWorkers
+	if cfg.rootCAs == nil {
+		cfg.rootCAs = testRoots
+	}
 	st, err := Run(ctx, cfg, sink)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
