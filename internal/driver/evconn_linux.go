@@ -38,7 +38,8 @@ type evConn struct {
 // pending is whether c has request bytes not yet written.
 func (c *evConn) pending() bool { return len(c.wbuf) > 0 || (c.tio != nil && len(c.tio.out) > 0) }
 
-// conn returns an idle connection of region rg, or dials a new one.
+// conn returns an idle connection of region rg, or dials a new one; nil
+// (and no error) for https when maxHandshakes of rg's are in progress.
 func (l *evloop) conn(rg int) (*evConn, error) {
 	for idle := l.idle[rg]; len(idle) > 0; idle = l.idle[rg] {
 		c := idle[len(idle)-1]
@@ -47,12 +48,16 @@ func (l *evloop) conn(rg int) (*evConn, error) {
 			return c, nil
 		}
 	}
-	l.seq++
 	if l.targets[rg].tls != nil {
+		if l.shaking[rg] >= maxHandshakes {
+			return nil, nil // the caller queues its request
+		}
+		l.seq++
 		c := &evConn{fd: -1, region: rg, seq: l.seq, connecting: true}
 		l.dialTLS(c, rg)
 		return c, nil
 	}
+	l.seq++
 	sa := l.dialAddr(rg)
 	family := unix.AF_INET
 	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
@@ -120,19 +125,26 @@ func (l *evloop) flush(c *evConn) {
 		l.flushTLS(c)
 		return
 	}
-	for len(c.wbuf) > 0 {
-		n, err := rawWrite(c.fd, c.wbuf)
+	l.write(c, &c.wbuf)
+}
+
+// write writes *b to c's socket until it is empty (true), the socket is
+// full (EPOLLOUT will come) or c failed.
+func (l *evloop) write(c *evConn, b *[]byte) bool {
+	for len(*b) > 0 {
+		n, err := rawWrite(c.fd, *b)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
-			return // EPOLLOUT will come
+			return false
 		case errors.Is(err, unix.EINTR):
 			continue
 		case err != nil:
 			l.failErr(c, err)
-			return
+			return false
 		}
-		c.wbuf = c.wbuf[n:]
+		*b = (*b)[n:]
 	}
+	return true
 }
 
 // readable reads what c has and finishes its request when the answer is
@@ -209,6 +221,7 @@ func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
 	l.report(t, rg, cs, nil, resp)
 	c.buf = c.buf[:0] // after the report: resp's bytes are read from it
 	l.next(t)
+	l.dequeue(c.region)
 }
 
 // fail ends c's request with kind and retires c.
@@ -244,6 +257,14 @@ func (l *evloop) retire(c *evConn) {
 
 // failAll ends every request in flight with err (the loop cannot go on).
 func (l *evloop) failAll(err error) {
+	for rg, q := range l.queued {
+		l.queued[rg] = nil
+		for _, w := range q {
+			if w.t.queued && w.t.gen == w.gen {
+				l.unqueue(w.t, classifyErr(err))
+			}
+		}
+	}
 	for c := range l.handshaking {
 		if c.task != nil {
 			l.failErr(c, err)

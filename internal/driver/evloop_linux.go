@@ -157,9 +157,12 @@ func peakRate(cfg Config) float64 {
 // evTask is one journey in progress.
 type evTask struct {
 	jstate
-	sent time.Time
-	conn *evConn // while a request is in flight
-	gen  uint32  // bumped at every send; timers carry it
+	sent   time.Time
+	conn   *evConn // while a request is in flight
+	gen    uint32  // bumped at every send; timers carry it
+	queued bool    // sent, waiting for a connection (evtls_linux.go)
+	req    []byte  // then its request
+	rbuf   []byte  // (a rendered one, copied here)
 }
 
 // evTimer is a step whose think time ends, or a request's deadline.
@@ -185,8 +188,12 @@ type evloop struct {
 
 	ctx    context.Context // the run's: ends handshakes in progress
 	shakes evShakes        // handshakes' outcomes (evtls_linux.go)
-	// handshaking are the connections whose handshake is in progress.
+	// handshaking are the connections whose handshake is in progress;
+	// shaking counts them by region, queued are the requests waiting for
+	// one of them (or an idle connection) when they are at their bound.
 	handshaking map[*evConn]struct{}
+	shaking     []int
+	queued      [][]evQueued
 	ep, wake    int
 	park        *evPark // nil: the loop blocks in epoll_pwait2
 	events      [256]unix.EpollEvent
@@ -233,7 +240,8 @@ func newEvloop(r *runner, id, of, max int, targets []*evTarget) (*evloop, error)
 	}
 	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, ep: ep, wake: wake, targets: targets,
 		dialed: make([]*netip.Addr, len(targets)), addrs: make([]unix.Sockaddr, len(targets)),
-		conns: map[int32]*evConn{}, handshaking: map[*evConn]struct{}{}, idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
+		conns: map[int32]*evConn{}, handshaking: map[*evConn]struct{}{}, shaking: make([]int, len(targets)),
+		queued: make([][]evQueued, len(targets)), idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
 		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
 	if !r.cfg.blockingWait {
 		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
@@ -508,8 +516,12 @@ func (l *evloop) fire(now time.Duration) {
 		t := l.timers.pop()
 		switch {
 		case t.deadline:
-			if t.task.gen == t.gen && t.task.conn != nil {
+			switch {
+			case t.task.gen != t.gen:
+			case t.task.conn != nil:
 				l.fail(t.task.conn, results.ErrTimeout)
+			case t.task.queued:
+				l.unqueue(t.task, results.ErrTimeout)
 			}
 		case l.stopped:
 			l.end(t.task)
@@ -542,22 +554,37 @@ func (l *evloop) send(t *evTask) {
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
 	l.timers.push(evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
 
+	rendered := wire == nil || t.sendsCookies()
+	var req []byte
+	switch {
+	case rendered:
+		req = l.scratch
+	case len(wire) == 1:
+		req = wire[0]
+	default:
+		req = wire[t.product(rg)-1]
+	}
 	c, err := l.conn(int(t.a.region))
-	if err != nil {
+	switch {
+	case err != nil:
 		l.report(t, rg, cs, err, nil)
 		l.next(t)
-		return
-	}
-	c.task, t.conn = t, c
-	switch {
-	case wire == nil || t.sendsCookies():
-		c.rbuf = append(c.rbuf[:0], l.scratch...)
-		c.wbuf = c.rbuf
-	case len(wire) == 1:
-		c.wbuf = wire[0]
+	case c == nil: // https, its handshakes at their bound: wait for a connection
+		l.queue(t, req, rendered)
 	default:
-		c.wbuf = wire[t.product(rg)-1]
+		l.attach(t, c, req, rendered)
 	}
+}
+
+// attach sends t's request req on c (copied into c's buffer when it is
+// rendered, else req is the region's, fixed).
+func (l *evloop) attach(t *evTask, c *evConn, req []byte, rendered bool) {
+	c.task, t.conn = t, c
+	if rendered {
+		c.rbuf = append(c.rbuf[:0], req...)
+		req = c.rbuf
+	}
+	c.wbuf = req
 	if !c.connecting {
 		l.flush(c)
 	}

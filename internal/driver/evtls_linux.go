@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/slocheck/slocheck/results"
 )
 
 // HTTPS on the event loops. A new connection's TCP dial and TLS handshake
@@ -138,6 +140,7 @@ func (l *evloop) dialTLS(c *evConn, rg int) {
 	// deadline, as on plain HTTP (the handshake by the timeout).
 	ctx := context.WithoutCancel(l.ctx)
 	l.handshaking[c] = struct{}{}
+	l.shaking[rg]++
 	go func() {
 		h := handshake(ctx, addr, t.tls, l.r.cfg.Timeout)
 		h.c = c
@@ -196,6 +199,8 @@ func (l *evloop) takeShakes() {
 func (l *evloop) shook(h evShake) {
 	c := h.c
 	delete(l.handshaking, c)
+	l.shaking[c.region]--
+	defer l.dequeue(c.region) // a handshake's place is free
 	switch {
 	case c.closed: // its request ended (deadline, cancel) meanwhile
 		if h.fd >= 0 {
@@ -214,6 +219,65 @@ func (l *evloop) shook(h evShake) {
 	if c.task != nil {
 		l.flush(c)
 	}
+}
+
+// maxHandshakes bounds a loop's TLS handshakes in progress to one region:
+// beyond it a request waits for a connection (one whose handshake ends, or
+// one an answer frees) rather than start another handshake, as a browser
+// bounds its connections to a host. Without it, on a starved machine every
+// late answer adds a request in flight, which starts a handshake, which
+// makes the next answers later: a storm of handshakes in which nearly every
+// request times out.
+const maxHandshakes = 8
+
+// evQueued is a request waiting for a connection (gen: its send).
+type evQueued struct {
+	t   *evTask
+	gen uint32
+}
+
+// queue makes t's request req wait for a connection of its region.
+func (l *evloop) queue(t *evTask, req []byte, rendered bool) {
+	if rendered {
+		t.rbuf = append(t.rbuf[:0], req...)
+		req = t.rbuf
+	}
+	t.req, t.queued = req, true
+	rg := t.a.region
+	l.queued[rg] = append(l.queued[rg], evQueued{t: t, gen: t.gen})
+}
+
+// dequeue gives region rg's waiting requests the connections there are now.
+func (l *evloop) dequeue(rg int) {
+	for q := l.queued[rg]; len(q) > 0; q = l.queued[rg] {
+		w := q[0]
+		if !w.t.queued || w.t.gen != w.gen {
+			l.queued[rg] = q[1:] // ended by its deadline
+			continue
+		}
+		c, err := l.conn(rg)
+		if c == nil && err == nil {
+			return
+		}
+		l.queued[rg] = q[1:]
+		w.t.queued = false
+		if err != nil {
+			cs, _ := l.r.current(&w.t.jstate)
+			l.report(w.t, l.r.regions[rg], cs, err, nil)
+			l.next(w.t)
+			continue
+		}
+		l.attach(w.t, c, w.t.req, false)
+	}
+	l.queued[rg] = nil // let a drained queue's array go
+}
+
+// unqueue ends t's waiting request with kind.
+func (l *evloop) unqueue(t *evTask, kind results.ErrorKind) {
+	t.queued = false
+	cs, _ := l.r.current(&t.jstate)
+	l.reportKind(t, l.r.regions[t.a.region], cs, kind)
+	l.next(t)
 }
 
 // endShakes makes the handshakes still running close their own sockets.
@@ -238,20 +302,9 @@ func (l *evloop) flushTLS(c *evConn) {
 		}
 		c.wbuf = nil
 	}
-	for len(c.tio.out) > 0 {
-		n, err := rawWrite(c.fd, c.tio.out)
-		switch {
-		case errors.Is(err, unix.EAGAIN):
-			return // EPOLLOUT will come
-		case errors.Is(err, unix.EINTR):
-			continue
-		case err != nil:
-			l.failErr(c, err)
-			return
-		}
-		c.tio.out = c.tio.out[n:]
+	if base := c.tio.out; l.write(c, &c.tio.out) {
+		c.tio.out = base[:0] // its array for the next request
 	}
-	c.tio.out = c.tio.out[:0]
 }
 
 // readTLS reads c's ciphertext to EAGAIN and decrypts it into c.buf; false

@@ -2,9 +2,16 @@ package driver
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
 	"log"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -60,8 +67,8 @@ func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
 	if useTLS {
 		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients that hang up mid-handshake
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{testCert(t)}}
 		srv.StartTLS()
-		testRoots.AddCert(srv.Certificate())
 	} else {
 		srv.Start()
 	}
@@ -69,8 +76,41 @@ func server(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
-// testRoots trusts the https variant's servers (httptest's certificate).
-var testRoots = x509.NewCertPool()
+// testRoots trusts the https variant's servers (testCert).
+var (
+	testRoots    = x509.NewCertPool()
+	testCertOnce sync.Once
+	testCertPair tls.Certificate
+)
+
+// testCert is a P-256 certificate for 127.0.0.1, ::1 and localhost, made
+// once and trusted by testRoots: a handshake costs the in-process server a
+// small fraction of httptest's RSA certificate, so the https variant's
+// timing is the transport's, not the test server's.
+func testCert(t *testing.T) tls.Certificate {
+	testCertOnce.Do(func() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "slocheck test"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, DNSNames: []string{"localhost"},
+			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			BasicConstraintsValid: true, IsCA: true}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			panic(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			panic(err)
+		}
+		testRoots.AddCert(cert)
+		testCertPair = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}
+	})
+	return testCertPair
+}
 
 // okHandler answers 200 with the served-by header.
 func okHandler(region string) http.HandlerFunc {
