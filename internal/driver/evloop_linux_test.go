@@ -18,15 +18,6 @@ import (
 	"github.com/slocheck/slocheck/results"
 )
 
-// connCounter counts the connections a server accepted.
-type connCounter struct{ n atomic.Int64 }
-
-func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
-	if s == http.StateNew {
-		c.n.Add(1)
-	}
-}
-
 // TestEventLoopKeepsConnectionsAlive: requests reuse an idle connection;
 // one the server closed while idle is retired, never written to, so no
 // request fails for it.

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +49,15 @@ func (s *memSink) sorted() []results.Outcome {
 	out := append([]results.Outcome(nil), s.outcomes...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Intended.Before(out[j].Intended) })
 	return out
+}
+
+// connCounter counts the connections a server accepted.
+type connCounter struct{ n atomic.Int64 }
+
+func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
+	if s == http.StateNew {
+		c.n.Add(1)
+	}
 }
 
 // countErr counts outcomes by error kind.
