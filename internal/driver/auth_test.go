@@ -27,6 +27,11 @@ func rotating(name, first string) (auth.Header, func(string)) {
 // server replaces its value, requests carry the new one.
 func TestSecretHeaders(t *testing.T) {
 	bothTransports(t, func(t *testing.T) {
+		// The bound below assumes the server sees requests about in the
+		// order they were rendered; over https a request rendered for a new
+		// connection waits for its handshake, behind later ones on open
+		// connections, so it holds only without TLS.
+		skipHTTPSVariant(t)
 		tok, set := rotating("Authorization", "Bearer one")
 		var mu sync.Mutex
 		var seen []string

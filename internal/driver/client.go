@@ -110,10 +110,7 @@ func newClient(u *url.URL, cfg Config) *fasthttp.HostClient {
 	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
 	var tlsConfig *tls.Config
 	if isTLS {
-		// A session cache per origin, as a browser keeps: a new
-		// connection resumes the session of an earlier one (an
-		// abbreviated handshake) instead of a full handshake each time.
-		tlsConfig = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0), RootCAs: cfg.rootCAs}
+		tlsConfig = sessionTLS(cfg, "")
 	}
 	return &fasthttp.HostClient{
 		Addr:                      addr,
@@ -127,6 +124,15 @@ func newClient(u *url.URL, cfg Config) *fasthttp.HostClient {
 		ConnPoolStrategy:          fasthttp.LIFO,
 		DisablePathNormalizing:    true,
 	}
+}
+
+// sessionTLS is an origin's TLS configuration on either transport: the
+// run's roots and a session cache of its own, as a browser keeps per
+// origin, so that a new connection resumes the session of an earlier one
+// (an abbreviated handshake) instead of a full handshake each time.
+// serverName "" leaves it to the client (fasthttp sets the host's).
+func sessionTLS(cfg Config, serverName string) *tls.Config {
+	return &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(0), RootCAs: cfg.rootCAs, ServerName: serverName}
 }
 
 // idleConnTimeout is how long both transports keep a connection no request

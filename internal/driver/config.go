@@ -1,10 +1,12 @@
 package driver
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"net/url"
 	"sort"
 	"time"
@@ -164,6 +166,13 @@ type Config struct {
 	// evloops, when above zero, is the number of event loops (by default
 	// one per 10,000 req/s of peak rate, at most GOMAXPROCS).
 	evloops int
+	// lookup and resolveEvery, when set, replace the event loops' resolver
+	// and how often it is asked again (evresolve_linux.go).
+	lookup       func(ctx context.Context, host string) ([]netip.Addr, error)
+	resolveEvery time.Duration
+	// blockingWait makes event loops wait in epoll_pwait2 instead of
+	// parking in the runtime's poller (evpark_linux.go): benchmarks compare.
+	blockingWait bool
 	// rootCAs, when set, are the roots a TLS target's certificate must
 	// chain to instead of the system's (tests of the https transport).
 	rootCAs *x509.CertPool

@@ -49,7 +49,7 @@ type Stats struct {
 }
 
 // The transports a run can use (Stats.Transport): event loops for http://
-// targets at IP addresses on Linux, workers with fasthttp's client otherwise.
+// targets on Linux, workers with fasthttp's client otherwise.
 const (
 	TransportEventLoops = "event loops"
 	TransportWorkers    = "workers"

@@ -3,6 +3,7 @@
 package driver
 
 import (
+	"crypto/tls"
 	"errors"
 	"slices"
 	"time"
@@ -28,11 +29,17 @@ type evConn struct {
 	rbuf       []byte        // a request rendered for this connection (wbuf points into it)
 	seq        int32         // tells a reused fd's events from its predecessor's
 	idleSince  time.Duration // when it last went idle, from the start
-	connecting bool
+	connecting bool          // dialing (https: dialing and the TLS handshake, fd -1 until done)
 	closed     bool
+	tc         *tls.Conn // https: the session (evtls_linux.go); nil for http
+	tio        *tlsIO
 }
 
-// conn returns an idle connection of region rg, or dials a new one.
+// pending is whether c has request bytes not yet written.
+func (c *evConn) pending() bool { return len(c.wbuf) > 0 || (c.tio != nil && len(c.tio.out) > 0) }
+
+// conn returns an idle connection of region rg, or dials a new one; nil
+// (and no error) for https when maxHandshakes of rg's are in progress.
 func (l *evloop) conn(rg int) (*evConn, error) {
 	for idle := l.idle[rg]; len(idle) > 0; idle = l.idle[rg] {
 		c := idle[len(idle)-1]
@@ -41,7 +48,17 @@ func (l *evloop) conn(rg int) (*evConn, error) {
 			return c, nil
 		}
 	}
-	sa := l.addrs[rg]
+	if l.targets[rg].tls != nil {
+		if l.shaking[rg] >= maxHandshakes {
+			return nil, nil // the caller queues its request
+		}
+		l.seq++
+		c := &evConn{fd: -1, region: rg, seq: l.seq, connecting: true}
+		l.dialTLS(c, rg)
+		return c, nil
+	}
+	l.seq++
+	sa := l.dialAddr(rg)
 	family := unix.AF_INET
 	if _, v6 := sa.(*unix.SockaddrInet6); v6 {
 		family = unix.AF_INET6
@@ -51,7 +68,6 @@ func (l *evloop) conn(rg int) (*evConn, error) {
 		return nil, err
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	l.seq++
 	c := &evConn{fd: fd, region: rg, seq: l.seq}
 	switch err := unix.Connect(fd, sa); {
 	case errors.Is(err, unix.EINPROGRESS):
@@ -60,13 +76,21 @@ func (l *evloop) conn(rg int) (*evConn, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: c.seq}
-	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := l.watch(c); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
-	l.conns[int32(fd)] = c
 	return c, nil
+}
+
+// watch adds c's socket to the loop's epoll set.
+func (l *evloop) watch(c *evConn) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(c.fd), Pad: c.seq}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+		return err
+	}
+	l.conns[int32(c.fd)] = c
+	return nil
 }
 
 // handle is one epoll event of c.
@@ -84,65 +108,59 @@ func (l *evloop) handle(c *evConn, events uint32) {
 			return
 		}
 	}
-	if len(c.wbuf) > 0 && c.task != nil {
+	if c.pending() && c.task != nil {
 		l.flush(c)
 		if c.closed {
 			return
 		}
 	}
 	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		l.readable(c)
+		l.readable(c, events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0)
 	}
 }
 
 // flush writes what is left of c's request.
 func (l *evloop) flush(c *evConn) {
-	for len(c.wbuf) > 0 {
-		n, err := unix.Write(c.fd, c.wbuf)
+	if c.tc != nil {
+		l.flushTLS(c)
+		return
+	}
+	l.write(c, &c.wbuf)
+}
+
+// write writes *b to c's socket until it is empty (true), the socket is
+// full (EPOLLOUT will come) or c failed.
+func (l *evloop) write(c *evConn, b *[]byte) bool {
+	for len(*b) > 0 {
+		n, err := rawWrite(c.fd, *b)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
-			return // EPOLLOUT will come
+			return false
 		case errors.Is(err, unix.EINTR):
 			continue
 		case err != nil:
 			l.failErr(c, err)
-			return
+			return false
 		}
-		c.wbuf = c.wbuf[n:]
+		*b = (*b)[n:]
 	}
+	return true
 }
 
 // readable reads what c has and finishes its request when the answer is
-// whole. Bytes or a close on an idle connection retire it.
-func (l *evloop) readable(c *evConn) {
-	eof := false
-	for {
-		if len(c.buf) == cap(c.buf) {
-			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
-		}
-		n, err := unix.Read(c.fd, c.buf[len(c.buf):cap(c.buf)])
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if errors.Is(err, unix.EAGAIN) {
-			break
-		}
-		if err != nil {
-			if c.task == nil {
-				l.retire(c)
-			} else {
-				l.failErr(c, err)
-			}
-			return
-		}
-		if n == 0 {
-			eof = true
-			break
-		}
-		c.buf = c.buf[:len(c.buf)+n]
-		if len(c.buf) > maxAnswerBytes {
-			break
-		}
+// whole. Bytes or a close on an idle connection retire it. A read shorter
+// than the space given drained the socket (epoll(7)): the next bytes bring
+// a new edge, so it does not read again for EAGAIN, unless the peer closed
+// (hup), whose end of file must be seen now.
+func (l *evloop) readable(c *evConn, hup bool) {
+	var eof, ok bool
+	if c.tc != nil {
+		eof, ok = l.readTLS(c)
+	} else {
+		eof, ok = l.readPlain(c, hup)
+	}
+	if !ok {
+		return
 	}
 	if c.task == nil {
 		if eof || len(c.buf) > 0 {
@@ -158,6 +176,32 @@ func (l *evloop) readable(c *evConn) {
 		l.answer(c, resp, eof || resp.ConnectionClose() || l.parser.extra() > 0)
 	case eof:
 		l.fail(c, results.ErrReset) // closed before a whole answer
+	}
+}
+
+// readPlain reads c's bytes into c.buf; false when c failed (or retired).
+func (l *evloop) readPlain(c *evConn, hup bool) (eof, ok bool) {
+	for {
+		if len(c.buf) == cap(c.buf) {
+			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
+		}
+		n, err := rawRead(c.fd, c.buf[len(c.buf):cap(c.buf)])
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return false, true
+		case err != nil:
+			l.failErr(c, err)
+			return false, false
+		case n == 0:
+			return true, true
+		}
+		short := n < cap(c.buf)-len(c.buf)
+		c.buf = c.buf[:len(c.buf)+n]
+		if len(c.buf) > maxAnswerBytes || (short && !hup) {
+			return false, true
+		}
 	}
 }
 
@@ -177,6 +221,7 @@ func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
 	l.report(t, rg, cs, nil, resp)
 	c.buf = c.buf[:0] // after the report: resp's bytes are read from it
 	l.next(t)
+	l.dequeue(c.region)
 }
 
 // fail ends c's request with kind and retires c.
@@ -203,12 +248,28 @@ func (l *evloop) retire(c *evConn) {
 		return
 	}
 	c.closed = true
+	if c.fd < 0 {
+		return // a handshake still running: its outcome is closed (shook)
+	}
 	delete(l.conns, int32(c.fd))
 	unix.Close(c.fd) // also removes it from the epoll set
 }
 
 // failAll ends every request in flight with err (the loop cannot go on).
 func (l *evloop) failAll(err error) {
+	for rg, q := range l.queued {
+		l.queued[rg] = nil
+		for _, w := range q {
+			if w.t.queued && w.t.gen == w.gen {
+				l.unqueue(w.t, classifyErr(err))
+			}
+		}
+	}
+	for c := range l.handshaking {
+		if c.task != nil {
+			l.failErr(c, err)
+		}
+	}
 	for _, c := range l.conns {
 		if c.task != nil {
 			l.failErr(c, err)

@@ -3,14 +3,11 @@
 package driver
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
-	"net/url"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -23,8 +20,8 @@ import (
 	"github.com/slocheck/slocheck/results"
 )
 
-// The event-loop transport. For plain-HTTP targets at IP addresses (the
-// embedded platform, a cluster's internal addresses, the benchmarks) the
+// The event-loop transport. For plain-HTTP targets (the embedded platform,
+// a cluster's internal addresses, the benchmarks) the
 // driver runs its journeys on event loops: each loop owns non-blocking
 // sockets registered with its own epoll instance, sends a step's request
 // (serialised once, see wire.go) when it is due, and reads the answers as
@@ -32,8 +29,9 @@ import (
 // park and wake, so the process sleeps once per batch of events instead of
 // several times per request: at 5,000 req/s on loopback that is about a
 // third less CPU per request than the worker transport (docs/driver.md).
-// HTTPS targets and host names use the workers (worker.go) with fasthttp's
-// client.
+// Host names are resolved when the run starts and again every
+// evResolveEvery (evresolve_linux.go). HTTPS targets use the workers
+// (worker.go) with fasthttp's client.
 //
 // The semantics are the workers': arrivals due by the pacer, latency from
 // the intended start, a deadline of intended start + timeout covering dial,
@@ -68,33 +66,6 @@ func tickFor(rate float64) time.Duration {
 	return min(max(time.Duration(evloopTickArrivals*float64(time.Second)/rate), evloopTick), evloopMaxTick)
 }
 
-// evloopAddrs returns the socket address of every region when all of them
-// can use the event loops: http:// targets at IP addresses.
-func evloopAddrs(regions []*region, targets map[string]string) ([]unix.Sockaddr, bool) {
-	addrs := make([]unix.Sockaddr, len(regions))
-	for i, rg := range regions {
-		u, err := url.Parse(targets[rg.name])
-		if err != nil || u.Scheme != "http" {
-			return nil, false
-		}
-		port := u.Port()
-		if port == "" {
-			port = "80"
-		}
-		ap, err := netip.ParseAddrPort(net.JoinHostPort(u.Hostname(), port))
-		if err != nil {
-			return nil, false
-		}
-		addr := ap.Addr().Unmap()
-		if addr.Is4() {
-			addrs[i] = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: addr.As4()}
-		} else {
-			addrs[i] = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: addr.As16()}
-		}
-	}
-	return addrs, true
-}
-
 // runEvloops runs the schedule on event loops and returns its stats; ok is
 // false (and nothing was sent) when the targets need the workers instead.
 func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
@@ -110,6 +81,10 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 	if r.cfg.evloops > 0 {
 		n = r.cfg.evloops
 	}
+	targets, ok := r.resolveTargets(ctx)
+	if !ok {
+		return Stats{}, false
+	}
 	perLoop := (r.max + n - 1) / n
 	loops := make([]*evloop, 0, n)
 	defer func() {
@@ -118,18 +93,15 @@ func (r *runner) runEvloops(ctx context.Context) (st Stats, ok bool) {
 		}
 	}()
 	for id := range n {
-		// Each loop its own addresses: Connect writes into a Sockaddr.
-		addrs, ok := evloopAddrs(r.regions, r.cfg.Targets)
-		if !ok {
-			return Stats{}, false // the same for every loop: known at the first
-		}
-		l, err := newEvloop(r, id, n, perLoop, addrs)
+		l, err := newEvloop(r, id, n, perLoop, targets)
 		if err != nil {
 			return Stats{}, false // no epoll here: the workers will do
 		}
+		l.ctx = ctx
 		loops = append(loops, l)
 	}
 
+	defer r.refreshTargets(ctx, targets)()
 	r.start = r.cfg.startTime()
 	r.onCancel = func() {
 		for _, l := range loops {
@@ -185,9 +157,12 @@ func peakRate(cfg Config) float64 {
 // evTask is one journey in progress.
 type evTask struct {
 	jstate
-	sent time.Time
-	conn *evConn // while a request is in flight
-	gen  uint32  // bumped at every send; timers carry it
+	sent   time.Time
+	conn   *evConn // while a request is in flight
+	gen    uint32  // bumped at every send; timers carry it
+	queued bool    // sent, waiting for a connection (evtls_linux.go)
+	req    []byte  // then its request
+	rbuf   []byte  // (a rendered one, copied here)
 }
 
 // evTimer is a step whose think time ends, or a request's deadline.
@@ -196,19 +171,6 @@ type evTimer struct {
 	task     *evTask
 	gen      uint32
 	deadline bool
-}
-
-type evTimers []evTimer
-
-func (h evTimers) Len() int           { return len(h) }
-func (h evTimers) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h evTimers) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *evTimers) Push(x any)        { *h = append(*h, x.(evTimer)) }
-func (h *evTimers) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
 
 // evloop is one event loop: arrivals n with n mod of == id.
@@ -220,15 +182,26 @@ type evloop struct {
 	upcoming arrival
 	hasNext  bool
 	max      int
-	addrs    []unix.Sockaddr
+	targets  []*evTarget     // by region
+	dialed   []*netip.Addr   // by region: the target's address addrs holds
+	addrs    []unix.Sockaddr // by region: the loop's own (Connect writes into it)
 
-	ep, wake int
-	events   [256]unix.EpollEvent
-	conns    map[int32]*evConn // by fd
-	seq      int32
-	idle     [][]*evConn // per region, most recently used last
-	timers   evTimers
-	backlog  []arrival
+	ctx    context.Context // the run's: ends handshakes in progress
+	shakes evShakes        // handshakes' outcomes (evtls_linux.go)
+	// handshaking are the connections whose handshake is in progress;
+	// shaking counts them by region, queued are the requests waiting for
+	// one of them (or an idle connection) when they are at their bound.
+	handshaking map[*evConn]struct{}
+	shaking     []int
+	queued      [][]evQueued
+	ep, wake    int
+	park        *evPark // nil: the loop blocks in epoll_pwait2
+	events      [256]unix.EpollEvent
+	conns       map[int32]*evConn // by fd
+	seq         int32
+	idle        [][]*evConn // per region, most recently used last
+	timers      evTimers
+	backlog     []arrival
 	// free holds the tasks of ended journeys for the next ones: a
 	// request's deadline stays in timers until it is due (rate × timeout
 	// of them), and with a task per journey each would keep its task
@@ -250,7 +223,7 @@ type evloop struct {
 	peak     int
 }
 
-func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, error) {
+func newEvloop(r *runner, id, of, max int, targets []*evTarget) (*evloop, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -265,9 +238,14 @@ func newEvloop(r *runner, id, of, max int, addrs []unix.Sockaddr) (*evloop, erro
 		unix.Close(wake)
 		return nil, err
 	}
-	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, addrs: addrs, ep: ep, wake: wake,
-		conns: map[int32]*evConn{}, idle: make([][]*evConn, len(addrs)), parser: newAnswerParser(),
+	l := &evloop{r: r, id: uint64(id), of: uint64(of), max: max, ep: ep, wake: wake, targets: targets,
+		dialed: make([]*netip.Addr, len(targets)), addrs: make([]unix.Sockaddr, len(targets)),
+		conns: map[int32]*evConn{}, handshaking: map[*evConn]struct{}{}, shaking: make([]int, len(targets)),
+		queued: make([][]evQueued, len(targets)), idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
 		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
+	if !r.cfg.blockingWait {
+		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
+	}
 	l.take()
 	return l, nil
 }
@@ -279,8 +257,12 @@ func (l *evloop) wakeUp() {
 }
 
 func (l *evloop) close() {
+	l.endShakes() // before the eventfd closes: no handshake wakes it after
 	for _, c := range l.conns {
 		unix.Close(c.fd)
+	}
+	if l.park != nil {
+		l.park.close()
 	}
 	unix.Close(l.ep)
 	unix.Close(l.wake)
@@ -354,6 +336,11 @@ func (l *evloop) run() {
 			if ev.Fd == int32(l.wake) {
 				var b [8]byte
 				_, _ = unix.Read(l.wake, b[:])
+				l.takeShakes()
+				continue
+			}
+			if l.park != nil && ev.Fd == int32(l.park.timer) {
+				l.park.fired() // the tick: the loop's turn above does its work
 				continue
 			}
 			if c := l.conns[ev.Fd]; c != nil && c.seq == ev.Pad {
@@ -399,11 +386,15 @@ func (l *evloop) skip(cut time.Duration) {
 	l.take()
 }
 
-// wait waits for events until the next arrival or timer: with epoll_pwait2
-// (Linux 5.11) to the microsecond, else rounded up to epoll_wait's
-// milliseconds.
+// wait waits for events until the next arrival or timer: parked in the
+// runtime's poller with a timerfd for the tick (evpark_linux.go), else
+// blocking in epoll_pwait2 (Linux 5.11) to the microsecond, else rounded up
+// to epoll_wait's milliseconds.
 func (l *evloop) wait() (int, error) {
-	d := l.waitFor()
+	at, d := l.waitFor()
+	if l.park != nil {
+		return l.park.wait(at, d)
+	}
 	if d < 0 || pwait2Missing.Load() {
 		ms := -1
 		if d >= 0 {
@@ -426,9 +417,9 @@ func (l *evloop) wait() (int, error) {
 
 var pwait2Missing atomic.Bool
 
-// waitFor is how long the loop may sleep: until the next arrival or timer,
-// -1 for no bound.
-func (l *evloop) waitFor() time.Duration {
+// waitFor is how long the loop may sleep (-1 for no bound): until at, the
+// tick after the next arrival or timer (offset from the start).
+func (l *evloop) waitFor() (at, d time.Duration) {
 	next := time.Duration(-1)
 	if l.hasNext && !l.stopped {
 		next = l.upcoming.due + l.r.cfg.HoldSends
@@ -437,15 +428,15 @@ func (l *evloop) waitFor() time.Duration {
 		next = l.timers[0].at
 	}
 	if next < 0 {
-		return -1
+		return -1, -1
 	}
 	now := l.now()
 	if next <= now {
-		return 0
+		return now, 0
 	}
 	// Wake on the tick grid: arrivals due between two ticks go together.
 	next = (next + l.tick - 1) / l.tick * l.tick
-	return next - now
+	return next, next - now
 }
 
 // arrive starts a, or queues it when MaxWorkers journeys are in progress, or
@@ -516,17 +507,21 @@ func (l *evloop) stop() {
 		}
 	}
 	l.timers = kept
-	heap.Init(&l.timers)
+	l.timers.init()
 }
 
 // fire runs the timers due by now.
 func (l *evloop) fire(now time.Duration) {
 	for len(l.timers) > 0 && l.timers[0].at <= now {
-		t := heap.Pop(&l.timers).(evTimer)
+		t := l.timers.pop()
 		switch {
 		case t.deadline:
-			if t.task.gen == t.gen && t.task.conn != nil {
+			switch {
+			case t.task.gen != t.gen:
+			case t.task.conn != nil:
 				l.fail(t.task.conn, results.ErrTimeout)
+			case t.task.queued:
+				l.unqueue(t.task, results.ErrTimeout)
 			}
 		case l.stopped:
 			l.end(t.task)
@@ -557,24 +552,39 @@ func (l *evloop) send(t *evTask) {
 	t.sent = time.Now()
 	l.sent++
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
-	heap.Push(&l.timers, evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
+	l.timers.push(evTimer{at: t.intended.Add(cs.timeout).Sub(r.start), task: t, gen: t.gen, deadline: true})
 
+	rendered := wire == nil || t.sendsCookies()
+	var req []byte
+	switch {
+	case rendered:
+		req = l.scratch
+	case len(wire) == 1:
+		req = wire[0]
+	default:
+		req = wire[t.product(rg)-1]
+	}
 	c, err := l.conn(int(t.a.region))
-	if err != nil {
+	switch {
+	case err != nil:
 		l.report(t, rg, cs, err, nil)
 		l.next(t)
-		return
-	}
-	c.task, t.conn = t, c
-	switch {
-	case wire == nil || t.sendsCookies():
-		c.rbuf = append(c.rbuf[:0], l.scratch...)
-		c.wbuf = c.rbuf
-	case len(wire) == 1:
-		c.wbuf = wire[0]
+	case c == nil: // https, its handshakes at their bound: wait for a connection
+		l.queue(t, req, rendered)
 	default:
-		c.wbuf = wire[t.product(rg)-1]
+		l.attach(t, c, req, rendered)
 	}
+}
+
+// attach sends t's request req on c (copied into c's buffer when it is
+// rendered, else req is the region's, fixed).
+func (l *evloop) attach(t *evTask, c *evConn, req []byte, rendered bool) {
+	c.task, t.conn = t, c
+	if rendered {
+		c.rbuf = append(c.rbuf[:0], req...)
+		req = c.rbuf
+	}
+	c.wbuf = req
 	if !c.connecting {
 		l.flush(c)
 	}
@@ -602,7 +612,7 @@ func (l *evloop) next(t *evTask) {
 	}
 	think := l.r.journeys[t.a.journey].think
 	if hold := l.r.cfg.HoldSends; think > 0 || hold > 0 {
-		heap.Push(&l.timers, evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
+		l.timers.push(evTimer{at: t.intended.Add(hold).Sub(l.r.start), task: t})
 		return
 	}
 	l.send(t)

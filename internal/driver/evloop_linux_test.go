@@ -3,9 +3,13 @@
 package driver
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,15 +17,6 @@ import (
 
 	"github.com/slocheck/slocheck/results"
 )
-
-// connCounter counts the connections a server accepted.
-type connCounter struct{ n atomic.Int64 }
-
-func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
-	if s == http.StateNew {
-		c.n.Add(1)
-	}
-}
 
 // TestEventLoopKeepsConnectionsAlive: requests reuse an idle connection;
 // one the server closed while idle is retired, never written to, so no
@@ -95,13 +90,13 @@ func TestEventLoopsShareTheSchedule(t *testing.T) {
 }
 
 // TestTransportChoice: the event loops take http:// targets at IP
-// addresses (v4 and v6); host names and https go to the workers.
+// addresses (v4 and v6) and host names, over http and https.
 func TestTransportChoice(t *testing.T) {
 	srv := server(t, okHandler("eastus"))
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 	cases := []struct{ url, want string }{
 		{srv.URL, TransportEventLoops},
-		{"http://localhost:" + port, TransportWorkers},
+		{"http://localhost:" + port, TransportEventLoops},
 	}
 	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
 		v6 := &httptest.Server{Listener: ln, Config: &http.Server{Handler: okHandler("eastus")}}
@@ -117,7 +112,64 @@ func TestTransportChoice(t *testing.T) {
 			t.Fatalf("%s: %v, stats %+v, outcomes %v; want 2 answered on %s", c.url, err, st, countErr(sink.sorted()), c.want)
 		}
 	}
-	if addrs, ok := evloopAddrs([]*region{{name: "us"}}, map[string]string{"us": "https://127.0.0.1:1"}); ok || addrs != nil {
-		t.Fatal("an https target went to the event loops")
+	for url, loops := range map[string]bool{"https://127.0.0.1": true, "https://shop.test:8443": true, "ftp://127.0.0.1:1": false} {
+		if ts, ok := evTargets([]*region{{name: "us"}}, map[string]string{"us": url}); ok != loops || (ok && ts[0].tls == nil) {
+			t.Fatalf("%s: on the event loops %v, want %v with TLS", url, ok, loops)
+		}
 	}
+}
+
+// TestEventLoopResolvesAgain: a host-name target is resolved when the run
+// starts and again every resolveEvery; new connections go to the new
+// address (the server closes each connection, so every request dials).
+// A failed lookup keeps the last answer.
+func TestEventLoopResolvesAgain(t *testing.T) {
+	var a, b atomic.Int64
+	first := closingServer(t, "127.0.0.1:0", &a)
+	port := first.Listener.Addr().(*net.TCPAddr).Port
+	closingServer(t, net.JoinHostPort("127.0.0.2", strconv.Itoa(port)), &b)
+	var lookups atomic.Int64
+	lookup := func(_ context.Context, host string) ([]netip.Addr, error) {
+		if host != "shop.test" {
+			return nil, fmt.Errorf("unknown host %s", host)
+		}
+		switch n := lookups.Add(1); {
+		case n == 1:
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+		case n%2 == 0:
+			return nil, fmt.Errorf("temporary failure") // keeps the last answer
+		default:
+			return []netip.Addr{netip.MustParseAddr("::1"), netip.MustParseAddr("127.0.0.2")}, nil
+		}
+	}
+	var sink memSink
+	st := run(t, Config{Targets: map[string]string{"us": "http://shop.test:" + strconv.Itoa(port)}, Rate: 100,
+		Duration: time.Second, Journeys: single(StepBrowse), lookup: lookup, resolveEvery: 100 * time.Millisecond}, &sink)
+	if c := countErr(sink.sorted()); st.Sent != 100 || c[results.ErrNone] != 100 {
+		t.Fatalf("sent %d, outcomes %v; want 100 answered", st.Sent, c)
+	}
+	// The second answer comes with the third lookup, about 200 ms in (a
+	// busy machine only delays it): the first address took the requests
+	// before it, the second those after.
+	if a.Load() == 0 || b.Load() == 0 || a.Load()+b.Load() != 100 || lookups.Load() < 3 {
+		t.Fatalf("first address saw %d, second %d, after %d lookups; want both, 100 in all", a.Load(), b.Load(), lookups.Load())
+	}
+}
+
+// closingServer serves at addr, counts its requests in n and closes every
+// connection after its answer.
+func closingServer(t *testing.T, addr string, n *atomic.Int64) *httptest.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n.Add(1)
+		w.Header().Set("Connection", "close")
+		_, _ = w.Write([]byte("ok"))
+	})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -127,7 +127,7 @@ func testOverload(t *testing.T, bulk bool) {
 	defer cancel()
 	start := time.Now()
 	cfg := Config{Targets: map[string]string{"us": srv.URL}, Rate: MaxRate, Duration: duration,
-		Timeout: timeout, MaxWorkers: maxWorkers, Journeys: single(StepBrowse), noEventLoop: useWorkers}
+		Timeout: timeout, MaxWorkers: maxWorkers, Journeys: single(StepBrowse), noEventLoop: useWorkers, rootCAs: testRoots}
 	if cfg.MaxRunTime() != duration+timeout {
 		t.Fatalf("MaxRunTime %s, want the duration plus the timeout of the one step", cfg.MaxRunTime())
 	}

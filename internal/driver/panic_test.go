@@ -42,7 +42,7 @@ func testPanicIn(t *testing.T, kind string) {
 	var panicked atomic.Int64 // unix nanoseconds of the panic
 	cfg := Config{
 		Targets: map[string]string{"us": srv.URL}, Rate: 200, Duration: time.Second,
-		Timeout: timeout, Journeys: single(StepBrowse), noEventLoop: useWorkers,
+		Timeout: timeout, Journeys: single(StepBrowse), noEventLoop: useWorkers, rootCAs: testRoots,
 		evloops: 2, // the loop that does not panic must stop too
 		panicAt: func(where string, due time.Duration) {
 			if where == kind && due >= 300*time.Millisecond && fired.CompareAndSwap(false, true) {

@@ -1,0 +1,166 @@
+//go:build linux
+
+package driver
+
+import (
+	"errors"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// evPark lets an event loop sleep in the Go scheduler rather than in a
+// blocking system call. A loop that blocks in epoll_pwait2 holds its P in a
+// system call; the runtime's monitor (sysmon) then polls every 20 µs and,
+// when no other P is idle (GOMAXPROCS=1: a process pinned to one core, a
+// container limited to one CPU), takes the P away and starts another thread
+// for it at every wait: several context switches per wake-up, most of the
+// CPU a loop spends at 2,000 and 5,000 req/s pinned (perf: runtime.sysmon
+// about a third of the samples). Parked instead, the loop's epoll instance
+// is registered with the runtime's own poller (an epoll fd is itself
+// pollable), a timerfd in it marks the next tick to the nanosecond (the
+// runtime's own timers round a wait to the millisecond, which the 500 µs
+// grid cannot use), and the goroutine parks until either is ready: one
+// wake-up per tick, and sysmon sleeps while the process does.
+type evPark struct {
+	ep     int               // the loop's epoll fd
+	events []unix.EpollEvent // where a wait puts what is ready
+	file   *os.File          // a duplicate of ep, registered with the runtime's poller
+	rc     syscall.RawConn   // its handle there
+	timer  int               // timerfd in ep's set, edge-triggered
+	armed  bool              // the timer is set, to expire at at
+	at     time.Duration     // (the loop's offset from its start)
+	n      int               // the last poll's events
+	err    error             // and error
+}
+
+// newEvPark registers (a duplicate of) ep with the runtime's poller and adds
+// a timerfd to ep; waits fill events. On failure the caller waits in
+// epoll_pwait2 as before.
+func newEvPark(ep int, events []unix.EpollEvent) (*evPark, error) {
+	timer, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	// Edge-triggered: each expiry is reported once without reading the
+	// timerfd, and re-arming it resets it.
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(timer)}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, timer, &ev); err != nil {
+		unix.Close(timer)
+		return nil, err
+	}
+	// O_NONBLOCK (shared with ep, which epoll_wait ignores) makes
+	// os.NewFile register the duplicate with the poller.
+	dup, err := unix.FcntlInt(uintptr(ep), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(timer) // leaves ep's set with it too
+		return nil, err
+	}
+	if err := unix.SetNonblock(dup, true); err != nil {
+		unix.Close(dup)
+		unix.Close(timer)
+		return nil, err
+	}
+	file := os.NewFile(uintptr(dup), "epoll")
+	rc, err := file.SyscallConn()
+	if err == nil {
+		// Fails on a file the poller did not take, where the wait below
+		// would not park.
+		err = file.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		file.Close()
+		unix.Close(timer)
+		return nil, err
+	}
+	return &evPark{ep: ep, events: events, file: file, rc: rc, timer: timer}, nil
+}
+
+// wait fills p's events with what is ready on the loop's epoll within d
+// (0: only what is ready now; negative: no bound), parking the goroutine.
+// at names the instant d ends (the loop's offset from its start): a timer
+// already set for it is kept, so a loop woken early by its sockets does not
+// set it again.
+func (p *evPark) wait(at, d time.Duration) (int, error) {
+	if d == 0 {
+		p.poll(0)
+		return p.n, p.err
+	}
+	if err := p.arm(at, d); err != nil {
+		return 0, err
+	}
+	// Read polls first and parks only when nothing is ready.
+	if err := p.rc.Read(p.poll); err != nil {
+		return 0, err
+	}
+	return p.n, p.err
+}
+
+// poll takes what is ready now into p.n and p.err; false when nothing is
+// (the poller then parks the goroutine until the epoll fd is readable).
+func (p *evPark) poll(uintptr) bool {
+	p.n, p.err = rawPoll(p.ep, p.events)
+	return p.n != 0 || (p.err != nil && !errors.Is(p.err, unix.EINTR))
+}
+
+// arm sets the timer to expire after d (at), or disarms it for d < 0.
+func (p *evPark) arm(at, d time.Duration) error {
+	if (d < 0 && !p.armed) || (d > 0 && p.armed && p.at == at) {
+		return nil
+	}
+	var spec unix.ItimerSpec
+	if d > 0 {
+		spec.Value = unix.NsecToTimespec(int64(d))
+	}
+	p.armed, p.at = d > 0, at
+	_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(p.timer), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// fired is called when the loop sees the timer's event: the next wait sets
+// it again.
+func (p *evPark) fired() { p.armed = false }
+
+// close closes the duplicate and the timer (the loop closes its epoll fd).
+func (p *evPark) close() {
+	_ = p.file.Close()
+	unix.Close(p.timer)
+}
+
+// The loop's own system calls on its non-blocking descriptors never block,
+// so they are made raw: a system call made the ordinary way tells the
+// scheduler it may block (entersyscall), which wakes sysmon from its sleep
+// into its 20 µs polling, the very cost the park avoids.
+
+// rawRead is read(2) on a non-blocking fd.
+func rawRead(fd int, b []byte) (int, error) { return rawRW(unix.SYS_READ, fd, b) }
+
+// rawWrite is write(2) on a non-blocking fd.
+func rawWrite(fd int, b []byte) (int, error) { return rawRW(unix.SYS_WRITE, fd, b) }
+
+func rawRW(trap uintptr, fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// rawPoll is epoll_wait(2) with a zero timeout: what is ready now.
+func rawPoll(ep int, events []unix.EpollEvent) (int, error) {
+	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(ep), uintptr(unsafe.Pointer(&events[0])),
+		uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
