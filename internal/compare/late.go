@@ -3,22 +3,47 @@ package compare
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
-	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
 
-// lateness is how late the rig itself could have made a request of the run:
-// the largest, over its health records, of the generator's send lag p99
-// plus slo.PlatformWaits times the embedded platform's timer overshoot (as
-// internal/slo bounds one request's lateness). 0 without health records.
+// LateReason begins the reason of every latency verdict the rig's own
+// lateness made INCONCLUSIVE: the machine, not the data, could not tell.
+const LateReason = "the generator or the platform's timers were late by"
+
+// lateness is how late the rig made the requests of a typical second of
+// the run: the median, over its health records weighted by their sends, of
+// the generator's send lag p99 plus the embedded platform's largest timer
+// overshoot. One stall of the process delays a request once (its waits are
+// one after another), so a second's lateness is its send lag and its worst
+// stall, not three of them. The median, not the worst second: a few late
+// seconds are the bootstrap's to find (resampling whole seconds, a run whose
+// tail came from them gets a wide interval); what no interval sees is a
+// machine late throughout both runs, which inflates both tails alike and
+// dilutes a change. 0 without health records.
 func lateness(run *results.Run) time.Duration {
-	var worst time.Duration
-	for _, h := range run.Health {
-		worst = max(worst, h.SendLagP99.Std()+slo.PlatformWaits*h.TimerOvershootMax.Std())
+	type rec struct {
+		late  time.Duration
+		sends uint64
 	}
-	return worst
+	var recs []rec
+	var total uint64
+	for _, h := range run.Health {
+		if h.Sends > 0 {
+			recs = append(recs, rec{h.SendLagP99.Std() + h.TimerOvershootMax.Std(), h.Sends})
+			total += h.Sends
+		}
+	}
+	slices.SortFunc(recs, func(a, b rec) int { return int(a.late - b.late) })
+	var seen uint64
+	for _, r := range recs {
+		if seen += r.sends; 2*seen >= total {
+			return r.late
+		}
+	}
+	return 0
 }
 
 // excuseLate makes a quantile row INCONCLUSIVE where the rig's own
@@ -27,7 +52,9 @@ func lateness(run *results.Run) time.Duration {
 // lateness (the machine, not the build, may have moved the tail), or a NO
 // CHANGE where the lateness exceeds the tolerance's share of the baseline
 // quantile (a late rig inflates both tails and could hide a change of that
-// size). qb and qr are the quantiles in µs.
+// size). An INCONCLUSIVE row whose lateness exceeds that share says so too:
+// the machine, not only the number of requests, could not tell. qb and qr
+// are the quantiles in µs.
 func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 	late := max(lateness(base), lateness(run))
 	if late <= 0 {
@@ -41,9 +68,9 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 		if shift <= late {
 			why = "the machine may have moved it"
 		}
-	case NoChange:
+	case NoChange, Inconclusive:
 		if late > limit {
-			why = fmt.Sprintf("more than the tolerance's %s of the baseline: a change that size could hide", limit.Round(time.Millisecond))
+			why = fmt.Sprintf("more than the tolerance's %s of the baseline: a change that size could hide", limit.Round(100*time.Microsecond))
 		}
 	}
 	if why != "" {
@@ -51,6 +78,6 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 			row.Reason += "; "
 		}
 		row.Verdict = Inconclusive
-		row.Reason += fmt.Sprintf("the generator or the platform's timers were late by up to %s: %s", late.Round(time.Millisecond), why)
+		row.Reason += fmt.Sprintf("%s %s in a typical second: %s", LateReason, late.Round(100*time.Microsecond), why)
 	}
 }

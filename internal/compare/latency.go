@@ -19,6 +19,9 @@ import (
 // Replicates is the bootstrap's number of resamples per run.
 const Replicates = 1000
 
+// methodQuantile names the quantile rows' method in every output.
+const methodQuantile = "log ratio ± 1.96 standard errors; each run's the larger of the order-statistic and the interval bootstrap's"
+
 // slotHist is one interval's latencies in one scope: the populated buckets
 // of its histogram as indexes into a shared table of bucket values, and
 // their counts.
@@ -37,7 +40,7 @@ type sampled struct {
 // quantileRow compares a quantile objective by the stratified interval
 // bootstrap of the package doc.
 func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
-	row.ChangeUnit, row.Method = unitRelative, "stratified interval bootstrap, widened to the order-statistic interval"
+	row.ChangeUnit, row.Method = unitRelative, methodQuantile
 	p := quantileOf(row.Name)
 	if base.Run == nil || run.Run == nil {
 		row.Verdict, row.Reason = Inconclusive, "a results stream is missing: the histograms decide a quantile"
@@ -55,14 +58,9 @@ func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
 		return
 	}
 	rng := rand.New(rand.NewPCG(seed(row.Scope), 0x510c5eed))
-	ratios := make([]float64, Replicates)
-	for i := range ratios {
-		ratios[i] = rs.replicate(rng, values, p) / bs.replicate(rng, values, p)
-	}
-	sort.Float64s(ratios)
-	lo, hi := ratios[int(0.025*Replicates)], ratios[int(math.Ceil(0.975*Replicates))-1]
-	ol, oh := orderStatRatio(bs, rs, values, p)
-	lo, hi = math.Min(lo, ol), math.Max(hi, oh)
+	d := math.Log(qr / qb)
+	half := z95 * math.Hypot(bs.logSE(rng, values, p), rs.logSE(rng, values, p))
+	lo, hi := math.Exp(d-half), math.Exp(d+half)
 	judge(row, interval{change: qr/qb - 1, lo: lo - 1, hi: hi - 1}, tol, true)
 	excuseLate(row, base.Run, run.Run, qb, qr, tol)
 }
@@ -243,32 +241,46 @@ func valueAtRank(counts []uint64, values []int64, k uint64) float64 {
 	return float64(values[len(values)-1])
 }
 
-// orderStatRatio is the interval of run/baseline from the two runs'
-// distribution-free order-statistic intervals (internal/slo's), each at
-// √0.95 so that both hold together with at least 95 %: [Lᵣ/U_b, Uᵣ/L_b]. It
-// assumes independent requests; the bootstrap does not, but it has nothing
-// to resample in a run of a few intervals. The comparison takes the wider of
-// the two. An unbounded side is ±Inf.
-func orderStatRatio(base, run *sampled, values []int64, p float64) (lo, hi float64) {
-	bl, bh := base.bounds(values, p)
-	rl, rh := run.bounds(values, p)
-	return rl / bh, rh / bl
+// z95 is the standard normal's 97.5th percentile: a two-sided 95 % interval
+// is an estimate ± z95 standard errors.
+const z95 = 1.959963984540054
+
+// logSE is the standard error of the run's ln p-quantile: the larger of the
+// order-statistic one (which assumes independent requests) and the
+// stratified interval bootstrap's (which resamples whole intervals, so it
+// keeps the dependence of requests within a second, but has little to
+// resample in a run of few intervals). +Inf when the run is too small for
+// the order-statistic interval to bound the quantile on both sides.
+func (s *sampled) logSE(rng *rand.Rand, values []int64, p float64) float64 {
+	return math.Max(s.orderStatSE(values, p), s.bootstrapSE(rng, values, p))
 }
 
-// bounds are the order-statistic bounds of the p-quantile at confidence
-// √0.95, in µs: 0 for an unbounded low side, +Inf for an unbounded high one.
-func (s *sampled) bounds(values []int64, p float64) (lo, hi float64) {
+// orderStatSE is the standard error of ln q̂ₚ that the distribution-free
+// order-statistic 95 % interval [L, U] implies: (ln U − ln L) / (2 z95), as
+// Price and Bonett (2002) estimate a median's standard error; it needs no
+// estimate of the density at the quantile.
+func (s *sampled) orderStatSE(values []int64, p float64) float64 {
 	var n uint64
 	for _, c := range s.all {
 		n += c
 	}
-	r := slo.QuantileRanks(n, p, math.Sqrt(0.95))
-	lo, hi = 0, math.Inf(1)
-	if r.Low > 0 {
-		lo = valueAtRank(s.all, values, r.Low)
+	r := slo.QuantileRanks(n, p, 0.95)
+	if r.Low == 0 || r.High == 0 {
+		return math.Inf(1)
 	}
-	if r.High > 0 {
-		hi = valueAtRank(s.all, values, r.High)
+	lo, hi := valueAtRank(s.all, values, r.Low), valueAtRank(s.all, values, r.High)
+	return (math.Log(hi) - math.Log(lo)) / (2 * z95)
+}
+
+// bootstrapSE is the standard deviation of ln q̂ₚ over Replicates
+// stratified resamples of the run's intervals.
+func (s *sampled) bootstrapSE(rng *rand.Rand, values []int64, p float64) float64 {
+	var sum, sum2 float64
+	for range Replicates {
+		v := math.Log(s.replicate(rng, values, p))
+		sum += v
+		sum2 += v * v
 	}
-	return lo, hi
+	mean := sum / Replicates
+	return math.Sqrt(math.Max(0, (sum2/Replicates-mean*mean)*Replicates/(Replicates-1)))
 }
