@@ -71,6 +71,9 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 	case NoChange, Inconclusive:
 		if late > limit {
 			why = fmt.Sprintf("more than the tolerance's %s of the baseline: a change that size could hide", limit.Round(100*time.Microsecond))
+			if row.Verdict == Inconclusive {
+				why = fmt.Sprintf("more than the tolerance's %s of the baseline: the machine could not tell either", limit.Round(100*time.Microsecond))
+			}
 		}
 	}
 	if why != "" {
