@@ -25,7 +25,7 @@ type variant struct {
 // by side, so that each sees the same machine (a busy machine slows them
 // alike, rather than making a later run look slower than an earlier one),
 // and returns their sides by name.
-func runVariants(t *testing.T, sequential bool, rate float64, dur, at, faultFor time.Duration, vs ...variant) map[string]compare.Side {
+func runVariants(t testing.TB, sequential bool, rate float64, dur, at, faultFor time.Duration, vs ...variant) map[string]compare.Side {
 	t.Helper()
 	out := map[string]compare.Side{}
 	var mu sync.Mutex
