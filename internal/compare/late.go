@@ -13,17 +13,33 @@ import (
 // lateness made INCONCLUSIVE: the machine, not the data, could not tell.
 const LateReason = "the generator or the platform's timers were late by"
 
-// lateness is how late the rig made the requests of a typical second of
-// the run: the median, over its health records weighted by their sends, of
-// the generator's send lag p99 plus the embedded platform's largest timer
-// overshoot. One stall of the process delays a request once (its waits are
-// one after another), so a second's lateness is its send lag and its worst
-// stall, not three of them. The median, not the worst second: a few late
-// seconds are the bootstrap's to find (resampling whole seconds, a run whose
-// tail came from them gets a wide interval); what no interval sees is a
-// machine late throughout both runs, which inflates both tails alike and
-// dilutes a change. 0 without health records.
-func lateness(run *results.Run) time.Duration {
+// secondLate is how late the rig made the requests of one health record's
+// second: the generator's send lag p99 plus the embedded platform's largest
+// timer overshoot. One stall of the process delays a request once (its
+// waits are one after another), so a second's lateness counts its worst
+// stall once.
+func secondLate(h results.Health) time.Duration {
+	return h.SendLagP99.Std() + h.TimerOvershootMax.Std()
+}
+
+// worstLate is the run's latest second (secondLate): the most the rig can
+// have moved a quantile, since a few late seconds move a short run's tail
+// as much as all of them would. 0 without health records.
+func worstLate(run *results.Run) time.Duration {
+	var worst time.Duration
+	for _, h := range run.Health {
+		worst = max(worst, secondLate(h))
+	}
+	return worst
+}
+
+// typicalLate is a typical second's lateness: the median secondLate over
+// the run's health records, weighted by their sends. A few late seconds are
+// the bootstrap's to weigh (resampling whole seconds, a run whose tail came
+// from them gets a wide interval); what no interval sees is a machine late
+// throughout, which inflates both tails alike and dilutes a change. 0
+// without health records.
+func typicalLate(run *results.Run) time.Duration {
 	type rec struct {
 		late  time.Duration
 		sends uint64
@@ -32,7 +48,7 @@ func lateness(run *results.Run) time.Duration {
 	var total uint64
 	for _, h := range run.Health {
 		if h.Sends > 0 {
-			recs = append(recs, rec{h.SendLagP99.Std() + h.TimerOvershootMax.Std(), h.Sends})
+			recs = append(recs, rec{secondLate(h), h.Sends})
 			total += h.Sends
 		}
 	}
@@ -47,32 +63,32 @@ func lateness(run *results.Run) time.Duration {
 }
 
 // excuseLate makes a quantile row INCONCLUSIVE where the rig's own
-// lateness (the larger of the two runs') could explain its verdict: a
+// lateness (the larger of the two runs') could explain its verdict. A
 // REGRESSED or IMPROVED whose shift |run − baseline| is no larger than the
-// lateness (the machine, not the build, may have moved the tail), or a NO
-// CHANGE where the lateness exceeds the tolerance's share of the baseline
-// quantile (a late rig inflates both tails and could hide a change of that
-// size). An INCONCLUSIVE row whose lateness exceeds that share says so too:
-// the machine, not only the number of requests, could not tell. qb and qr
-// are the quantiles in µs.
+// worst second's lateness: the machine, not the build, may have moved the
+// tail (a false alarm costs a release; the worst case decides). A NO CHANGE
+// where a typical second's lateness exceeds the tolerance's share of the
+// baseline quantile: a rig late throughout inflates both tails and could
+// hide a change of that size. An INCONCLUSIVE row late like that says so
+// too: the machine, not only the number of requests, could not tell. qb and
+// qr are the quantiles in µs.
 func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
-	late := max(lateness(base), lateness(run))
-	if late <= 0 {
-		return
-	}
 	shift := time.Duration(math.Abs(qr-qb)) * time.Microsecond
 	limit := time.Duration(tol*qb) * time.Microsecond
-	why := ""
+	var why string
+	var late time.Duration
 	switch row.Verdict {
 	case Regressed, Improved:
-		if shift <= late {
-			why = "the machine may have moved it"
+		if late = max(worstLate(base), worstLate(run)); late > 0 && shift <= late {
+			why = fmt.Sprintf("%s in its latest second: the machine may have moved it", late.Round(100*time.Microsecond))
 		}
 	case NoChange, Inconclusive:
-		if late > limit {
-			why = fmt.Sprintf("more than the tolerance's %s of the baseline: a change that size could hide", limit.Round(100*time.Microsecond))
-			if row.Verdict == Inconclusive {
-				why = fmt.Sprintf("more than the tolerance's %s of the baseline: the machine could not tell either", limit.Round(100*time.Microsecond))
+		if late = max(typicalLate(base), typicalLate(run)); late > limit {
+			why = fmt.Sprintf("%s in a typical second, more than the tolerance's %s of the baseline: ", late.Round(100*time.Microsecond), limit.Round(100*time.Microsecond))
+			if row.Verdict == NoChange {
+				why += "a change that size could hide"
+			} else {
+				why += "the machine could not tell either"
 			}
 		}
 	}
@@ -81,6 +97,6 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 			row.Reason += "; "
 		}
 		row.Verdict = Inconclusive
-		row.Reason += fmt.Sprintf("%s %s in a typical second: %s", LateReason, late.Round(100*time.Microsecond), why)
+		row.Reason += LateReason + " " + why
 	}
 }
