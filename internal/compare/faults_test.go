@@ -85,3 +85,21 @@ func TestLateRigMakesLatencyInconclusive(t *testing.T) {
 		t.Errorf("same build, every second late: %s (%s), want INCONCLUSIVE naming a typical second", r.Verdict, r.Reason)
 	}
 }
+
+// TestStarvedRigMakesAvailabilityInconclusive: a run whose typical second
+// was late by 10 % of the timeout or more cannot show an availability
+// change: the starved machine fails requests itself.
+func TestStarvedRigMakesAvailabilityInconclusive(t *testing.T) {
+	base := synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, seed: 1}.side()
+	run := synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, failRatio: 0.001, seed: 5}.side()
+	if r := Compare(base, run, Options{}).Row("availability", "steady-state"); r.Verdict != Regressed {
+		t.Fatalf("on time: %s (%s), want REGRESSED", r.Verdict, r.Reason)
+	}
+	for sec := range 40 {
+		run.Run.Health = append(run.Run.Health, results.Health{Start: t0.Add(time.Duration(sec) * time.Second), Sends: 1200, SendLagP99: results.Duration(250 * time.Millisecond)})
+	}
+	r := Compare(base, run, Options{}).Row("availability", "steady-state")
+	if r.Verdict != Inconclusive || !strings.Contains(r.Reason, LateReason+" 250ms in a typical second, 200ms of the request timeout") {
+		t.Errorf("starved: %s (%s), want INCONCLUSIVE naming the lateness", r.Verdict, r.Reason)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -98,5 +99,24 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 		}
 		row.Verdict = Inconclusive
 		row.Reason += LateReason + " " + why
+	}
+}
+
+// excuseStarved makes an availability REGRESSED or IMPROVED INCONCLUSIVE
+// where a typical second of either run was late by slo.LateShareTimeout of
+// the request timeout or more (the share at which internal/slo calls an
+// interval generator-late): a machine that starved the rig most of the run
+// fails requests itself, even where no one interval's failures could be
+// pinned on it.
+func excuseStarved(row *Row, base, run *results.Run) {
+	if (row.Verdict != Regressed && row.Verdict != Improved) || base == nil || run == nil {
+		return
+	}
+	late := max(typicalLate(base), typicalLate(run))
+	limit := time.Duration(slo.LateShareTimeout * float64(max(base.Header.Targets.Timeout.Std(), run.Header.Targets.Timeout.Std())))
+	if limit > 0 && late >= limit {
+		row.Verdict = Inconclusive
+		row.Reason += fmt.Sprintf("; %s %s in a typical second, %s of the request timeout or more: the machine may have failed them",
+			LateReason, late.Round(time.Millisecond), limit.Round(time.Millisecond))
 	}
 }

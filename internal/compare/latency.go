@@ -26,8 +26,12 @@ const methodQuantile = "log ratio ± 1.96 standard errors; each run's the larger
 // of its histogram as indexes into a shared table of bucket values, and
 // their counts.
 type slotHist struct {
-	idx []int32
+	idx []int32 // ascending
 	cnt []uint64
+
+	n     uint64 // every count
+	from  int    // the first bucket at or above the bootstrap's cut (setCut)
+	below uint64 // the counts below it
 }
 
 // sampled is one run's latencies in one scope, per interval, grouped into
@@ -202,19 +206,84 @@ func (s *sampled) remap(t valueTable, values []int64) {
 	}
 }
 
-// replicate draws one bootstrap resample (each stratum's intervals with
-// replacement, as many as it has) and returns its p-quantile in µs.
-func (s *sampled) replicate(rng *rand.Rand, values []int64, p float64) float64 {
-	counts := make([]uint64, len(values))
+// setCut splits every interval's buckets at index cut: the bootstrap adds
+// only the buckets at or above it, and a count of those below.
+func (s *sampled) setCut(cut int32) {
 	for _, st := range s.strata {
-		for range st {
-			sh := st[rng.IntN(len(st))]
-			for j, i := range sh.idx {
-				counts[i] += sh.cnt[j]
+		for k := range st {
+			sh := &st[k]
+			sh.from = sort.Search(len(sh.idx), func(j int) bool { return sh.idx[j] >= cut })
+			sh.n, sh.below = 0, 0
+			for j, c := range sh.cnt {
+				sh.n += c
+				if j < sh.from {
+					sh.below += c
+				}
 			}
 		}
 	}
-	return quantile(counts, values, p)
+}
+
+// tailCut is the index of the run's pooled quantile 1 − 10 (1 − p) (p90
+// for p99): a resample's p-quantile lies above it unless the resample is
+// wildly unlike the run, and then replicate counts every bucket.
+func (s *sampled) tailCut(values []int64, p float64) int32 {
+	var n uint64
+	for _, c := range s.all {
+		n += c
+	}
+	k := uint64(math.Ceil(float64(n) * math.Max(0, 1-10*(1-p))))
+	var seen uint64
+	for i, c := range s.all {
+		if seen += c; seen >= max(k, 1) {
+			return int32(i)
+		}
+	}
+	return 0
+}
+
+// resampler draws bootstrap resamples of one run, reusing its buffers.
+type resampler struct {
+	s      *sampled
+	values []int64
+	cut    int32
+	tail   []uint64    // counts at or above the cut
+	drawn  []*slotHist // the resample's intervals
+}
+
+func newResampler(s *sampled, values []int64, p float64) *resampler {
+	cut := s.tailCut(values, p)
+	s.setCut(cut)
+	return &resampler{s: s, values: values, cut: cut, tail: make([]uint64, len(values)-int(cut))}
+}
+
+// replicate draws one bootstrap resample (each stratum's intervals with
+// replacement, as many as it has) and returns its p-quantile in µs.
+func (r *resampler) replicate(rng *rand.Rand, p float64) float64 {
+	clear(r.tail)
+	r.drawn = r.drawn[:0]
+	var n, below uint64
+	for _, st := range r.s.strata {
+		for range st {
+			sh := &st[rng.IntN(len(st))]
+			r.drawn = append(r.drawn, sh)
+			n, below = n+sh.n, below+sh.below
+			for j := sh.from; j < len(sh.idx); j++ {
+				r.tail[sh.idx[j]-r.cut] += sh.cnt[j]
+			}
+		}
+	}
+	k := uint64(math.Max(1, math.Ceil(float64(n)*p-1e-9)))
+	if k > below {
+		return valueAtRank(r.tail, r.values[r.cut:], k-below)
+	}
+	all := make([]uint64, len(r.values))
+	for _, sh := range r.drawn {
+		for j, i := range sh.idx {
+			all[i] += sh.cnt[j]
+		}
+	}
+	return valueAtRank(all, r.values, k)
 }
 
 // quantile is the nearest-rank p-quantile (⌈np⌉-th smallest, as
@@ -275,9 +344,10 @@ func (s *sampled) orderStatSE(values []int64, p float64) float64 {
 // bootstrapSE is the standard deviation of ln q̂ₚ over Replicates
 // stratified resamples of the run's intervals.
 func (s *sampled) bootstrapSE(rng *rand.Rand, values []int64, p float64) float64 {
+	r := newResampler(s, values, p)
 	var sum, sum2 float64
 	for range Replicates {
-		v := math.Log(s.replicate(rng, values, p))
+		v := math.Log(r.replicate(rng, p))
 		sum += v
 		sum2 += v * v
 	}
