@@ -103,3 +103,29 @@ func TestStarvedRigMakesAvailabilityInconclusive(t *testing.T) {
 		t.Errorf("starved: %s (%s), want INCONCLUSIVE naming the lateness", r.Verdict, r.Reason)
 	}
 }
+
+// TestUnevenLateSecondsNameTheMachine: two runs of one build where 2 of
+// the run's 40 seconds were 1.5 times slower (the rig late by 50 ms in them): the
+// request count would decide NO CHANGE, the bootstrap's whole seconds make
+// it INCONCLUSIVE, and the reason names the late second, not the data.
+func TestUnevenLateSecondsNameTheMachine(t *testing.T) {
+	base := synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, seed: 1}.side()
+	bad := func(sec int) bool { return sec%20 == 19 }
+	run := synth{seconds: 40, perSecond: 600, median: 20 * time.Millisecond, seed: 2,
+		slow: func(sec int) float64 { return map[bool]float64{true: 1.5, false: 1}[bad(sec)] }}.side()
+	for sec := range 40 {
+		late := time.Duration(0)
+		if bad(sec) {
+			late = 50 * time.Millisecond
+		}
+		run.Run.Health = append(run.Run.Health, results.Health{Start: t0.Add(time.Duration(sec) * time.Second), Sends: 1200, SendLagP99: results.Duration(late)})
+	}
+	r := Compare(base, run, Options{}).Row("p99", "overall")
+	if r.Verdict != Inconclusive || !strings.Contains(r.Reason, LateReason+" 50ms in its latest second") {
+		t.Errorf("uneven late seconds: %s (%s), want INCONCLUSIVE naming the latest second", r.Verdict, r.Reason)
+	}
+	run.Run.Health = nil // the same seconds, no rig lateness on record: the data's
+	if r := Compare(base, run, Options{}).Row("p99", "overall"); r.Verdict != Inconclusive || strings.Contains(r.Reason, LateReason) {
+		t.Errorf("uneven seconds, rig on time: %s (%s), want INCONCLUSIVE for the data", r.Verdict, r.Reason)
+	}
+}

@@ -71,9 +71,11 @@ func typicalLate(run *results.Run) time.Duration {
 // where a typical second's lateness exceeds the tolerance's share of the
 // baseline quantile: a rig late throughout inflates both tails and could
 // hide a change of that size. An INCONCLUSIVE row late like that says so
-// too: the machine, not only the number of requests, could not tell. qb and
-// qr are the quantiles in µs.
-func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
+// too: the machine, not only the number of requests, could not tell; so
+// does one that the request count alone would have decided (counted) but
+// uneven seconds widened, where the latest second was late by that share:
+// the late seconds are the uneven ones. qb and qr are the quantiles in µs.
+func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64, counted bool) {
 	shift := time.Duration(math.Abs(qr-qb)) * time.Microsecond
 	limit := time.Duration(tol*qb) * time.Microsecond
 	var why string
@@ -83,7 +85,16 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64) {
 		if late = max(worstLate(base), worstLate(run)); late > 0 && shift <= late {
 			why = fmt.Sprintf("%s in its latest second: the machine may have moved it", late.Round(100*time.Microsecond))
 		}
-	case NoChange, Inconclusive:
+	case Inconclusive:
+		worst := max(worstLate(base), worstLate(run))
+		if late = max(typicalLate(base), typicalLate(run)); late <= limit && counted && worst > limit {
+			why = fmt.Sprintf("%s in its latest second, more than the tolerance's %s of the baseline: "+
+				"the request count alone would have decided; seconds the machine made uneven widened the interval",
+				worst.Round(100*time.Microsecond), limit.Round(100*time.Microsecond))
+			break
+		}
+		fallthrough
+	case NoChange:
 		if late = max(typicalLate(base), typicalLate(run)); late > limit {
 			why = fmt.Sprintf("%s in a typical second, more than the tolerance's %s of the baseline: ", late.Round(100*time.Microsecond), limit.Round(100*time.Microsecond))
 			if row.Verdict == NoChange {

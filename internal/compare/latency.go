@@ -62,11 +62,19 @@ func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
 		return
 	}
 	rng := rand.New(rand.NewPCG(seed(row.Scope), 0x510c5eed))
+	bo, ro2 := bs.orderStatSE(values, p), rs.orderStatSE(values, p)
+	bb, rb := bs.bootstrapSE(rng, values, p), rs.bootstrapSE(rng, values, p)
 	d := math.Log(qr / qb)
-	half := z95 * math.Hypot(bs.logSE(rng, values, p), rs.logSE(rng, values, p))
-	lo, hi := math.Exp(d-half), math.Exp(d+half)
-	judge(row, interval{change: qr/qb - 1, lo: lo - 1, hi: hi - 1}, tol, true)
-	excuseLate(row, base.Run, run.Run, qb, qr, tol)
+	logInterval := func(seb, ser float64) interval {
+		half := z95 * math.Hypot(seb, ser)
+		return interval{change: qr/qb - 1, lo: math.Exp(d-half) - 1, hi: math.Exp(d+half) - 1}
+	}
+	// What the request count alone would decide: if uneven seconds widened
+	// it to INCONCLUSIVE, a late rig may be why (excuseLate).
+	var counted Row
+	judge(&counted, logInterval(bo, ro2), tol, true)
+	judge(row, logInterval(math.Max(bo, bb), math.Max(ro2, rb)), tol, true)
+	excuseLate(row, base.Run, run.Run, qb, qr, tol, counted.Verdict != Inconclusive)
 }
 
 // quantileOf is the quantile an objective name stands for: 0.99 for "p99".
@@ -314,15 +322,11 @@ func valueAtRank(counts []uint64, values []int64, k uint64) float64 {
 // is an estimate ± z95 standard errors.
 const z95 = 1.959963984540054
 
-// logSE is the standard error of the run's ln p-quantile: the larger of the
-// order-statistic one (which assumes independent requests) and the
-// stratified interval bootstrap's (which resamples whole intervals, so it
+// Each run's standard error of ln q̂ₚ is the larger of the order-statistic
+// one (orderStatSE: it assumes independent requests) and the stratified
+// interval bootstrap's (bootstrapSE: it resamples whole intervals, so it
 // keeps the dependence of requests within a second, but has little to
-// resample in a run of few intervals). +Inf when the run is too small for
-// the order-statistic interval to bound the quantile on both sides.
-func (s *sampled) logSE(rng *rand.Rand, values []int64, p float64) float64 {
-	return math.Max(s.orderStatSE(values, p), s.bootstrapSE(rng, values, p))
-}
+// resample in a run of few intervals).
 
 // orderStatSE is the standard error of ln q̂ₚ that the distribution-free
 // order-statistic 95 % interval [L, U] implies: (ln U − ln L) / (2 z95), as
