@@ -122,8 +122,8 @@ func machineLate(r compare.Row) bool {
 // moves p99 by about 18 %. The sizes, from the order-statistic interval:
 // p99's standard error is about 1.5 % a run at 10,000 requests, so the
 // interval of a change is ±4 %: two runs of one build fall within ±10 %
-// (NO CHANGE) unless chance moves them more than 6 %, which is 3 standard
-// errors of the difference (0.4 %); the slower run keeps the base's seed
+// (NO CHANGE) unless chance moves them more than 6 %, 2.8 standard errors
+// of their difference (0.5 % of pairs); the slower run keeps the base's seed
 // (the same draws, × 1.2: the change is the service time's alone), so its
 // +18 % clears +10 % by more than its interval's half. p99's tolerance is the
 // default 10 %; availability's is 0.1 percentage points, because 10,000
