@@ -72,10 +72,10 @@ func typicalLate(run *results.Run) time.Duration {
 // baseline quantile: a rig late throughout inflates both tails and could
 // hide a change of that size. An INCONCLUSIVE row late like that says so
 // too: the machine, not only the number of requests, could not tell; so
-// does one that the request count alone would have decided (counted) but
-// uneven seconds widened, where the latest second was late by that share:
-// the late seconds are the uneven ones. qb and qr are the quantiles in µs.
-func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64, counted bool) {
+// does one whose seconds were uneven (the bootstrap's error well above the
+// order statistics') where the latest second was late by that share: the
+// late seconds may be the uneven ones. qb and qr are the quantiles in µs.
+func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64, uneven bool) {
 	shift := time.Duration(math.Abs(qr-qb)) * time.Microsecond
 	limit := time.Duration(tol*qb) * time.Microsecond
 	var why string
@@ -87,9 +87,9 @@ func excuseLate(row *Row, base, run *results.Run, qb, qr, tol float64, counted b
 		}
 	case Inconclusive:
 		worst := max(worstLate(base), worstLate(run))
-		if late = max(typicalLate(base), typicalLate(run)); late <= limit && counted && worst > limit {
+		if late = max(typicalLate(base), typicalLate(run)); late <= limit && uneven && worst > limit {
 			why = fmt.Sprintf("%s in its latest second, more than the tolerance's %s of the baseline: "+
-				"the request count alone would have decided; seconds the machine made uneven widened the interval",
+				"whole seconds varied more than the request count explains, and the late ones may be why",
 				worst.Round(100*time.Microsecond), limit.Round(100*time.Microsecond))
 			break
 		}

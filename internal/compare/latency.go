@@ -64,18 +64,19 @@ func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
 	rng := rand.New(rand.NewPCG(seed(row.Scope), 0x510c5eed))
 	bo, ro2 := bs.orderStatSE(values, p), rs.orderStatSE(values, p)
 	bb, rb := bs.bootstrapSE(rng, values, p), rs.bootstrapSE(rng, values, p)
-	d := math.Log(qr / qb)
-	logInterval := func(seb, ser float64) interval {
-		half := z95 * math.Hypot(seb, ser)
-		return interval{change: qr/qb - 1, lo: math.Exp(d-half) - 1, hi: math.Exp(d+half) - 1}
-	}
-	// What the request count alone would decide: if uneven seconds widened
-	// it to INCONCLUSIVE, a late rig may be why (excuseLate).
-	var counted Row
-	judge(&counted, logInterval(bo, ro2), tol, true)
-	judge(row, logInterval(math.Max(bo, bb), math.Max(ro2, rb)), tol, true)
-	excuseLate(row, base.Run, run.Run, qb, qr, tol, counted.Verdict != Inconclusive)
+	d, half := math.Log(qr/qb), z95*math.Hypot(math.Max(bo, bb), math.Max(ro2, rb))
+	judge(row, interval{change: qr/qb - 1, lo: math.Exp(d-half) - 1, hi: math.Exp(d+half) - 1}, tol, true)
+	// Uneven: whole seconds varied well beyond what the request count
+	// explains; excuseLate asks whether the rig was late in them.
+	uneven := bb > unevenFactor*bo || rb > unevenFactor*ro2
+	excuseLate(row, base.Run, run.Run, qb, qr, tol, uneven)
 }
+
+// unevenFactor is how many times the order-statistic standard error the
+// bootstrap's must be for a run's seconds to count as uneven: the
+// bootstrap's own error over 20 seconds is about a sixth, so 1.5 is three
+// of them.
+const unevenFactor = 1.5
 
 // quantileOf is the quantile an objective name stands for: 0.99 for "p99".
 func quantileOf(name string) float64 {

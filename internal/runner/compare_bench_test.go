@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -53,8 +54,12 @@ func BenchmarkCompareFalseAlarms(b *testing.B) {
 			case excused:
 				late++
 			}
-			if r := c.Row("p99", "overall"); r.Change != nil && r.CILow != nil && r.CIHigh != nil {
-				b.Logf("pair %d: %s, p99 %+.1f %% [%+.1f, %+.1f]", i, c.Verdict, 100**r.Change, 100**r.CILow, 100**r.CIHigh)
+			// On stderr, one line a pair: the benchmark log keeps only ten.
+			fmt.Fprintf(os.Stderr, "pair %d: %s\n", i, c.Verdict)
+			for _, r := range c.Rows {
+				if r.Verdict != compare.NoChange {
+					fmt.Fprintf(os.Stderr, "  %s %s %s %s: %s\n", r.Name, r.Scope, r.Verdict, rowChange(r), r.Reason)
+				}
 			}
 		}
 		n := float64(pairs)
