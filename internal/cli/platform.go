@@ -59,6 +59,7 @@ refuses to listen off loopback without a bearer token (--admin-token or
 ` + platformAdminTokenEnv + `).`,
 		Example: `  slocheck platform serve
   slocheck platform serve --describe platform.json --probe-interval 1s
+  slocheck platform serve --service-scale 1.2   # a build whose shop is 20 % slower
   slocheck platform serve --regions eastus,westeurope,southeastasia \
       --client-regions us=eastus,eu=westeurope,asia=southeastasia
   SLOCHECK_ADMIN_TOKEN=… slocheck platform serve --listen 0.0.0.0:7070`,
@@ -81,6 +82,7 @@ refuses to listen off loopback without a bearer token (--admin-token or
 	f.DurationVar(&c.FarDelay, "wan-far", c.FarDelay, "one-way WAN delay from a client region to any other region")
 	f.DurationVar(&c.ReplicationLag, "replication-lag", c.ReplicationLag, "delay before a write reaches the other regions")
 	f.StringVar(&s.unreplicated, "unreplicated", string(c.Unreplicated), "fate of a failed region's unreplicated writes on heal: late (replicate, as Cosmos DB does) or lost")
+	f.Float64Var(&c.ServiceScale, "service-scale", 1, "multiply every service time drawn by this, e.g. 1.2 for a shop 20 % slower")
 	f.Uint64Var(&c.Seed, "seed", c.Seed, "seed of service times and error draws")
 	f.StringVar(&s.describe, "describe", "", "write the platform's URLs as JSON to `FILE` once listening")
 	return cmd

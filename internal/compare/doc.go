@@ -16,21 +16,24 @@
 // The intervals:
 //
 //   - p99 (the scenario's quantile), overall and per client region: the
-//     relative change run/baseline − 1, by a stratified bootstrap over the
-//     runs' per-interval histograms. Each run's intervals (the stream's one-second
-//     records, all steps added) are resampled with replacement, within
-//     strata cut at the runs' fault injections and heals (so a replicate
-//     keeps the run's share of outage traffic), B = 1,000 replicates per
-//     run, and the 2.5th and 97.5th percentiles of the replicates' ratio are
-//     the interval. Why not the per-run binomial order-statistic intervals
-//     internal/slo uses for the verdicts: they assume independent requests,
-//     and latencies within a second are not (a GC pause, a busy core, a
-//     failover slows whole seconds). Resampling whole seconds keeps that
-//     dependence, so the interval widens where a run's tail came from a few
-//     bad seconds instead of calling two runs of one build different. The
-//     false-alarm rate on pairs of runs of one build is measured on the
-//     embedded platform by TestFalseAlarms in internal/runner (see the
-//     README's "Comparing runs").
+//     relative change run/baseline − 1. Its interval is
+//     exp(ln(q̂ᵣ/q̂_b) ± 1.96 √(SE_b² + SEᵣ²)) − 1, where each run's SE (of
+//     ln q̂) is the larger of two estimates. The order-statistic one:
+//     (ln U − ln L)/(2 · 1.96) from the distribution-free 95 % interval
+//     [L, U] internal/slo uses for the verdicts (Price and Bonett's
+//     estimate for a median's standard error, which needs no density); it
+//     assumes independent requests. The bootstrap one: the standard
+//     deviation of ln q̂ over 1,000 resamples of the run's one-second
+//     histograms, whole seconds with replacement within strata cut at the
+//     run's fault injections and heals (a resample keeps the run's share of
+//     outage traffic); latencies within a second are not independent (a GC
+//     pause, a busy core, a failover slow whole seconds), and resampling
+//     whole seconds keeps that, so a run whose tail came from a few bad
+//     seconds gets a wide interval instead of a false alarm. With few
+//     seconds the bootstrap has little to resample and the order-statistic
+//     estimate holds the floor. The false-alarm rate on pairs of runs of one
+//     build is measured on the embedded platform by
+//     BenchmarkCompareFalseAlarms in internal/runner (docs/compare.md).
 //   - availability in steady state: the difference of the two success ratios
 //     with Newcombe's hybrid score interval (Newcombe 1998, method 10), built
 //     from the two runs' Wilson intervals that internal/slo reports: a

@@ -19,12 +19,19 @@ import (
 // Replicates is the bootstrap's number of resamples per run.
 const Replicates = 1000
 
+// methodQuantile names the quantile rows' method in every output.
+const methodQuantile = "log ratio ± 1.96 standard errors; each run's the larger of the order-statistic and the interval bootstrap's"
+
 // slotHist is one interval's latencies in one scope: the populated buckets
 // of its histogram as indexes into a shared table of bucket values, and
 // their counts.
 type slotHist struct {
-	idx []int32
+	idx []int32 // ascending
 	cnt []uint64
+
+	n     uint64 // every count
+	from  int    // the first bucket at or above the bootstrap's cut (setCut)
+	below uint64 // the counts below it
 }
 
 // sampled is one run's latencies in one scope, per interval, grouped into
@@ -37,7 +44,7 @@ type sampled struct {
 // quantileRow compares a quantile objective by the stratified interval
 // bootstrap of the package doc.
 func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
-	row.ChangeUnit, row.Method = unitRelative, "stratified interval bootstrap, widened to the order-statistic interval"
+	row.ChangeUnit, row.Method = unitRelative, methodQuantile
 	p := quantileOf(row.Name)
 	if base.Run == nil || run.Run == nil {
 		row.Verdict, row.Reason = Inconclusive, "a results stream is missing: the histograms decide a quantile"
@@ -55,17 +62,21 @@ func quantileRow(row *Row, base, run Side, ro *slo.Objective, tol float64) {
 		return
 	}
 	rng := rand.New(rand.NewPCG(seed(row.Scope), 0x510c5eed))
-	ratios := make([]float64, Replicates)
-	for i := range ratios {
-		ratios[i] = rs.replicate(rng, values, p) / bs.replicate(rng, values, p)
-	}
-	sort.Float64s(ratios)
-	lo, hi := ratios[int(0.025*Replicates)], ratios[int(math.Ceil(0.975*Replicates))-1]
-	ol, oh := orderStatRatio(bs, rs, values, p)
-	lo, hi = math.Min(lo, ol), math.Max(hi, oh)
-	judge(row, interval{change: qr/qb - 1, lo: lo - 1, hi: hi - 1}, tol, true)
-	excuseLate(row, base.Run, run.Run, qb, qr, tol)
+	bo, ro2 := bs.orderStatSE(values, p), rs.orderStatSE(values, p)
+	bb, rb := bs.bootstrapSE(rng, values, p), rs.bootstrapSE(rng, values, p)
+	d, half := math.Log(qr/qb), z95*math.Hypot(math.Max(bo, bb), math.Max(ro2, rb))
+	judge(row, interval{change: qr/qb - 1, lo: math.Exp(d-half) - 1, hi: math.Exp(d+half) - 1}, tol, true)
+	// Uneven: whole seconds varied well beyond what the request count
+	// explains; excuseLate asks whether the rig was late in them.
+	uneven := bb > unevenFactor*bo || rb > unevenFactor*ro2
+	excuseLate(row, base.Run, run.Run, qb, qr, tol, uneven)
 }
+
+// unevenFactor is how many times the order-statistic standard error the
+// bootstrap's must be for a run's seconds to count as uneven: the
+// bootstrap's own error over 20 seconds is about a sixth, so 1.5 is three
+// of them.
+const unevenFactor = 1.5
 
 // quantileOf is the quantile an objective name stands for: 0.99 for "p99".
 func quantileOf(name string) float64 {
@@ -204,19 +215,84 @@ func (s *sampled) remap(t valueTable, values []int64) {
 	}
 }
 
-// replicate draws one bootstrap resample (each stratum's intervals with
-// replacement, as many as it has) and returns its p-quantile in µs.
-func (s *sampled) replicate(rng *rand.Rand, values []int64, p float64) float64 {
-	counts := make([]uint64, len(values))
+// setCut splits every interval's buckets at index cut: the bootstrap adds
+// only the buckets at or above it, and a count of those below.
+func (s *sampled) setCut(cut int32) {
 	for _, st := range s.strata {
-		for range st {
-			sh := st[rng.IntN(len(st))]
-			for j, i := range sh.idx {
-				counts[i] += sh.cnt[j]
+		for k := range st {
+			sh := &st[k]
+			sh.from = sort.Search(len(sh.idx), func(j int) bool { return sh.idx[j] >= cut })
+			sh.n, sh.below = 0, 0
+			for j, c := range sh.cnt {
+				sh.n += c
+				if j < sh.from {
+					sh.below += c
+				}
 			}
 		}
 	}
-	return quantile(counts, values, p)
+}
+
+// tailCut is the index of the run's pooled quantile 1 − 10 (1 − p) (p90
+// for p99): a resample's p-quantile lies above it unless the resample is
+// wildly unlike the run, and then replicate counts every bucket.
+func (s *sampled) tailCut(values []int64, p float64) int32 {
+	var n uint64
+	for _, c := range s.all {
+		n += c
+	}
+	k := uint64(math.Ceil(float64(n) * math.Max(0, 1-10*(1-p))))
+	var seen uint64
+	for i, c := range s.all {
+		if seen += c; seen >= max(k, 1) {
+			return int32(i)
+		}
+	}
+	return 0
+}
+
+// resampler draws bootstrap resamples of one run, reusing its buffers.
+type resampler struct {
+	s      *sampled
+	values []int64
+	cut    int32
+	tail   []uint64    // counts at or above the cut
+	drawn  []*slotHist // the resample's intervals
+}
+
+func newResampler(s *sampled, values []int64, p float64) *resampler {
+	cut := s.tailCut(values, p)
+	s.setCut(cut)
+	return &resampler{s: s, values: values, cut: cut, tail: make([]uint64, len(values)-int(cut))}
+}
+
+// replicate draws one bootstrap resample (each stratum's intervals with
+// replacement, as many as it has) and returns its p-quantile in µs.
+func (r *resampler) replicate(rng *rand.Rand, p float64) float64 {
+	clear(r.tail)
+	r.drawn = r.drawn[:0]
+	var n, below uint64
+	for _, st := range r.s.strata {
+		for range st {
+			sh := &st[rng.IntN(len(st))]
+			r.drawn = append(r.drawn, sh)
+			n, below = n+sh.n, below+sh.below
+			for j := sh.from; j < len(sh.idx); j++ {
+				r.tail[sh.idx[j]-r.cut] += sh.cnt[j]
+			}
+		}
+	}
+	k := uint64(math.Max(1, math.Ceil(float64(n)*p-1e-9)))
+	if k > below {
+		return valueAtRank(r.tail, r.values[r.cut:], k-below)
+	}
+	all := make([]uint64, len(r.values))
+	for _, sh := range r.drawn {
+		for j, i := range sh.idx {
+			all[i] += sh.cnt[j]
+		}
+	}
+	return valueAtRank(all, r.values, k)
 }
 
 // quantile is the nearest-rank p-quantile (⌈np⌉-th smallest, as
@@ -243,32 +319,43 @@ func valueAtRank(counts []uint64, values []int64, k uint64) float64 {
 	return float64(values[len(values)-1])
 }
 
-// orderStatRatio is the interval of run/baseline from the two runs'
-// distribution-free order-statistic intervals (internal/slo's), each at
-// √0.95 so that both hold together with at least 95 %: [Lᵣ/U_b, Uᵣ/L_b]. It
-// assumes independent requests; the bootstrap does not, but it has nothing
-// to resample in a run of a few intervals. The comparison takes the wider of
-// the two. An unbounded side is ±Inf.
-func orderStatRatio(base, run *sampled, values []int64, p float64) (lo, hi float64) {
-	bl, bh := base.bounds(values, p)
-	rl, rh := run.bounds(values, p)
-	return rl / bh, rh / bl
-}
+// z95 is the standard normal's 97.5th percentile: a two-sided 95 % interval
+// is an estimate ± z95 standard errors.
+const z95 = 1.959963984540054
 
-// bounds are the order-statistic bounds of the p-quantile at confidence
-// √0.95, in µs: 0 for an unbounded low side, +Inf for an unbounded high one.
-func (s *sampled) bounds(values []int64, p float64) (lo, hi float64) {
+// Each run's standard error of ln q̂ₚ is the larger of the order-statistic
+// one (orderStatSE: it assumes independent requests) and the stratified
+// interval bootstrap's (bootstrapSE: it resamples whole intervals, so it
+// keeps the dependence of requests within a second, but has little to
+// resample in a run of few intervals).
+
+// orderStatSE is the standard error of ln q̂ₚ that the distribution-free
+// order-statistic 95 % interval [L, U] implies: (ln U − ln L) / (2 z95), as
+// Price and Bonett (2002) estimate a median's standard error; it needs no
+// estimate of the density at the quantile.
+func (s *sampled) orderStatSE(values []int64, p float64) float64 {
 	var n uint64
 	for _, c := range s.all {
 		n += c
 	}
-	r := slo.QuantileRanks(n, p, math.Sqrt(0.95))
-	lo, hi = 0, math.Inf(1)
-	if r.Low > 0 {
-		lo = valueAtRank(s.all, values, r.Low)
+	r := slo.QuantileRanks(n, p, 0.95)
+	if r.Low == 0 || r.High == 0 {
+		return math.Inf(1)
 	}
-	if r.High > 0 {
-		hi = valueAtRank(s.all, values, r.High)
+	lo, hi := valueAtRank(s.all, values, r.Low), valueAtRank(s.all, values, r.High)
+	return (math.Log(hi) - math.Log(lo)) / (2 * z95)
+}
+
+// bootstrapSE is the standard deviation of ln q̂ₚ over Replicates
+// stratified resamples of the run's intervals.
+func (s *sampled) bootstrapSE(rng *rand.Rand, values []int64, p float64) float64 {
+	r := newResampler(s, values, p)
+	var sum, sum2 float64
+	for range Replicates {
+		v := math.Log(r.replicate(rng, p))
+		sum += v
+		sum2 += v * v
 	}
-	return lo, hi
+	mean := sum / Replicates
+	return math.Sqrt(math.Max(0, (sum2/Replicates-mean*mean)*Replicates/(Replicates-1)))
 }

@@ -73,6 +73,7 @@ func compareObjective(base, run Side, k key, tol Tolerances) Row {
 		quantileRow(&row, base, run, ro, tol.P99)
 	case k.name == "availability":
 		availabilityRow(&row, bo, ro, tol.Availability)
+		excuseStarved(&row, base.Run, run.Run)
 	default:
 		faultRow(&row, base, run, tol)
 	}

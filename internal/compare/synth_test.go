@@ -20,6 +20,7 @@ type synth struct {
 	failRatio          float64
 	seed               uint64
 	scenario           string
+	slow               func(sec int) float64 // latency multiplier per second; nil: 1
 }
 
 func (s synth) run() *results.Run {
@@ -46,6 +47,9 @@ func (s synth) run() *results.Run {
 				}
 				iv.Counts[results.ErrNone]++
 				lat := time.Duration(float64(s.median) * math.Exp(0.4*rng.NormFloat64()))
+				if s.slow != nil {
+					lat = time.Duration(float64(lat) * s.slow(sec))
+				}
 				_ = iv.Packed.RecordValue(results.LatencyValue(lat))
 			}
 			run.Intervals = append(run.Intervals, iv)

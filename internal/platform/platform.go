@@ -98,7 +98,7 @@ func Start(ctx context.Context, cfg Config) (*Platform, error) {
 func (p *Platform) startAll(ctx context.Context) error {
 	urls := map[string]*url.URL{}
 	for _, name := range p.cfg.Regions {
-		r := &region{shop: newShop(name, p.store, newSampler(p.cfg.Seed, name, p.cfg.Service))}
+		r := &region{shop: newShop(name, p.store, newSampler(p.cfg.Seed, name, p.cfg.service()))}
 		r.shop.timers = p.timers
 		if err := r.listen(listenAddr(p.cfg.RegionAddrs[name])); err != nil {
 			return fmt.Errorf("region %s: %w", name, err)

@@ -13,7 +13,7 @@ import (
 )
 
 // shortScenario is a builtin scenario made short enough for a test.
-func shortScenario(t *testing.T, name string, rate float64, dur, at, faultFor time.Duration) *scenario.Scenario {
+func shortScenario(t testing.TB, name string, rate float64, dur, at, faultFor time.Duration) *scenario.Scenario {
 	t.Helper()
 	s, err := scenario.Builtin(name)
 	if err != nil {
