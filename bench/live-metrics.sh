@@ -8,6 +8,8 @@
 # The two runs alternate ROUNDS times (plain, live, plain, live, ...), so both
 # of a round see the same moment of the machine.
 #
+# The generator is pinned to GEN_CPU (default 0) and the server to SERVER_CPU
+# (default 1), as in bench/product-vs-peers.sh, so the two do not trade cores.
 # Each run's CPU is its process's user + system time (/usr/bin/time); per
 # request over report.json's requests. A round counts when both of its runs
 # kept up (nothing dropped, at least 99 % of RATE x DURATION requests). The
@@ -41,7 +43,7 @@ trap cleanup EXIT
 
 go build -o "$work/server" ./bench/server
 go build -o "$work/slocheck" ./cmd/slocheck
-"$work/server" -addr-file "$work/addr" &
+taskset -c "${SERVER_CPU:-1}" "$work/server" -addr-file "$work/addr" &
 server_pid=$!
 for _ in $(seq 50); do [[ -s $work/addr ]] && break; sleep 0.1; done
 target=$(cat "$work/addr")
@@ -85,7 +87,7 @@ measure() {
 		scrape "$out" &
 		scraper_pid=$!
 	fi
-	/usr/bin/time -f '%U %S' -o "$work/time.txt" "$work/slocheck" run --scenario "$work/scenario.yaml" --out "$out" --quiet "${args[@]}" >/dev/null 2>"$work/run.err" || true
+	/usr/bin/time -f '%U %S' -o "$work/time.txt" taskset -c "${GEN_CPU:-0}" "$work/slocheck" run --scenario "$work/scenario.yaml" --out "$out" --quiet "${args[@]}" >/dev/null 2>"$work/run.err" || true
 	if [[ -n $scraper_pid ]]; then kill "$scraper_pid" 2>/dev/null || true; wait "$scraper_pid" 2>/dev/null || true; scraper_pid=""; fi
 	python3 - "$1" "$out/report.json" "$work/time.txt" <<'EOF'
 import json, sys
