@@ -110,7 +110,7 @@ func machineLate(r compare.Row) bool {
 
 // TestCompareEmbedded: on the embedded platform, two runs of one build
 // compare NO CHANGE, and a run whose every service time is 20 % longer
-// compares REGRESSED on p99, each unless the machine was too late to tell
+// compares REGRESSED on p99 (beyond a 5 % tolerance), each unless the machine was too late to tell
 // (then the rows are INCONCLUSIVE and say so; never a false alarm).
 //
 // The rig: one client region, no fault, 500 req/s for 20 s (10,000
@@ -124,11 +124,17 @@ func machineLate(r compare.Row) bool {
 // interval of a change is ±4 %: two runs of one build fall within ±10 %
 // (NO CHANGE) unless chance moves them more than 6 %, 2.8 standard errors
 // of their difference (0.5 % of pairs); the slower run keeps the base's seed
-// (the same draws, × 1.2: the change is the service time's alone), so its
-// +18 % clears +10 % by more than its interval's half. p99's tolerance is the
-// default 10 %; availability's is 0.1 percentage points, because 10,000
-// failure-free requests a run decide a change to ±0.04 points, not the
-// default's 0.01.
+// (the same draws, × 1.2: the change is the service time's alone). Its
+// change is judged against a 5 % tolerance: the interval of a change is ±4 %
+// by the order statistics but ±6 % where the whole-second bootstrap widens
+// it, and the measured change scatters (+15.8 % to +19.6 % in quiet runs),
+// so against the default 10 % an honest test calls +16 % [+9.9, +22.0]
+// INCONCLUSIVE (it did, once in two quiet runs); against 5 % the lower edge
+// clears the tolerance unless the change comes out below about 11 %, three
+// standard errors of the difference under the +18 % the platform makes.
+// The same-build pair is judged against the default 10 %. Availability's
+// tolerance is 0.1 percentage points in both, because 10,000 failure-free
+// requests a run decide a change to ±0.04 points, not the default's 0.01.
 func TestCompareEmbedded(t *testing.T) {
 	sameSeed := func(s *scenario.Scenario) { oneClientRegion(s); s.Platform.Seed = 1 }
 	sides := runVariants(t, false, 500, 20*time.Second, time.Second, time.Second,
@@ -156,7 +162,11 @@ func TestCompareEmbedded(t *testing.T) {
 	if !late && same.Verdict != compare.NoChange {
 		t.Errorf("same build: verdict %s, want NO CHANGE", same.Verdict)
 	}
-	slow := compare.Compare(sides["base"], sides["service+20%"], compare.Options{Tolerances: tol})
+	slowTol, err := compare.ParseTolerances("availability=0.1%,p99=5%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := compare.Compare(sides["base"], sides["service+20%"], compare.Options{Tolerances: slowTol})
 	logRows(t, "service+20%", slow)
 	switch r := slow.Row("p99", "overall"); {
 	case r.Verdict == compare.Regressed:
