@@ -3,7 +3,7 @@
 #   make test   runs every test and check (what .ci/run runs)
 GO ?= go
 
-.PHONY: run test test-go test-extensions check-terraform vet build
+.PHONY: run test test-go test-stats test-extensions check-terraform vet build
 
 run:
 	$(GO) run ./cmd/slocheck run
@@ -17,6 +17,13 @@ vet:
 test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...
 
+# The comparison tests whose verdicts need a rig that keeps up, without the
+# race detector (which makes the in-process platform and generator about five
+# times as costly a request: three side-by-side runs would need 3.6 cores),
+# alone after test-go so that no other package's tests share the machine.
+test-stats:
+	$(GO) test -count=1 -timeout 5m -run '^TestCompareEmbedded$$' -v ./internal/runner/
+
 # The xk6 extension is its own module; bin/k6 (built first) lets the k6
 # engine's end-to-end tests in internal/runner run instead of skipping.
 # Its go.mod carries no replace: build.sh points it at this checkout.
@@ -27,7 +34,7 @@ test-extensions:
 check-terraform:
 	bash scripts/check-terraform.sh
 
-test: vet k6 test-extensions test-go check-terraform
+test: vet k6 test-extensions test-go test-stats check-terraform
 
 # bin/k6: k6 with slocheck's extension, for `slocheck run --engine k6`. Make
 # rebuilds it only when the extension or the slocheck code it imports changes,

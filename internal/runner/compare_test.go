@@ -136,6 +136,13 @@ func machineLate(r compare.Row) bool {
 // tolerance is 0.1 percentage points in both, because 10,000 failure-free
 // requests a run decide a change to ±0.04 points, not the default's 0.01.
 func TestCompareEmbedded(t *testing.T) {
+	if raceEnabled {
+		// Under the race detector a request costs the in-process rig about
+		// 2.4 ms of CPU, so three side-by-side runs at 500 req/s need 3.6
+		// cores: every run is starved and no comparison can decide. CI runs
+		// this test without it, alone (make test-stats).
+		t.Skip("needs a rig that keeps up: runs without -race in make test-stats")
+	}
 	sameSeed := func(s *scenario.Scenario) { oneClientRegion(s); s.Platform.Seed = 1 }
 	sides := runVariants(t, false, 500, 20*time.Second, time.Second, time.Second,
 		variant{name: "base", scenario: oneClientRegion, tune: serviceScale(4)},
