@@ -20,7 +20,7 @@ func (c *checker) targetCosmos(t *Target) {
 		c.errorf(p+".endpoint", "want the account's https:// URL, e.g. https://shop.documents.azure.com:443/, got %q", cd.Endpoint)
 	}
 	for _, f := range []struct{ name, v string }{{"database", cd.Database}, {"container", cd.Container}, {"probe_container", cd.ProbeContainer}} {
-		if (f.name != "probe_container" || f.v != "") && !cosmosNamePattern.MatchString(f.v) {
+		if (f.name != "probe_container" || f.v != "") && !cosmosNamePattern().MatchString(f.v) {
 			c.errorf(p+"."+f.name, "want a Cosmos DB %s name, got %q", f.name, f.v)
 		}
 	}

@@ -212,17 +212,17 @@ func (c *checker) execHook(p string, e *ExecHook) {
 
 // azure checks the subscription and resource group every Azure block has.
 func (c *checker) azure(p, subscription, group string) {
-	if !guidPattern.MatchString(subscription) {
+	if !guidPattern().MatchString(subscription) {
 		c.errorf(p+".subscription_id", "want a subscription id (a GUID), got %q", subscription)
 	}
-	if !groupPattern.MatchString(group) || strings.HasSuffix(group, ".") {
+	if !groupPattern().MatchString(group) || strings.HasSuffix(group, ".") {
 		c.errorf(p+".resource_group", "%q is not a resource group name", group)
 	}
 }
 
 // azName checks the name of an Azure resource.
 func (c *checker) azName(path, what, v string) {
-	if !azNamePattern.MatchString(v) {
+	if !azNamePattern().MatchString(v) {
 		c.errorf(path, "want the %s name (letters, digits, '-', '_'), got %q", what, v)
 	}
 }
@@ -235,7 +235,7 @@ func (c *checker) frontDoor(p string, fd *FrontDoor) {
 }
 
 func (c *checker) aks(p string, a *AKS) {
-	if !k8sNamePattern.MatchString(a.Namespace) {
+	if !k8sNamePattern().MatchString(a.Namespace) {
 		c.errorf(p+".namespace", "%q is not a Kubernetes namespace", a.Namespace)
 	}
 	switch {
@@ -245,7 +245,7 @@ func (c *checker) aks(p string, a *AKS) {
 		c.errorf(p+".label_selector", "give deployments or a label_selector, not both")
 	}
 	for k, d := range a.Deployments {
-		if !k8sNamePattern.MatchString(d) {
+		if !k8sNamePattern().MatchString(d) {
 			c.errorf(indexPath(p+".deployments", k), "%q is not a Kubernetes deployment name", d)
 		}
 	}
@@ -258,7 +258,7 @@ func (c *checker) chaosStudio(p string, cs *ChaosStudio) {
 
 func (c *checker) cosmos(p string, f *Fault, cd *Cosmos) {
 	c.azure(p, cd.SubscriptionID, cd.ResourceGroup)
-	if !accountPattern.MatchString(cd.Account) {
+	if !accountPattern().MatchString(cd.Account) {
 		c.errorf(p+".account", "%q is not a Cosmos DB account name (3 to 44 lowercase letters, digits, '-')", cd.Account)
 	}
 	regions := c.s.Regions()
