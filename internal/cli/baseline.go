@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -102,35 +104,81 @@ func (b *baselineFlags) prepare(s *scenario.Scenario) (map[string]string, error)
 // made exit 99 when the run itself passed but regressed against the
 // baseline (98 likewise with --inconclusive-fails).
 func (b *baselineFlags) finish(stdio IO, dir string, inconclusiveFails bool, runErr error) error {
-	if b.base == nil {
-		return runErr
-	}
-	code := exitcode.Code(runErr)
-	var quiet *silentError
-	if errors.As(runErr, &quiet) {
-		code = quiet.code
-	}
-	if runErr != nil && code != exitcode.Failed && code != exitcode.Inconclusive {
-		return runErr // interrupted or a rig failure: nothing to compare
+	if b.base == nil || !comparable(runErr) {
+		return runErr // no baseline, or interrupted or a rig failure: nothing to compare
 	}
 	run, err := runner.LoadSide(dir)
 	if err != nil {
 		return errors.Join(runErr, err)
 	}
 	c := compare.Compare(*b.base, run, compare.Options{Tolerances: b.tol, InconclusiveFails: inconclusiveFails})
-	if err := report.CompareTable(stdio.Out, &c); err != nil {
-		return errors.Join(runErr, err)
-	}
 	if err := writeComparison(dir, &c); err != nil {
 		return errors.Join(runErr, err)
 	}
-	if err := appendMarkdown(filepath.Join(dir, "report.md"), &c); err != nil {
+	return attachComparison(stdio, dir, &c, report.DefaultFormats, runErr)
+}
+
+// reattachComparison gives `slocheck report DIR` what `run --baseline` added
+// to the run: when dir holds compare.json, its comparison is printed again,
+// its section goes back into the rewritten report.md and report.html (those
+// of formats), and the exit code is the run's, 99 or 98 included.
+func reattachComparison(stdio IO, dir string, formats []string, runErr error) error {
+	if !comparable(runErr) {
+		return runErr
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "compare.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return runErr
+	}
+	var c compare.Comparison
+	if err == nil {
+		err = json.Unmarshal(data, &c)
+	}
+	if err == nil && c.Schema != compare.Schema {
+		err = fmt.Errorf("schema %q, want %q", c.Schema, compare.Schema)
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "warning: %s: %v (the reports leave the comparison out)\n", filepath.Join(dir, "compare.json"), err)
+		return runErr
+	}
+	return attachComparison(stdio, dir, &c, formats, runErr)
+}
+
+// comparable says whether a run that ended with err has a verdict to
+// compare: it passed, failed or was inconclusive (not interrupted, not a rig
+// failure).
+func comparable(err error) bool {
+	code := exitCode(err)
+	return err == nil || code == exitcode.Failed || code == exitcode.Inconclusive
+}
+
+// exitCode is err's exit code, a silent one included.
+func exitCode(err error) int {
+	var quiet *silentError
+	if errors.As(err, &quiet) {
+		return quiet.code
+	}
+	return exitcode.Code(err)
+}
+
+// attachComparison prints c, adds its section to dir's report.md and
+// report.html (those of formats) and returns runErr, made c's exit code when
+// that is higher.
+func attachComparison(stdio IO, dir string, c *compare.Comparison, formats []string, runErr error) error {
+	if err := report.CompareTable(stdio.Out, c); err != nil {
 		return errors.Join(runErr, err)
 	}
-	if err := insertHTML(filepath.Join(dir, "report.html"), &c); err != nil {
-		return errors.Join(runErr, err)
+	if slices.Contains(formats, "md") {
+		if err := appendMarkdown(filepath.Join(dir, "report.md"), c); err != nil {
+			return errors.Join(runErr, err)
+		}
 	}
-	if c.ExitCode > code {
+	if slices.Contains(formats, "html") {
+		if err := insertHTML(filepath.Join(dir, "report.html"), c); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	if c.ExitCode > exitCode(runErr) {
 		return &silentError{code: c.ExitCode}
 	}
 	return runErr

@@ -163,6 +163,26 @@ func TestRunLabelsAndBaseline(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "compare.json")); err != nil {
 		t.Errorf("compare.json: %v", err)
 	}
+
+	// report DIR rebuilds the reports and keeps the comparison: the same
+	// files, the comparison printed again and the run's exit code.
+	rcode, rout, rerrs := runCLI(t, nil, "report", dir)
+	if rcode != code || !strings.Contains(rout, "baseline: "+base) {
+		t.Errorf("report DIR: exit %d (the run's %d), comparison printed: %t\n%s%s", rcode, code, strings.Contains(rout, "baseline: "+base), rout, rerrs)
+	}
+	for name, before := range map[string][]byte{"report.md": md, "report.html": page} {
+		if after, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(after) != string(before) {
+			t.Errorf("report DIR rewrote %s differently from the run (%v)", name, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "compare.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rcode, _, rerrs = runCLI(t, nil, "report", dir)
+	md, _ = os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(rerrs, "compare.json") || strings.Contains(string(md), "## Against the baseline") || rcode == 2 || rcode == 3 {
+		t.Errorf("a broken compare.json: exit %d, stderr %q; want a warning naming it and the reports without the comparison", rcode, rerrs)
+	}
 }
 
 func TestHistoryCommand(t *testing.T) {

@@ -243,7 +243,9 @@ func newReportCmd(stdio IO) *cobra.Command {
 		Short: "Rebuild every report of a run from its results stream",
 		Long: `report reads DIR's results stream and writes its reports again, with the
 same figures as the run printed. It works on a stream cut by a crash too: the
-report then covers what was recorded. It exits with the run's verdict code.`,
+report then covers what was recorded. A run made with --baseline keeps its
+comparison (DIR/compare.json): printed again and put back into report.md and
+report.html. It exits with the run's code (99 or 98 for the comparison).`,
 		Example: `  slocheck report reports/20261124T100000Z
   slocheck report reports/20261124T100000Z --format json,junit`,
 		Args: cobra.ExactArgs(1),
@@ -261,7 +263,8 @@ report then covers what was recorded. It exits with the run's verdict code.`,
 				fmt.Fprintf(stdio.Err, "warning: %v (the report covers what was recorded)\n", ev.Cut)
 			}
 			// A report file that could not be written is a rig failure (3).
-			return finishRun(stdio, ev.Report, err, "")
+			// A run made with --baseline gets its comparison back.
+			return reattachComparison(stdio, args[0], formats, finishRun(stdio, ev.Report, err, ""))
 		},
 	}
 	cmd.Flags().StringSliceVar(&formats, "format", report.DefaultFormats, "formats to write: "+fmt.Sprint(report.Names()))

@@ -138,17 +138,17 @@ func objName(o *slo.Objective) string {
 
 // clock is a time of day in UTC with milliseconds.
 func clock(t time.Time) string {
-	return t.UTC().Format("15:04:05.000")
+	return ms(t).Format("15:04:05.000")
 }
 
 // stamp is a full UTC time with milliseconds, for summaries.
 func stamp(t time.Time) string {
-	return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
+	return ms(t).Format("2006-01-02 15:04:05.000 UTC")
 }
 
 // rfc3339ms is an RFC 3339 UTC time with exactly three decimals, for CSV.
 func rfc3339ms(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	return ms(t).Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // offset is t relative to the run's start: "10:00:20.000 (+20.0 s)".
