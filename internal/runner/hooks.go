@@ -18,6 +18,7 @@ type hooks struct {
 	streamWrite func([]byte)           // before each write of the results stream (the recorder's ticker among others)
 	readback    func()                 // in a read-back worker, before each read
 	drop        func(driver.Drop)      // in sink.Dropped: a batch of requests dropped in bulk
+	lag         func()                 // in the lag probe's writer, before each marker write
 }
 
 // hookWriter calls a hook before each write.

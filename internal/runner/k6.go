@@ -287,15 +287,22 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	if err != nil {
 		return exitcode.New(exitcode.Rig, fmt.Errorf("start runner stream: %w", err), "")
 	}
+	// A panic in one of slocheck's own goroutines (the lag probe, the fault
+	// schedule) stops k6, heals and ends the run with exit 3, as on engine go.
+	g := newGuard(cancel, o.Log)
 	ks := &k6Stream{path: kr.stream}
 	sk := newSink(rec)
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.refresh = func() { ks.refreshWrites(sk) } // the read-back runs during the fault: k6's writes are in k6.stream
 	// The replication-lag probe (lagprobe.go).
-	stopLag := startLagProbe(ctx, s, tgt, rec, nil)
+	var lagHook func()
+	if o.hooks != nil {
+		lagHook = o.hooks.lag
+	}
+	stopLag := startLagProbe(ctx, s, tgt, rec, g.handler("the lag probe"), lagHook)
 	defer stopLag()
-	cr, err := k6Chaos(s, tgt, rb, sk, ks, rec, o)
+	cr, err := k6Chaos(s, tgt, rb, sk, ks, rec, o, g.handler("the fault schedule"))
 	if err != nil {
 		_ = rec.Close(results.Trailer{Ended: time.Now(), Reason: "error: " + err.Error()})
 		return err
@@ -322,7 +329,7 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	if k6Err == nil {
 		k6Err = recordK6Thresholds(rec, filepath.Join(o.OutDir, K6SummaryName), k6Code)
 	}
-	err, reason := k6Outcome(ctx, chaosErr, k6Err, healErr, o.OutDir)
+	err, reason := k6Outcome(ctx, g.Err(), chaosErr, k6Err, healErr, o.OutDir)
 	if cerr := rec.Close(results.Trailer{Ended: time.Now(), Reason: reason}); cerr != nil && err == nil {
 		err = exitcode.New(exitcode.Rig, fmt.Errorf("close runner stream: %w", cerr), "")
 	}
@@ -333,7 +340,7 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 // injector refreshing the acknowledged writes from k6.stream before its heal
 // (when the RPO read-back reads them), and stop conditions judged on
 // k6.stream's intervals.
-func k6Chaos(s *scenario.Scenario, tgt *target, rb *readbacker, sk *sink, ks *k6Stream, rec *results.Recorder, o Options) (*chaos.Runner, error) {
+func k6Chaos(s *scenario.Scenario, tgt *target, rb *readbacker, sk *sink, ks *k6Stream, rec *results.Recorder, o Options, onPanic func(any)) (*chaos.Runner, error) {
 	env := chaos.Env{RunDir: o.OutDir, Getenv: o.Getenv, Stdout: o.Log, Stderr: o.Log}
 	sched, err := schedule(s, tgt, rb, env)
 	if err != nil {
@@ -347,13 +354,16 @@ func k6Chaos(s *scenario.Scenario, tgt *target, rb *readbacker, sk *sink, ks *k6
 		Env:          env,
 		Emit:         func(e results.Event) { rec.RecordEvent(e); o.live.m().Event(e) }, // the live fault gauges too
 		FailureRatio: ks.failureRatio,
+		OnPanic:      onPanic,
 	})
 }
 
-// k6Outcome is a k6 run's error and trailer reason, by precedence: a
-// failed injection, an interruption, k6 failing, a failed heal.
-func k6Outcome(ctx context.Context, chaosErr, k6Err, healErr error, dir string) (error, string) {
+// k6Outcome is a k6 run's error and trailer reason, by precedence: a panic
+// (guardErr), a failed injection, an interruption, k6 failing, a failed heal.
+func k6Outcome(ctx context.Context, guardErr, chaosErr, k6Err, healErr error, dir string) (error, string) {
 	switch {
+	case guardErr != nil:
+		return guardErr, "error: " + guardErr.Error()
 	case chaosErr != nil:
 		return chaosErr, "error: " + chaosErr.Error()
 	case ctx.Err() != nil:
@@ -383,6 +393,11 @@ func mergeK6(dir string) error {
 		return fmt.Errorf("merge the k6 and runner streams: %w", err)
 	}
 	onlySent(merged)
+	// slocheck's own stream says why the run ended when it stopped k6 (a
+	// panic, a failed injection): k6's then only says it was interrupted.
+	if merged.Trailer != nil && own.Trailer != nil && own.Trailer.Reason != "" && own.Trailer.Reason != "completed" {
+		merged.Trailer.Reason = own.Trailer.Reason
+	}
 	f, err := os.Create(filepath.Join(dir, results.FileName))
 	if err != nil {
 		return fmt.Errorf("create results stream: %w", err)

@@ -20,8 +20,10 @@ const lagProbeSettle = 2 * time.Second
 // stores or target.cosmos's clients, recording into rec; without lag_probe
 // it does nothing. stop ends the writes, lets the last markers settle,
 // records the unseen as lost and waits: call it after the heals, before the
-// stream closes. It is idempotent.
-func startLagProbe(ctx context.Context, s *scenario.Scenario, tgt *target, rec *results.Recorder, onPanic func(any)) (stop func()) {
+// stream closes. It is idempotent. onPanic takes a panic of the probe's
+// goroutines (the run's guard); hook, when set, runs in the probe before
+// each marker write (tests).
+func startLagProbe(ctx context.Context, s *scenario.Scenario, tgt *target, rec *results.Recorder, onPanic func(any), hook func()) (stop func()) {
 	if s.LagProbe == nil {
 		return func() {}
 	}
@@ -29,6 +31,11 @@ func startLagProbe(ctx context.Context, s *scenario.Scenario, tgt *target, rec *
 	if err != nil {
 		rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote, Detail: "lag probe not started: " + err.Error()})
 		return func() {}
+	}
+	if hook != nil {
+		for r, rep := range reps {
+			reps[r] = hookedReplica{rep, hook}
+		}
 	}
 	p := cosmos.NewProbe(reps, cosmos.ProbeConfig{Interval: s.LagProbe.Interval, Poll: s.LagProbe.Poll, TTL: s.LagProbe.TTL,
 		RunID: strconv.FormatInt(time.Now().UnixMilli(), 36), Settle: settle, OnPanic: onPanic}, rec.RecordLag)
@@ -73,4 +80,15 @@ func lagReplicas(tgt *target, lp *scenario.LagProbe) (map[string]cosmos.Replica,
 		return reps, lagProbeSettle, nil
 	}
 	return nil, 0, fmt.Errorf("lag_probe needs the embedded platform or target.cosmos")
+}
+
+// hookedReplica runs the tests' hook before each marker write.
+type hookedReplica struct {
+	cosmos.Replica
+	hook func()
+}
+
+func (h hookedReplica) WriteMarker(ctx context.Context, id string, ttl time.Duration) error {
+	h.hook()
+	return h.Replica.WriteMarker(ctx, id, ttl)
 }

@@ -181,7 +181,7 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback
 	stopLag := func() {}
 	if o.Role.Name != results.RoleGenerator { // one lag probe a run: the conductor's, or the one process's
-		stopLag = startLagProbe(ctx, s, tgt, rec, tr.g.handler("the lag probe")) // lagprobe.go
+		stopLag = startLagProbe(ctx, s, tgt, rec, tr.g.handler("the lag probe"), hk.lag) // lagprobe.go
 	}
 	defer stopLag()
 	prog := newProgress(o.Progress, o.Interactive, s.Load.Duration, rec)
