@@ -1,0 +1,124 @@
+package cloudfault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slocheck/slocheck/internal/buildinfo"
+)
+
+// ErrNoCompanion is returned when no slocheck-cloud is found.
+var ErrNoCompanion = errors.New(Program + " not found")
+
+// ErrOtherBuild is returned when the slocheck-cloud found comes from another
+// build than this slocheck.
+var ErrOtherBuild = errors.New(Program + " is from another build")
+
+// versionTimeout bounds `slocheck-cloud version`: a start of a program.
+const versionTimeout = 30 * time.Second
+
+// Locate returns the path of the companion to use: $SLOCHECK_CLOUD (read
+// through getenv) when set, else slocheck-cloud beside this executable, else
+// slocheck-cloud in PATH. It checks the companion is from this build. The
+// error names the kind that needs it and how to install it.
+func Locate(kind string, getenv func(string) string) (string, error) {
+	path, err := find(getenv)
+	if err != nil {
+		return "", fmt.Errorf("the %s injector runs in slocheck's companion program: %w; %s", kind, err, installHint())
+	}
+	if err := sameBuild(path); err != nil {
+		return "", fmt.Errorf("the %s injector runs in slocheck's companion program: %w; %s", kind, err, installHint())
+	}
+	return path, nil
+}
+
+// find looks for the companion where Locate says.
+func find(getenv func(string) string) (string, error) {
+	if p := getenv(EnvVar); p != "" {
+		if err := executable(p); err != nil {
+			return "", fmt.Errorf("%w: $%s=%s: %w", ErrNoCompanion, EnvVar, p, err)
+		}
+		return p, nil
+	}
+	var looked []string
+	if self, err := os.Executable(); err == nil {
+		dirs := []string{filepath.Dir(self)}
+		if real, err := filepath.EvalSymlinks(self); err == nil && filepath.Dir(real) != dirs[0] {
+			dirs = append(dirs, filepath.Dir(real))
+		}
+		for _, d := range dirs {
+			p := filepath.Join(d, Program)
+			if executable(p) == nil {
+				return p, nil
+			}
+			looked = append(looked, "beside "+filepath.Join(d, filepath.Base(self)))
+		}
+	}
+	if p, err := exec.LookPath(Program); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%w ($%s is not set; none %s, none in PATH)", ErrNoCompanion, EnvVar, strings.Join(looked, " or "))
+}
+
+// executable returns nil when path is a regular file someone may execute.
+func executable(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir() || fi.Mode()&0o111 == 0:
+		return errors.New("not an executable file")
+	}
+	return nil
+}
+
+// installHint says how to get a companion of this build.
+func installHint() string {
+	if buildinfo.Released() {
+		return fmt.Sprintf("install it beside slocheck with `go install github.com/slocheck/slocheck/cmd/%s@%s`, "+
+			"use the slocheck container image (it holds both), or set $%s to its path", Program, buildinfo.Version, EnvVar)
+	}
+	return fmt.Sprintf("build it from the same checkout as slocheck (`make build` builds both into bin/, or "+
+		"`go build -o DIR/%s ./cmd/%s` with DIR slocheck's directory), use the slocheck container image, or set $%s to its path", Program, Program, EnvVar)
+}
+
+var (
+	checkedMu sync.Mutex
+	checked   = map[string]bool{} // companions found to be of this build
+)
+
+// sameBuild runs `slocheck-cloud version` (once per path and process) and
+// compares its version with this binary's.
+func sameBuild(path string) error {
+	checkedMu.Lock()
+	defer checkedMu.Unlock()
+	if checked[path] {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), versionTimeout)
+	defer cancel()
+	var out, errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, "version")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s version: %w: %s", path, err, strings.TrimSpace(errb.String()))
+	}
+	// "slocheck-cloud VERSION GOOS/GOARCH GOVERSION"
+	f := strings.Fields(out.String())
+	if len(f) < 2 || f[0] != Program {
+		return fmt.Errorf("%s version answered %q: not %s", path, strings.TrimSpace(out.String()), Program)
+	}
+	if want := buildinfo.String(); f[1] != want {
+		return fmt.Errorf("%w: %s is version %s, this slocheck is %s", ErrOtherBuild, path, f[1], want)
+	}
+	checked[path] = true
+	return nil
+}
