@@ -23,8 +23,8 @@ import (
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/aks"
-	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
 	"github.com/slocheck/slocheck/internal/chaos/cloudfault/cloudtest"
+	"github.com/slocheck/slocheck/internal/companion"
 )
 
 // cluster is client-go's fake clientset served over loopback HTTP as a
@@ -186,7 +186,7 @@ faults:
 func command(bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, cloudfault.EnvVar+"=") {
+		if !strings.HasPrefix(kv, companion.EnvVar+"=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -255,7 +255,7 @@ func TestHealDirThroughTheCompanionAfterAKill(t *testing.T) {
 	c := newCluster(t)
 	out := filepath.Join(t.TempDir(), "run")
 	run := command(alone, "run", "--scenario", shopScenario(t, c, time.Minute, 500*time.Millisecond, 50*time.Second), "--out", out, "--quiet")
-	run.Env = append(run.Env, cloudfault.EnvVar+"="+filepath.Join(dir, "slocheck-cloud"))
+	run.Env = append(run.Env, companion.EnvVar+"="+filepath.Join(dir, "slocheck-cloud"))
 	var log strings.Builder
 	run.Stdout, run.Stderr = &log, &log
 	if err := run.Start(); err != nil {
@@ -282,7 +282,7 @@ func TestHealDirThroughTheCompanionAfterAKill(t *testing.T) {
 		t.Fatalf("faults.json after the kill: %q, want active", got)
 	}
 	heal := command(alone, "heal", out)
-	heal.Env = append(heal.Env, cloudfault.EnvVar+"="+filepath.Join(dir, "slocheck-cloud"))
+	heal.Env = append(heal.Env, companion.EnvVar+"="+filepath.Join(dir, "slocheck-cloud"))
 	if b, err := heal.CombinedOutput(); err != nil {
 		t.Fatalf("slocheck heal: %v\n%s", err, b)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
+	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/runner"
 	"github.com/slocheck/slocheck/internal/scenario"
 	"github.com/slocheck/slocheck/results"
@@ -22,7 +23,7 @@ func checkCompanion(s *scenario.Scenario, role runner.Role, getenv func(string) 
 		if !slices.Contains(cloudfault.Kinds, f.Injector) {
 			continue
 		}
-		if _, err := cloudfault.Locate(f.Injector, getenv); err != nil {
+		if _, err := companion.Locate("the "+f.Injector+" injector", getenv); err != nil {
 			return usageErr(fmt.Errorf("%s: faults[%d] (%s): %w", s.Source(), i, f.Name, err), "slocheck-cloud comes with slocheck: see README.md, \"Install\"")
 		}
 	}

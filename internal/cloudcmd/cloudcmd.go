@@ -23,6 +23,7 @@ import (
 	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
 	"github.com/slocheck/slocheck/internal/chaos/cosmosfault"
 	"github.com/slocheck/slocheck/internal/chaos/frontdoor"
+	"github.com/slocheck/slocheck/internal/companion"
 )
 
 // Exit codes: 0 the action succeeded, 1 it failed, 2 the request was wrong
@@ -128,7 +129,7 @@ func act(ctx context.Context, action string, stdio IO, a *cloudfault.Answer) err
 		return usageError{fmt.Errorf("request: %w", err)}
 	}
 	if req.Version != a.Version {
-		return usageError{fmt.Errorf("%w: slocheck %s asks, this is %s %s", cloudfault.ErrOtherBuild, req.Version, cloudfault.Program, a.Version)}
+		return usageError{fmt.Errorf("%w: slocheck %s asks, this is %s %s", companion.ErrOtherBuild, req.Version, cloudfault.Program, a.Version)}
 	}
 	if !slices.Contains(cloudfault.Kinds, req.Spec.Kind) {
 		return usageError{fmt.Errorf("fault %q: kind %q is not one of %s's (%v)", req.Spec.Name, req.Spec.Kind, cloudfault.Program, cloudfault.Kinds)}

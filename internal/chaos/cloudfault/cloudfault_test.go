@@ -13,6 +13,7 @@ import (
 	"github.com/slocheck/slocheck/internal/chaos"
 	_ "github.com/slocheck/slocheck/internal/chaos/builtin" // registers the proxies
 	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
+	"github.com/slocheck/slocheck/internal/companion"
 )
 
 // script is a stand-in companion for the proxy's own rules (the real one is
@@ -34,9 +35,9 @@ version) echo "slocheck-cloud $(cat "$d/version") linux/amd64 go1";;
 esac
 `
 
-// companion writes the stand-in into a new directory, with files (name to
+// standIn writes the stand-in into a new directory, with files (name to
 // content) beside it, and returns its path.
-func companion(t *testing.T, files map[string]string) string {
+func standIn(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, cloudfault.Program)
@@ -61,7 +62,7 @@ var spec = chaos.Spec{Kind: chaos.KindFrontDoor, Name: "fd", FrontDoor: &chaos.F
 
 func env(path string) chaos.Env {
 	return chaos.Env{Getenv: func(k string) string {
-		if k == cloudfault.EnvVar {
+		if k == companion.EnvVar {
 			return path
 		}
 		return ""
@@ -72,34 +73,34 @@ func TestLocate(t *testing.T) {
 	sysPath := os.Getenv("PATH") // the stand-in needs sh, cat and dirname
 	t.Setenv("PATH", t.TempDir())
 	none := func(string) string { return "" }
-	if _, err := cloudfault.Locate("aks", none); !errors.Is(err, cloudfault.ErrNoCompanion) ||
+	if _, err := companion.Locate("the aks injector", none); !errors.Is(err, companion.ErrNoCompanion) ||
 		!strings.Contains(err.Error(), "the aks injector") || !strings.Contains(err.Error(), "slocheck-cloud") {
 		t.Errorf("no companion anywhere: %v", err)
 	}
-	inPath := companion(t, map[string]string{})
+	inPath := standIn(t, map[string]string{})
 	t.Setenv("PATH", filepath.Dir(inPath)+string(os.PathListSeparator)+sysPath)
-	if got, err := cloudfault.Locate("aks", none); err != nil || got != inPath {
+	if got, err := companion.Locate("the aks injector", none); err != nil || got != inPath {
 		t.Errorf("in PATH: %q, %v; want %s", got, err, inPath)
 	}
-	named := companion(t, map[string]string{})
-	if got, err := cloudfault.Locate("aks", env(named).Lookup); err != nil || got != named {
+	named := standIn(t, map[string]string{})
+	if got, err := companion.Locate("the aks injector", env(named).Lookup); err != nil || got != named {
 		t.Errorf("$SLOCHECK_CLOUD: %q, %v; want %s", got, err, named)
 	}
-	if _, err := cloudfault.Locate("aks", env(filepath.Join(t.TempDir(), "nope")).Lookup); !errors.Is(err, cloudfault.ErrNoCompanion) ||
+	if _, err := companion.Locate("the aks injector", env(filepath.Join(t.TempDir(), "nope")).Lookup); !errors.Is(err, companion.ErrNoCompanion) ||
 		!strings.Contains(err.Error(), "$SLOCHECK_CLOUD=") {
 		t.Errorf("$SLOCHECK_CLOUD naming nothing: %v", err)
 	}
-	other := companion(t, map[string]string{})
+	other := standIn(t, map[string]string{})
 	if err := os.WriteFile(filepath.Join(filepath.Dir(other), "version"), []byte("v0.0.1"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cloudfault.Locate("cosmos", env(other).Lookup); !errors.Is(err, cloudfault.ErrOtherBuild) || !strings.Contains(err.Error(), "v0.0.1") {
+	if _, err := companion.Locate("the cosmos injector", env(other).Lookup); !errors.Is(err, companion.ErrOtherBuild) || !strings.Contains(err.Error(), "v0.0.1") {
 		t.Errorf("a companion of another build: %v", err)
 	}
 }
 
 func TestBuildChecksTheSpecInTheCompanion(t *testing.T) {
-	path := companion(t, map[string]string{"answer.check": `{"error":"frontdoor fault: profile is empty"}`, "code.check": "2"})
+	path := standIn(t, map[string]string{"answer.check": `{"error":"frontdoor fault: profile is empty"}`, "code.check": "2"})
 	if _, err := chaos.Build(spec, env(path)); err == nil || !strings.Contains(err.Error(), "profile is empty") {
 		t.Errorf("Build: %v, want the companion's check error", err)
 	}
@@ -114,7 +115,7 @@ func TestBuildChecksTheSpecInTheCompanion(t *testing.T) {
 
 func TestInjectAndHeal(t *testing.T) {
 	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	path := companion(t, map[string]string{"answer.inject": `{"fault":{"issued":"2026-12-07T09:59:59Z","injected":"2026-12-07T10:00:00Z","undo":"enable it"}}`})
+	path := standIn(t, map[string]string{"answer.inject": `{"fault":{"issued":"2026-12-07T09:59:59Z","injected":"2026-12-07T10:00:00Z","undo":"enable it"}}`})
 	inj := build(t, path)
 	f, err := inj.Inject(context.Background())
 	if err != nil || !f.Injected.Equal(at) || f.Undo != "enable it" {
@@ -140,7 +141,7 @@ func build(t *testing.T, path string) chaos.Injector {
 // TestRefusedTargetIsNotHealed: a target someone else faulted is refused by
 // the injector, and the heal leaves it alone, as in-process.
 func TestRefusedTargetIsNotHealed(t *testing.T) {
-	path := companion(t, map[string]string{"answer.inject": `{"error":"origin already disabled","refused":true,"already_faulted":true}`, "code.inject": "1"})
+	path := standIn(t, map[string]string{"answer.inject": `{"error":"origin already disabled","refused":true,"already_faulted":true}`, "code.inject": "1"})
 	inj := build(t, path)
 	if _, err := inj.Inject(context.Background()); err == nil || !strings.Contains(err.Error(), "origin already disabled") {
 		t.Fatalf("Inject: %v", err)
@@ -156,7 +157,7 @@ func TestRefusedTargetIsNotHealed(t *testing.T) {
 // TestSecondInjectOfOurFault: once this fault injected, a target found
 // already faulted is this fault's own, and a second Inject answers it.
 func TestSecondInjectOfOurFault(t *testing.T) {
-	path := companion(t, map[string]string{"answer.inject": `{"fault":{"issued":"2026-12-07T09:59:59Z","injected":"2026-12-07T10:00:00Z","undo":"enable it"}}`})
+	path := standIn(t, map[string]string{"answer.inject": `{"fault":{"issued":"2026-12-07T09:59:59Z","injected":"2026-12-07T10:00:00Z","undo":"enable it"}}`})
 	inj := build(t, path)
 	first, err := inj.Inject(context.Background())
 	if err != nil {
@@ -179,7 +180,7 @@ func TestSecondInjectOfOurFault(t *testing.T) {
 }
 
 func TestFailureCarriesTheCompanionsError(t *testing.T) {
-	path := companion(t, map[string]string{"answer.heal": `{"error":"frontdoor: set origin: 503"}`, "code.heal": "1"})
+	path := standIn(t, map[string]string{"answer.heal": `{"error":"frontdoor: set origin: 503"}`, "code.heal": "1"})
 	dir := t.TempDir()
 	e := env(path)
 	e.RunDir = dir
@@ -199,7 +200,7 @@ func TestFailureCarriesTheCompanionsError(t *testing.T) {
 // process group when the context ends (a sleep of 30 s would otherwise hold
 // Inject; the kill takes milliseconds, seconds on a loaded machine).
 func TestCancelKillsTheCompanion(t *testing.T) {
-	path := companion(t, map[string]string{})
+	path := standIn(t, map[string]string{})
 	inj := build(t, path)
 	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "sleep"), []byte("30"), 0o644); err != nil {
 		t.Fatal(err)

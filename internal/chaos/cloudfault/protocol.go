@@ -14,22 +14,19 @@
 // injected, or refused to touch a target someone else had faulted), so the
 // idempotent Inject/Heal semantics of internal/chaos hold through it.
 //
-// The companion is found at $SLOCHECK_CLOUD, beside slocheck's executable, or
-// in PATH, and must come from the same build (its version equal to
-// buildinfo.String()).
+// The companion is found by package companion: at $SLOCHECK_CLOUD, beside
+// slocheck's executable, or in PATH, and from the same build.
 package cloudfault
 
 import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/companion"
 )
 
 // Program is the companion's executable name.
-const Program = "slocheck-cloud"
-
-// EnvVar names the environment variable that may hold the companion's path.
-const EnvVar = "SLOCHECK_CLOUD"
+const Program = companion.Program
 
 // Kinds are the fault kinds the companion injects.
 var Kinds = []string{chaos.KindAKS, chaos.KindFrontDoor, chaos.KindChaosStudio, chaos.KindCosmos}

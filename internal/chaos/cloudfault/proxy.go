@@ -14,6 +14,7 @@ import (
 	"github.com/slocheck/slocheck/internal/buildinfo"
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/execfault"
+	"github.com/slocheck/slocheck/internal/companion"
 )
 
 // checkTimeout bounds the companion's check of a spec when a fault is built.
@@ -48,7 +49,7 @@ var _ chaos.Injector = (*Injector)(nil)
 // New finds the companion, checks it is of this build and has it check
 // spec (no cloud call is made).
 func New(spec chaos.Spec, env chaos.Env) (*Injector, error) {
-	path, err := Locate(spec.Kind, env.Lookup)
+	path, err := companion.Locate("the "+spec.Kind+" injector", env.Lookup)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,8 @@
-package cloudfault
+// Package companion finds slocheck's companion program, slocheck-cloud (the
+// parts of slocheck that need large client libraries: the Kubernetes and
+// Azure Resource Manager injectors, the OTLP exporter), and checks that it
+// comes from the same build as the running slocheck.
+package companion
 
 import (
 	"bytes"
@@ -15,6 +19,12 @@ import (
 	"github.com/slocheck/slocheck/internal/buildinfo"
 )
 
+// Program is the companion's executable name.
+const Program = "slocheck-cloud"
+
+// EnvVar names the environment variable that may hold the companion's path.
+const EnvVar = "SLOCHECK_CLOUD"
+
 // ErrNoCompanion is returned when no slocheck-cloud is found.
 var ErrNoCompanion = errors.New(Program + " not found")
 
@@ -28,14 +38,15 @@ const versionTimeout = 30 * time.Second
 // Locate returns the path of the companion to use: $SLOCHECK_CLOUD (read
 // through getenv) when set, else slocheck-cloud beside this executable, else
 // slocheck-cloud in PATH. It checks the companion is from this build. The
-// error names the kind that needs it and how to install it.
-func Locate(kind string, getenv func(string) string) (string, error) {
+// error names what needs it ("the aks injector", "--otlp-endpoint") and how
+// to install it.
+func Locate(what string, getenv func(string) string) (string, error) {
 	path, err := find(getenv)
-	if err != nil {
-		return "", fmt.Errorf("the %s injector runs in slocheck's companion program: %w; %s", kind, err, installHint())
+	if err == nil {
+		err = sameBuild(path)
 	}
-	if err := sameBuild(path); err != nil {
-		return "", fmt.Errorf("the %s injector runs in slocheck's companion program: %w; %s", kind, err, installHint())
+	if err != nil {
+		return "", fmt.Errorf("%s runs in slocheck's companion program: %w; %s", what, err, installHint())
 	}
 	return path, nil
 }
