@@ -23,8 +23,8 @@ import (
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/aks"
-	"github.com/slocheck/slocheck/internal/chaos/cloudfault/cloudtest"
 	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 )
 
 // cluster is client-go's fake clientset served over loopback HTTP as a
@@ -210,7 +210,7 @@ func faultStatus(t *testing.T, dir string) chaos.Status {
 // deployments to zero and back. The cluster's own record says both happened,
 // in that order, and nothing else changed.
 func TestAKSFaultThroughTheCompanion(t *testing.T) {
-	dir := cloudtest.Build(t, "slocheck", "slocheck-cloud")
+	dir := companiontest.Build(t, "slocheck", "slocheck-cloud")
 	c := newCluster(t)
 	out := filepath.Join(t.TempDir(), "run")
 	cmd := command(filepath.Join(dir, "slocheck"), "run", "--scenario", shopScenario(t, c, 3*time.Second, time.Second, time.Second), "--out", out, "--quiet")
@@ -247,7 +247,7 @@ func TestAKSFaultThroughTheCompanion(t *testing.T) {
 // which rebuilds the fault from faults.json and heals it through the
 // companion, named this time by $SLOCHECK_CLOUD.
 func TestHealDirThroughTheCompanionAfterAKill(t *testing.T) {
-	dir := cloudtest.Build(t, "slocheck", "slocheck-cloud")
+	dir := companiontest.Build(t, "slocheck", "slocheck-cloud")
 	alone := filepath.Join(t.TempDir(), "slocheck")
 	if err := os.Rename(filepath.Join(dir, "slocheck"), alone); err != nil {
 		t.Fatal(err)

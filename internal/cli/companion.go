@@ -24,7 +24,7 @@ func checkCompanion(s *scenario.Scenario, role runner.Role, getenv func(string) 
 			continue
 		}
 		if _, err := companion.Locate("the "+f.Injector+" injector", getenv); err != nil {
-			return usageErr(fmt.Errorf("%s: faults[%d] (%s): %w", s.Source(), i, f.Name, err), "slocheck-cloud comes with slocheck: see README.md, \"Install\"")
+			return usageErr(fmt.Errorf("%s: faults[%d] (%s): %w", s.Source(), i, f.Name, err), companion.Hint)
 		}
 	}
 	return nil

@@ -1,7 +1,8 @@
 // Package cloudcmd is the command line of slocheck-cloud, slocheck's
 // companion: it runs the injectors that need Kubernetes or Azure Resource
 // Manager clients (aks, frontdoor, chaos-studio, cosmos), one action per
-// process, for slocheck's cloudfault proxy (protocol in package cloudfault).
+// process, for slocheck's cloudfault proxy (protocol in package cloudfault),
+// and the OTLP exporter of `slocheck run --otlp-endpoint` (package expofeed).
 package cloudcmd
 
 import (
@@ -49,13 +50,14 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	code := exitOK
 	root := &cobra.Command{
 		Use:   cloudfault.Program,
-		Short: "slocheck's companion: the AKS, Front Door, Chaos Studio and Cosmos DB injectors",
-		Long: `slocheck-cloud runs the fault injectors that need Kubernetes or Azure Resource
-Manager clients (aks, frontdoor, chaos-studio, cosmos) for slocheck, which
-starts it once per inject or heal. It reads the fault (JSON, as a run's
-faults.json stores it) on stdin and answers JSON on stdout; messages go to
-stderr. You do not run it by hand: install it beside slocheck, from the same
-build.`,
+		Short: "slocheck's companion: the AKS, Front Door, Chaos Studio and Cosmos DB injectors, and the OTLP exporter",
+		Long: `slocheck-cloud runs the parts of slocheck that need large client libraries:
+the fault injectors that need Kubernetes or Azure Resource Manager clients
+(aks, frontdoor, chaos-studio, cosmos), which slocheck starts once per check,
+inject or heal (the fault on stdin, JSON as a run's faults.json stores it; the
+answer on stdout; messages on stderr), and the OTLP exporter of
+slocheck run --otlp-endpoint (otlp). You do not run it by hand: install it
+beside slocheck, from the same build.`,
 		Example:       "  slocheck-cloud version",
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -83,6 +85,7 @@ build.`,
 			},
 		})
 	}
+	root.AddCommand(newOTLPCmd(stdio, &code))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stdio.Err, "Error: %v\n", err)
 		return exitUsage

@@ -25,6 +25,9 @@ const Program = "slocheck-cloud"
 // EnvVar names the environment variable that may hold the companion's path.
 const EnvVar = "SLOCHECK_CLOUD"
 
+// Hint is where a person learns to install the companion (an error's "Try:").
+const Hint = "install " + Program + " beside slocheck, from the same build: docs/azure-injectors.md, \"Installing the companion\""
+
 // ErrNoCompanion is returned when no slocheck-cloud is found.
 var ErrNoCompanion = errors.New(Program + " not found")
 

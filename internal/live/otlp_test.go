@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,13 +13,17 @@ import (
 	colmetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/results"
 )
 
 // TestOTLPPushesTheMetrics runs a loopback OTLP/HTTP receiver that decodes
 // what it gets as a collector does (protobuf ExportMetricsServiceRequest)
-// and checks that the live metrics arrive with their values.
+// and checks that the live metrics arrive with their values. The exporter
+// runs in the companion slocheck-cloud, built for the test.
 func TestOTLPPushesTheMetrics(t *testing.T) {
+	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, companion.Program), companion.Program))
 	var mu sync.Mutex
 	got := map[string]float64{} // request counter's value, latest export
 	names := map[string]bool{}
@@ -54,7 +59,7 @@ func TestOTLPPushesTheMetrics(t *testing.T) {
 	outs := benchOutcomes()
 	feed(t, m, 2*time.Second, outs)
 	m.Event(results.Event{Time: time.Now(), Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Injector: "platform"})
-	o, err := StartOTLP(context.Background(), srv.URL, m, time.Hour, nil)
+	o, err := StartOTLP(context.Background(), srv.URL, m, time.Hour, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +76,7 @@ func TestOTLPPushesTheMetrics(t *testing.T) {
 			t.Errorf("the receiver never got %s (got %v)", n, names)
 		}
 	}
-	if _, err := StartOTLP(context.Background(), "localhost:4318", m, 0, nil); err == nil {
+	if _, err := StartOTLP(context.Background(), "localhost:4318", m, 0, nil, nil, nil); err == nil {
 		t.Error("an endpoint without a scheme was taken")
 	}
 }

@@ -6,8 +6,8 @@ import (
 
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
-	"github.com/slocheck/slocheck/internal/chaos/cloudfault/cloudtest"
 	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/scenario"
 )
 
@@ -16,7 +16,7 @@ import (
 // is made before Inject). Those injectors run in the companion slocheck-cloud:
 // its `check` builds each.
 func TestAzureFaultsBuild(t *testing.T) {
-	t.Setenv(companion.EnvVar, filepath.Join(cloudtest.Build(t, cloudfault.Program), cloudfault.Program))
+	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, cloudfault.Program), cloudfault.Program))
 	faults := []scenario.Fault{
 		{Name: "fd", Injector: scenario.InjectorFrontDoor, Region: "eastus", FrontDoor: &scenario.FrontDoor{
 			SubscriptionID: "00000000-0000-0000-0000-000000000000", ResourceGroup: "rg", Profile: "afd", OriginGroup: "shop", Origin: "eastus"}},

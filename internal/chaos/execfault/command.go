@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/procgroup"
 )
 
 // Command returns the program name with args, not started, as it runs for
@@ -26,7 +27,7 @@ func Command(ctx context.Context, env chaos.Env, fault, action, name string, arg
 	}
 	cmd = exec.CommandContext(ctx, name, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	ownProcessGroup(cmd)
+	procgroup.Own(cmd)
 	// WaitDelay bounds the wait for output pipes held open by orphans.
 	cmd.WaitDelay = time.Second
 	return cmd, closeOut, nil

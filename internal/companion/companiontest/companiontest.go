@@ -1,6 +1,6 @@
-// Package cloudtest builds slocheck and its companion slocheck-cloud for
+// Package companiontest builds slocheck and its companion slocheck-cloud for
 // tests that run them as processes (only tests import it).
-package cloudtest
+package companiontest
 
 import (
 	"os/exec"
