@@ -193,6 +193,12 @@ func command(bin string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	companiontest.Cleanup()
+	os.Exit(code)
+}
+
 func faultStatus(t *testing.T, dir string) chaos.Status {
 	t.Helper()
 	st, err := chaos.ReadState(dir)
@@ -247,15 +253,12 @@ func TestAKSFaultThroughTheCompanion(t *testing.T) {
 // which rebuilds the fault from faults.json and heals it through the
 // companion, named this time by $SLOCHECK_CLOUD.
 func TestHealDirThroughTheCompanionAfterAKill(t *testing.T) {
-	dir := companiontest.Build(t, "slocheck", "slocheck-cloud")
-	alone := filepath.Join(t.TempDir(), "slocheck")
-	if err := os.Rename(filepath.Join(dir, "slocheck"), alone); err != nil {
-		t.Fatal(err)
-	}
+	alone := filepath.Join(companiontest.Build(t, "slocheck"), "slocheck") // no companion beside it
+	cloud := filepath.Join(companiontest.Build(t, "slocheck-cloud"), "slocheck-cloud")
 	c := newCluster(t)
 	out := filepath.Join(t.TempDir(), "run")
 	run := command(alone, "run", "--scenario", shopScenario(t, c, time.Minute, 500*time.Millisecond, 50*time.Second), "--out", out, "--quiet")
-	run.Env = append(run.Env, companion.EnvVar+"="+filepath.Join(dir, "slocheck-cloud"))
+	run.Env = append(run.Env, companion.EnvVar+"="+cloud)
 	var log strings.Builder
 	run.Stdout, run.Stderr = &log, &log
 	if err := run.Start(); err != nil {
@@ -282,7 +285,7 @@ func TestHealDirThroughTheCompanionAfterAKill(t *testing.T) {
 		t.Fatalf("faults.json after the kill: %q, want active", got)
 	}
 	heal := command(alone, "heal", out)
-	heal.Env = append(heal.Env, companion.EnvVar+"="+filepath.Join(dir, "slocheck-cloud"))
+	heal.Env = append(heal.Env, companion.EnvVar+"="+cloud)
 	if b, err := heal.CombinedOutput(); err != nil {
 		t.Fatalf("slocheck heal: %v\n%s", err, b)
 	}

@@ -96,9 +96,14 @@ func executable(path string) error {
 
 // installHint says how to get a companion of this build.
 func installHint() string {
-	if buildinfo.Released() {
+	v := buildinfo.Version
+	switch {
+	case strings.HasPrefix(v, "v"): // a module version: go install can fetch it
 		return fmt.Sprintf("install it beside slocheck with `go install github.com/slocheck/slocheck/cmd/%s@%s`, "+
-			"use the slocheck container image (it holds both), or set $%s to its path", Program, buildinfo.Version, EnvVar)
+			"use the slocheck container image (it holds both), or set $%s to its path", Program, v, EnvVar)
+	case buildinfo.Released():
+		return fmt.Sprintf("install the %s of build %s beside slocheck (the build's bin artifact and container image hold both), "+
+			"or set $%s to its path", Program, v, EnvVar)
 	}
 	return fmt.Sprintf("build it from the same checkout as slocheck (`make build` builds both into bin/, or "+
 		"`go build -o DIR/%s ./cmd/%s` with DIR slocheck's directory), use the slocheck container image, or set $%s to its path", Program, Program, EnvVar)

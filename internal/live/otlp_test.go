@@ -23,6 +23,7 @@ import (
 // and checks that the live metrics arrive with their values. The exporter
 // runs in the companion slocheck-cloud, built for the test.
 func TestOTLPPushesTheMetrics(t *testing.T) {
+	t.Cleanup(companiontest.Cleanup)
 	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, companion.Program), companion.Program))
 	var mu sync.Mutex
 	got := map[string]float64{} // request counter's value, latest export

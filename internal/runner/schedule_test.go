@@ -16,6 +16,7 @@ import (
 // is made before Inject). Those injectors run in the companion slocheck-cloud:
 // its `check` builds each.
 func TestAzureFaultsBuild(t *testing.T) {
+	t.Cleanup(companiontest.Cleanup)
 	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, cloudfault.Program), cloudfault.Program))
 	faults := []scenario.Fault{
 		{Name: "fd", Injector: scenario.InjectorFrontDoor, Region: "eastus", FrontDoor: &scenario.FrontDoor{

@@ -23,7 +23,8 @@ const checkTimeout = 30 * time.Second
 // Register makes chaos.Build build the Kinds as proxies of the companion.
 // The builder finds the companion and has it check the spec, so a missing
 // companion, one of another build or a wrong spec fails when the fault is
-// built: before a run starts anything.
+// built, before it is injected (`slocheck run` also looks for the companion
+// before it starts anything).
 func Register() {
 	for _, kind := range Kinds {
 		chaos.Register(kind, func(s chaos.Spec, env chaos.Env) (chaos.Injector, error) {
