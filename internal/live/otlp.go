@@ -36,7 +36,9 @@ type OTLP struct {
 	fed    chan error    // the feeder's last error, when it has stopped
 	exited chan struct{} // closed once the companion has exited
 	err    error         // the companion's Wait, once exited is closed
-	once   sync.Once
+
+	once    sync.Once // Shutdown
+	shutErr error
 }
 
 // StartOTLP starts pushing m to endpoint (e.g. http://127.0.0.1:4318; the
@@ -126,12 +128,18 @@ func (o *OTLP) feed(every time.Duration) {
 }
 
 // Shutdown sends the final values, lets the companion push them and waits
-// for it to exit; when ctx ends first, the companion is killed.
+// for it to exit; when ctx ends first, the companion is killed. A second
+// call returns the first's error.
 func (o *OTLP) Shutdown(ctx context.Context) error {
 	if o == nil {
 		return nil
 	}
-	o.once.Do(func() { close(o.stop) })
+	o.once.Do(func() { o.shutErr = o.shutdown(ctx) })
+	return o.shutErr
+}
+
+func (o *OTLP) shutdown(ctx context.Context) error {
+	close(o.stop)
 	defer o.kill()
 	var feedErr error
 	select {
