@@ -3,21 +3,16 @@ package live
 import (
 	"context"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	colmetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/slocheck/slocheck/internal/buildinfo"
 	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/companion/companiontest"
+	"github.com/slocheck/slocheck/internal/live/otlptest"
 	"github.com/slocheck/slocheck/results"
 )
 
@@ -28,56 +23,24 @@ import (
 func TestOTLPPushesTheMetrics(t *testing.T) {
 	t.Cleanup(companiontest.Cleanup)
 	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, companion.Program), companion.Program))
-	var mu sync.Mutex
-	got := map[string]float64{} // request counter's value, latest export
-	names := map[string]bool{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var req colmetric.ExportMetricsServiceRequest
-		if r.URL.Path != "/v1/metrics" || proto.Unmarshal(b, &req) != nil {
-			http.Error(w, "bad export", http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, rm := range req.ResourceMetrics {
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					names[m.Name] = true
-					if s := m.GetSum(); s != nil && m.Name == MetricRequests {
-						var sum float64
-						for _, dp := range s.DataPoints {
-							sum += dp.GetAsDouble()
-						}
-						got[m.Name] = sum
-					}
-				}
-			}
-		}
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		out, _ := proto.Marshal(&colmetric.ExportMetricsServiceResponse{})
-		_, _ = w.Write(out)
-	}))
-	defer srv.Close()
+	rcv := otlptest.New(t)
 	m := NewMetrics(2 * time.Second)
 	outs := benchOutcomes()
 	feed(t, m, 2*time.Second, outs)
 	m.Event(results.Event{Time: time.Now(), Kind: results.EventFaultInjected, Fault: "eastus-down", Target: "eastus", Injector: "platform"})
-	o, err := StartOTLP(context.Background(), srv.URL, m, time.Hour, nil, nil, nil)
+	o, err := StartOTLP(context.Background(), rcv.URL, m, time.Hour, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := o.Shutdown(context.Background()); err != nil { // the final push
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if got[MetricRequests] != float64(len(outs)) {
-		t.Errorf("the receiver got %s = %v, want %d", MetricRequests, got[MetricRequests], len(outs))
+	if got := rcv.Sum(MetricRequests); got != float64(len(outs)) {
+		t.Errorf("the receiver got %s = %v, want %d", MetricRequests, got, len(outs))
 	}
 	for _, n := range []string{MetricFailures, MetricLatency, MetricFaultInjected, MetricRTOEstimate} {
-		if !names[n] {
-			t.Errorf("the receiver never got %s (got %v)", n, names)
+		if !rcv.Got(n) {
+			t.Errorf("the receiver never got %s", n)
 		}
 	}
 	if _, err := StartOTLP(context.Background(), "localhost:4318", m, 0, nil, nil, nil); err == nil {
