@@ -8,8 +8,11 @@ GO ?= go
 run:
 	$(GO) run ./cmd/slocheck run
 
+# slocheck and its companion slocheck-cloud (the AKS and Azure Resource Manager
+# injectors), from the same build: slocheck finds it beside itself.
 build:
 	$(GO) build -o bin/slocheck ./cmd/slocheck
+	$(GO) build -o bin/slocheck-cloud ./cmd/slocheck-cloud
 
 vet:
 	$(GO) vet ./...

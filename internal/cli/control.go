@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/live"
 	"github.com/slocheck/slocheck/internal/runner"
@@ -39,6 +40,12 @@ func (f *liveFlags) options(getenv func(string) string) (*runner.LiveOptions, er
 	}
 	if f.refresh < 100*time.Millisecond || f.refresh > 10*time.Minute {
 		return nil, usageErr(fmt.Errorf("--live-refresh %s: want 100ms to 10m", f.refresh), "")
+	}
+	if f.otlp != "" {
+		// The exporter runs in the companion: without one, fail before the run starts.
+		if _, err := companion.Locate("--otlp-endpoint", getenv); err != nil {
+			return nil, usageErr(err, companion.Hint)
+		}
 	}
 	tok := f.token
 	if tok == "" {

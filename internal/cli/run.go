@@ -117,6 +117,9 @@ func runRun(cmd *cobra.Command, stdio IO, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCompanion(s, role, stdio.Getenv); err != nil {
+		return err
+	}
 	if f.out == "" {
 		f.out = filepath.Join("reports", time.Now().UTC().Format("20060102T150405Z"))
 	}

@@ -118,7 +118,7 @@ func startLive(o *Options, s *scenario.Scenario, cancel context.CancelCauseFunc)
 	}
 	l.srv = srv
 	if o.Live.OTLP != "" {
-		if l.otlp, err = live.StartOTLP(context.Background(), o.Live.OTLP, m, 0, nil); err != nil {
+		if l.otlp, err = live.StartOTLP(context.Background(), o.Live.OTLP, m, 0, nil, o.Getenv, o.Log); err != nil {
 			_ = srv.Close()
 			return nil, exitcode.New(exitcode.Usage, err, "slocheck run --otlp-endpoint http://127.0.0.1:4318")
 		}

@@ -1,16 +1,23 @@
 package runner
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/slocheck/slocheck/internal/chaos"
+	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
+	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/scenario"
 )
 
 // TestAzureFaultsBuild checks that every Azure injector block of a scenario
 // becomes a chaos spec that its registered injector accepts (no Azure call
-// is made before Inject).
+// is made before Inject). Those injectors run in the companion slocheck-cloud:
+// its `check` builds each.
 func TestAzureFaultsBuild(t *testing.T) {
+	t.Cleanup(companiontest.Cleanup)
+	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, cloudfault.Program), cloudfault.Program))
 	faults := []scenario.Fault{
 		{Name: "fd", Injector: scenario.InjectorFrontDoor, Region: "eastus", FrontDoor: &scenario.FrontDoor{
 			SubscriptionID: "00000000-0000-0000-0000-000000000000", ResourceGroup: "rg", Profile: "afd", OriginGroup: "shop", Origin: "eastus"}},

@@ -16,6 +16,14 @@ import (
 // with azidentity's default credential chain (environment, workload
 // identity, managed identity, Azure CLI, …).
 func New[C any](subscriptionID string, newClient func(string, azcore.TokenCredential, *arm.ClientOptions) (C, error)) (C, error) {
+	if loopbackFake != nil {
+		cred, opts, err := loopbackFake()
+		if err != nil {
+			var zero C
+			return zero, err
+		}
+		return newClient(subscriptionID, cred, opts)
+	}
 	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
 		var zero C
@@ -23,6 +31,11 @@ func New[C any](subscriptionID string, newClient func(string, azcore.TokenCreden
 	}
 	return newClient(subscriptionID, cred, nil)
 }
+
+// loopbackFake, set only in a build with the tag slocheck_armfake (the
+// end-to-end tests' slocheck-cloud), replaces azidentity and Azure's
+// endpoint by a fake credential and a loopback Azure SDK fake server.
+var loopbackFake func() (azcore.TokenCredential, *arm.ClientOptions, error)
 
 // Field is one setting of an Azure fault, by its scenario name.
 type Field struct{ Name, Value string }

@@ -15,9 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -86,17 +84,12 @@ func (e *Exec) Heal(ctx context.Context) error {
 func (e *Exec) run(parent context.Context, action, command string) error {
 	ctx, cancel := context.WithTimeout(parent, e.timeout)
 	defer cancel()
-	stdout, stderr, closeOut, err := e.outputs(action)
+	cmd, closeOut, err := Command(ctx, e.env, e.name, action, "sh", "-c", command)
 	if err != nil {
 		return err
 	}
 	defer closeOut()
-	cmd := exec.CommandContext(ctx, "sh", "-c", command)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Env = append(os.Environ(), "SLOCHECK_FAULT="+e.name, "SLOCHECK_ACTION="+action, "SLOCHECK_RUN_DIR="+e.env.RunDir)
-	ownProcessGroup(cmd)
-	// WaitDelay bounds the wait for output pipes held open by orphans.
-	cmd.WaitDelay = time.Second
 	err = cmd.Run()
 	switch {
 	case err != nil && parent.Err() != nil:
@@ -105,51 +98,15 @@ func (e *Exec) run(parent context.Context, action, command string) error {
 		return fmt.Errorf("%s command %s: timed out after %s (process group killed)", action, quote(command), e.timeout)
 	}
 	if err != nil {
-		return fmt.Errorf("%s command %s: %w%s", action, quote(command), err, e.seeOutput(action))
+		return fmt.Errorf("%s command %s: %w%s", action, quote(command), err, SeeOutput(e.env.RunDir, e.name, action))
 	}
 	return nil
-}
-
-// outputs opens where a command's output goes: append-mode files in the run
-// directory, or Env.Stdout/Stderr when there is no run directory.
-func (e *Exec) outputs(action string) (stdout, stderr io.Writer, closeAll func(), err error) {
-	if e.env.RunDir == "" {
-		return e.env.Stdout, e.env.Stderr, func() {}, nil
-	}
-	dir := filepath.Join(e.env.RunDir, "chaos")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, nil, fmt.Errorf("exec fault output: %w", err)
-	}
-	open := func(stream string) (*os.File, error) {
-		return os.OpenFile(e.outputPath(action, stream), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	}
-	out, err := open("stdout")
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("exec fault output: %w", err)
-	}
-	errf, err := open("stderr")
-	if err != nil {
-		out.Close()
-		return nil, nil, nil, fmt.Errorf("exec fault output: %w", err)
-	}
-	return out, errf, func() { out.Close(); errf.Close() }, nil
 }
 
 // OutputPath is where the output stream ("stdout" or "stderr") of the
 // fault's action ("inject" or "heal") is kept in runDir.
 func OutputPath(runDir, fault, action, stream string) string {
 	return filepath.Join(runDir, "chaos", safeName(fault)+"."+action+"."+stream)
-}
-
-func (e *Exec) outputPath(action, stream string) string {
-	return OutputPath(e.env.RunDir, e.name, action, stream)
-}
-
-func (e *Exec) seeOutput(action string) string {
-	if e.env.RunDir == "" {
-		return ""
-	}
-	return " (see " + e.outputPath(action, "stderr") + ")"
 }
 
 // safeName keeps a fault name usable as a file name.

@@ -1,17 +1,17 @@
 //go:build unix
 
-package execfault
+package procgroup
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// ownProcessGroup starts cmd in a process group of its own and makes
+// Own starts cmd in a process group of its own and makes
 // cancellation kill the whole group: the shell and whatever it started. A
 // group of its own also keeps a terminal's Ctrl-C away from a heal command
 // that runs because of that Ctrl-C.
-func ownProcessGroup(cmd *exec.Cmd) {
+func Own(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
