@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/slocheck/slocheck/internal/slo"
 )
@@ -44,6 +46,28 @@ func Table(w io.Writer, r *slo.Report) error {
 	}
 	fmt.Fprintf(bw, "verdict: %s (exit %d)\n", r.Verdict, r.ExitCode)
 	return bw.Flush()
+}
+
+// renderTable renders t (header and rows; not its title) with a tablewriter
+// renderer, keeping the header's case.
+func renderTable(w io.Writer, rend tw.Renderer, t table) error {
+	tb := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(rend),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	tb.Header(t.Header)
+	for _, row := range t.Rows {
+		if err := tb.Append(row); err != nil {
+			return fmt.Errorf("table %q: %w", t.Title, err)
+		}
+	}
+	if err := tb.Render(); err != nil {
+		return fmt.Errorf("table %q: %w", t.Title, err)
+	}
+	return nil
 }
 
 // faultLine sums up one fault for the console: "fault eastus-down: RTO
