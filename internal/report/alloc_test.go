@@ -4,13 +4,20 @@ import (
 	"io"
 	"runtime"
 	"testing"
+
+	"github.com/slocheck/slocheck/internal/slo"
 )
 
 // allocated is what one call of write allocates (bytes), after a first call
 // has parsed the templates.
 func allocated(t *testing.T, write Writer) uint64 {
 	t.Helper()
-	r := fixture()
+	return allocatedFor(t, write, fixture())
+}
+
+// allocatedFor is allocated with r.
+func allocatedFor(t *testing.T, write Writer, r *slo.Report) uint64 {
+	t.Helper()
 	if err := write(io.Discard, r); err != nil {
 		t.Fatal(err)
 	}
@@ -46,5 +53,22 @@ func TestHTMLDoesNotCopyTheLibrary(t *testing.T) {
 	if inline > linked+uint64(len(echartsJS))/4 {
 		t.Errorf("inlining the library allocated %d KB more than linking it (the library is %d KB)",
 			(inline-linked)>>10, len(echartsJS)>>10)
+	}
+}
+
+// TestChartsAllocateLittle: go-echarts' RenderSnippet parses its templates
+// again for every chart and renders the unused option JSON besides (256 KB a
+// chart of the failover story); with the templates parsed once a chart costs
+// its data and one pass of two templates (about 110 KB).
+func TestChartsAllocateLittle(t *testing.T) {
+	r := storyFixture()
+	draw := func() int { return len(timelineCharts(r)) + len(failoverCharts(r)) }
+	n := draw() // parses the templates
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	draw()
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / uint64(n); per > 180<<10 {
+		t.Errorf("a chart allocated %d KB, want at most 180 KB", per>>10)
 	}
 }

@@ -191,6 +191,5 @@ func trendChart(h *compare.History, col int) chart {
 		}
 	}
 	l.SetXAxis(xs).AddSeries(scriptSafe(c.Name+" "+c.Scope), data, charts.WithMarkPointNameCoordItemOpts(marks...))
-	snip := l.RenderSnippet()
-	return chart{ID: id, Title: c.Name + " " + c.Scope, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+	return lineChartOf(l, id, c.Name+" "+c.Scope)
 }
