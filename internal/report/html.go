@@ -82,12 +82,11 @@ func NewHTML(o HTMLOptions) Writer {
 	}
 }
 
-// inlineLibrary writes the ECharts library in a <script> element, straight
-// from the binary's read-only data: through the template it was copied into
-// a buffer of its own size (1 MB) first. It is trusted text, the pinned
-// ECharts build, checked to hold no "</script"
-// (TestHTMLLoadsNothingFromTheNetwork). Write errors
-// latch in bw.
+// inlineLibrary writes the ECharts library in a <script> element straight
+// from the binary's read-only data (a template would first copy it into a
+// buffer of its own size, 1 MB). It is trusted text, the pinned ECharts
+// build, checked to hold no "</script" (TestHTMLLoadsNothingFromTheNetwork).
+// Write errors latch in bw.
 func inlineLibrary(bw *bufio.Writer) {
 	bw.WriteString("\n<script>")
 	bw.WriteString(echartsJS)
