@@ -58,8 +58,7 @@ func lineChart(r *slo.Report, id, title, unit string, pick series) chart {
 		}
 		l.AddSeries(scriptSafe(regionLabel(cr)), seriesData(r, cr, iv, pick), so...)
 	}
-	snip := l.RenderSnippet()
-	return chart{ID: id, Title: title, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+	return lineChartOf(l, id, title)
 }
 
 // timeLine is an empty line chart over the run's time axis (seconds), with

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 	"strings"
 
@@ -49,9 +48,7 @@ func failoverChart(r *slo.Report, cr, id string) chart {
 	for _, k := range kinds {
 		add("failed: "+kindLabel(k), func(p slo.Point, iv float64) (float64, bool) { return float64(p.FailuresByKind[k]) / iv, true })
 	}
-	snip := l.RenderSnippet()
-	return chart{ID: id, Title: "Failover story, client region " + cr + ": who served it, what failed",
-		Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+	return lineChartOf(l, id, "Failover story, client region "+cr+": who served it, what failed")
 }
 
 // busyRegions are the client regions that carried requests, sorted.

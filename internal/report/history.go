@@ -115,15 +115,16 @@ var historyPage = sync.OnceValue(func() *template.Template {
 			}
 			return ""
 		},
-	}).Parse(`<!DOCTYPE html>
+	}).Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>slocheck history</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #212529; }
 table { border-collapse: collapse; font-size: .9rem; } th, td { border: 1px solid #dee2e6; padding: .3rem .6rem; text-align: left; white-space: nowrap; }
 th { background: #f1f3f5; } .scroll { overflow-x: auto; } .chart { margin: 1rem 0 2rem; }
 .v-PASS { background: #d3f9d8; } .v-FAIL { background: #ffc9c9; } .v-INCONCLUSIVE { background: #fff3bf; }
-</style>
-<script>{{.Library}}</script>
+</style>{{end}}
+{{- /* here the writer inlines the ECharts library */ -}}
+{{define "body"}}
 </head><body>
 <h1>slocheck history: {{len .H.Rows}} runs</h1>
 <div class="scroll"><table>
@@ -133,7 +134,7 @@ th { background: #f1f3f5; } .scroll { overflow-x: auto; } .chart { margin: 1rem 
 {{range .Charts}}<h2>{{.Title}}</h2><div class="chart">{{.Element}}</div>
 {{.Script}}
 {{end}}</body></html>
-`))
+{{end}}`))
 })
 
 // HistoryHTML writes history.html: a self-contained page (ECharts inlined)
@@ -145,13 +146,16 @@ func HistoryHTML(w io.Writer, h *compare.History) error {
 		cs = append(cs, trendChart(h, i))
 	}
 	data := struct {
-		H       *compare.History
-		T       table
-		Charts  []chart
-		Library template.JS
-	}{H: h, T: historyTable(h), Charts: cs, Library: template.JS(echartsJS)}
+		H      *compare.History
+		T      table
+		Charts []chart
+	}{H: h, T: historyTable(h), Charts: cs}
 	bw := bufio.NewWriter(w)
-	if err := historyPage().Execute(bw, data); err != nil {
+	if err := historyPage().ExecuteTemplate(bw, "head", data); err != nil {
+		return fmt.Errorf("render history.html: %w", err)
+	}
+	inlineLibrary(bw)
+	if err := historyPage().ExecuteTemplate(bw, "body", data); err != nil {
 		return fmt.Errorf("render history.html: %w", err)
 	}
 	return bw.Flush()
@@ -187,6 +191,5 @@ func trendChart(h *compare.History, col int) chart {
 		}
 	}
 	l.SetXAxis(xs).AddSeries(scriptSafe(c.Name+" "+c.Scope), data, charts.WithMarkPointNameCoordItemOpts(marks...))
-	snip := l.RenderSnippet()
-	return chart{ID: id, Title: c.Name + " " + c.Scope, Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}
+	return lineChartOf(l, id, c.Name+" "+c.Scope)
 }

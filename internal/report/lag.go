@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -60,9 +59,7 @@ func lagChart(r *slo.Report) []chart {
 		}
 		l.AddSeries(name, series[name], so...)
 	}
-	snip := l.RenderSnippet()
-	return []chart{{ID: "chart_lag", Title: "Replication lag by region pair (largest per interval of writes)",
-		Element: template.HTML(snip.Element), Script: template.HTML(snip.Script)}}
+	return []chart{lineChartOf(l, "chart_lag", "Replication lag by region pair (largest per interval of writes)")}
 }
 
 // lagSeries is each region pair's largest lag per interval, in ms, by pair
