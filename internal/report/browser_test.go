@@ -45,6 +45,12 @@ const chartsJS = `Array.from(document.querySelectorAll('div[id^="chart_"]:not([i
 	return {id: el.id, series: c ? c.getOption().series.length : 0, canvas: cv ? cv.width : 0};
 })`
 
+// hiddenJS lists the tables wider than their box (the title above each).
+const hiddenJS = `Array.from(document.querySelectorAll('div.scroll')).filter(d => d.scrollWidth > d.clientWidth + 1).map(d => {
+	const h = d.previousElementSibling;
+	return (h ? h.textContent : '?') + ': ' + d.scrollWidth + ' px in ' + d.clientWidth;
+})`
+
 // newBrowser starts headless chromium (flags as the machine notes say work
 // here, no network) for the test and returns its context.
 func newBrowser(t *testing.T) context.Context {
@@ -88,6 +94,15 @@ func openInChromium(t *testing.T, browser context.Context, name string, page []b
 	var shot []byte
 	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 100)); err != nil {
 		t.Fatalf("%s: screenshot: %v", name, err)
+	}
+	// Every table fits the page (1280 px wide): none hides columns behind a
+	// scroll bar, the failover story's long cells included.
+	var hidden []string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(hiddenJS, &hidden)); err != nil {
+		t.Fatalf("%s: measure the tables: %v", name, err)
+	}
+	if len(hidden) > 0 {
+		t.Errorf("%s: tables wider than the page: %v", name, hidden)
 	}
 	if len(charts) != wantCharts {
 		t.Errorf("%s: %d charts on the page, want %d", name, len(charts), wantCharts)

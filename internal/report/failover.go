@@ -108,7 +108,7 @@ func failoverMarks(r *slo.Report, cr string) []charts.SeriesOpts {
 		return nil
 	}
 	return []charts.SeriesOpts{charts.WithMarkLineNameXAxisItemOpts(marks...),
-		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"}, Label: &opts.Label{Show: opts.Bool(true), Formatter: "{b}"}})}
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"}, Label: &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Position: "insideEndTop"}})} // along the line: close marks do not overwrite each other
 }
 
 func probeText(p slo.Probe) string {
@@ -123,7 +123,7 @@ func probeText(p slo.Probe) string {
 // region: who served it before, during and after the fault, what failed,
 // the RTO, and the probe transitions its edge saw.
 func failoverTable(r *slo.Report) table {
-	t := table{Title: "Failover story", Header: []string{"fault", "client region", "served by (before → during → after)", "failures during the fault", "RTO", "probe transitions from the fault on"}}
+	t := table{Title: "Failover story", Wrap: true, Header: []string{"fault", "client region", "served by (before → during → after)", "failures during the fault", "RTO", "probe transitions from the fault on"}}
 	for i := range r.Faults {
 		f := &r.Faults[i]
 		from, to := faultWindow(r, f)

@@ -16,6 +16,7 @@ type table struct {
 	Rows   [][]string
 	Note   string   // a line under the table ("" for none)
 	Why    []string // the reasons under the table, one line each
+	Wrap   bool     // report.html lets its cells wrap (long prose) instead of widening the page
 }
 
 // verdictNote says how the verdicts read the intervals (DESIGN.md §2): an
