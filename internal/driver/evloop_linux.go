@@ -197,6 +197,7 @@ type evloop struct {
 	ep, wake    int
 	park        *evPark // nil: the loop blocks in epoll_pwait2
 	events      [256]unix.EpollEvent
+	rx          evRecv            // the sockets' reads, with the kernel's receive stamps
 	conns       map[int32]*evConn // by fd
 	seq         int32
 	idle        [][]*evConn // per region, most recently used last
@@ -393,7 +394,7 @@ func (l *evloop) skip(cut time.Duration) {
 func (l *evloop) wait() (int, error) {
 	at, d := l.waitFor()
 	if l.park != nil {
-		return l.park.wait(at, d)
+		return l.park.wait(at, d, d <= l.tick)
 	}
 	if d < 0 || pwait2Missing.Load() {
 		ms := -1
@@ -567,7 +568,7 @@ func (l *evloop) send(t *evTask) {
 	c, err := l.conn(int(t.a.region))
 	switch {
 	case err != nil:
-		l.report(t, rg, cs, err, nil)
+		l.report(t, rg, cs, err, nil, time.Now())
 		l.next(t)
 	case c == nil: // https, its handshakes at their bound: wait for a connection
 		l.queue(t, req, rendered)
@@ -580,6 +581,7 @@ func (l *evloop) send(t *evTask) {
 // rendered, else req is the region's, fixed).
 func (l *evloop) attach(t *evTask, c *evConn, req []byte, rendered bool) {
 	c.task, t.conn = t, c
+	c.stamp = 0 // the answer's own, once read
 	if rendered {
 		c.rbuf = append(c.rbuf[:0], req...)
 		req = c.rbuf
@@ -590,10 +592,11 @@ func (l *evloop) attach(t *evTask, c *evConn, req []byte, rendered bool) {
 	}
 }
 
-// report reports t's current step: err is a dial error, else resp answered.
-func (l *evloop) report(t *evTask, rg *region, cs *cstep, err error, resp *fasthttp.Response) {
+// report reports t's current step, ended at end: err is a dial error, else
+// resp answered.
+func (l *evloop) report(t *evTask, rg *region, cs *cstep, err error, resp *fasthttp.Response, end time.Time) {
 	out := &l.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: time.Now()}
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: end}
 	l.r.answer(&l.tally, &t.jstate, rg, cs, out, resp, err)
 }
 
