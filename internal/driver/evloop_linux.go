@@ -161,8 +161,11 @@ type evTask struct {
 	conn   *evConn // while a request is in flight
 	gen    uint32  // bumped at every send; timers carry it
 	queued bool    // sent, waiting for a connection (evtls_linux.go)
-	req    []byte  // then its request
-	rbuf   []byte  // (a rendered one, copied here)
+	// chained: in flight, and the journey's next step follows its answer
+	// at once (no think time or held send), so the answer wakes the loop.
+	chained bool
+	req     []byte // then its request
+	rbuf    []byte // (a rendered one, copied here)
 }
 
 // evTimer is a step whose think time ends, or a request's deadline.
@@ -195,6 +198,7 @@ type evloop struct {
 	shaking     []int
 	queued      [][]evQueued
 	ep, wake    int
+	stamping    int     // a socket asking for receive stamps (stampingOn), or -1
 	park        *evPark // nil: the loop blocks in epoll_pwait2
 	events      [256]unix.EpollEvent
 	rx          evRecv            // the sockets' reads, with the kernel's receive stamps
@@ -211,6 +215,7 @@ type evloop struct {
 	tick    time.Duration // the wake-up grid: tickFor the loop's share of the peak rate
 	expired time.Duration // when expireIdle last looked
 	active  int           // journeys in progress
+	chained int           // requests in flight that are chained (evTask)
 	stopped bool
 
 	parser  *answerParser
@@ -243,7 +248,10 @@ func newEvloop(r *runner, id, of, max int, targets []*evTarget) (*evloop, error)
 		dialed: make([]*netip.Addr, len(targets)), addrs: make([]unix.Sockaddr, len(targets)),
 		conns: map[int32]*evConn{}, handshaking: map[*evConn]struct{}{}, shaking: make([]int, len(targets)),
 		queued: make([][]evQueued, len(targets)), idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
-		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
+		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of)), stamping: stampingOn()}
+	if r.cfg.tick > 0 {
+		l.tick = r.cfg.tick
+	}
 	if !r.cfg.blockingWait {
 		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
 	}
@@ -267,6 +275,9 @@ func (l *evloop) close() {
 	}
 	unix.Close(l.ep)
 	unix.Close(l.wake)
+	if l.stamping >= 0 {
+		unix.Close(l.stamping)
+	}
 }
 
 // take moves to the loop's next arrival.
@@ -394,7 +405,9 @@ func (l *evloop) skip(cut time.Duration) {
 func (l *evloop) wait() (int, error) {
 	at, d := l.waitFor()
 	if l.park != nil {
-		return l.park.wait(at, d, d <= l.tick)
+		// Answers wait for the tick when it is due within one anyway
+		// (evrecv_linux.go), unless a journey's next step waits for one.
+		return l.park.wait(at, d, d <= l.tick && l.chained == 0)
 	}
 	if d < 0 || pwait2Missing.Load() {
 		ms := -1
@@ -550,6 +563,7 @@ func (l *evloop) send(t *evTask) {
 		}
 	}
 	t.gen++
+	l.chain(t)
 	t.sent = time.Now()
 	l.sent++
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
@@ -606,9 +620,25 @@ func (l *evloop) reportKind(t *evTask, rg *region, cs *cstep, kind results.Error
 	l.r.sink.Outcome(out)
 }
 
+// chain marks t's request chained when its journey's next step is sent as
+// soon as its answer is read: a loop that read that answer only at its next
+// tick would send the step up to a tick late, and its latency, counted from
+// the answer's arrival, would carry that wait.
+func (l *evloop) chain(t *evTask) {
+	j := &l.r.journeys[t.a.journey]
+	if t.step+1 < len(j.steps) && j.think == 0 && l.r.cfg.HoldSends == 0 {
+		t.chained = true
+		l.chained++
+	}
+}
+
 // next moves t to its next step (after the think time and HoldSends), or
 // ends it.
 func (l *evloop) next(t *evTask) {
+	if t.chained {
+		t.chained = false
+		l.chained--
+	}
 	if l.stopped || !l.r.advance(&t.jstate, l.out.End) {
 		l.end(t)
 		return

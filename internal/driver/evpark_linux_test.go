@@ -16,25 +16,7 @@ import (
 // TestEvParkWaits: a parked wait ends at its timer (never before it), at
 // once on an event of the loop's epoll, and reports a timer's expiry once.
 func TestEvParkWaits(t *testing.T) {
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(ep)
-	ev, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(ev)
-	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, ev, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(ev)}); err != nil {
-		t.Fatal(err)
-	}
-	events := make([]unix.EpollEvent, 8)
-	p, err := newEvPark(ep, events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
+	_, ev, events, p := newTestPark(t)
 
 	// The timer: 3 ms, never early.
 	start := time.Now()

@@ -36,6 +36,19 @@ func stampSocket(fd int) {
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 }
 
+// stampingOn asks for receive stamps on a socket of its own, which a loop
+// holds from its start to its end: the kernel turns stamping on for the
+// host a moment after the first socket asks (a deferred work item), and the
+// loop's first answers should not come before it. -1 when it cannot.
+func stampingOn() int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	stampSocket(fd)
+	return fd
+}
+
 // read is read(2) on a non-blocking fd into b, with the kernel's receive
 // stamp of the last byte read (Unix nanoseconds; 0 when there is none).
 func (r *evRecv) read(fd int, b []byte) (n int, stamp int64, err error) {
