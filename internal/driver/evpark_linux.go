@@ -34,6 +34,7 @@ type evPark struct {
 	timer  int               // timerfd in ep's and pfd's sets, edge-triggered
 	armed  bool              // the timer is set, to expire at at
 	at     time.Duration     // (the loop's offset from its start)
+	due    time.Time         // no later than the timer's expiry (read before setting it)
 	quiet  bool              // ep is muted in pfd: only the timer wakes the loop
 	parked bool              // a tick-only wait has parked once
 	n      int               // the last poll's events
@@ -129,12 +130,14 @@ func (p *evPark) poll(uintptr) bool {
 	return p.n != 0 || (p.err != nil && !errors.Is(p.err, unix.EINTR))
 }
 
-// pollAfterPark parks at once (the timer was just set: it has not expired,
-// and whatever is ready waits for it), then takes what is ready once woken.
-// A wake-up left over from an earlier edge ends the wait early: the loop
-// then turns once for nothing.
+// pollAfterPark parks at once unless the timer has expired (whatever is
+// ready waits for it), then takes what is ready once woken. The poller
+// forgets an edge that came before the wait began (RawConn.Read resets it
+// and calls this first), so an expiry before the park is told by the
+// clock: due is no later than it. A wake-up left over from an earlier edge
+// ends the wait early: the loop then turns once for nothing.
 func (p *evPark) pollAfterPark(uintptr) bool {
-	if !p.parked {
+	if !p.parked && time.Now().Before(p.due) {
 		p.parked = true
 		return false
 	}
@@ -169,7 +172,7 @@ func (p *evPark) arm(at, d time.Duration) error {
 	if d > 0 {
 		spec.Value = unix.NsecToTimespec(int64(d))
 	}
-	p.armed, p.at = d > 0, at
+	p.armed, p.at, p.due = d > 0, at, time.Now().Add(d)
 	_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(p.timer), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 	if errno != 0 {
 		return errno

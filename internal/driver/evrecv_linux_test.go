@@ -56,6 +56,31 @@ func TestEvParkTickOnly(t *testing.T) {
 	}
 }
 
+// TestEvParkTickOnlyExpired: a tick-only wait whose timer expires before
+// the goroutine parks (the poller forgets that edge) ends at once.
+func TestEvParkTickOnlyExpired(t *testing.T) {
+	_, _, _, p := newTestPark(t)
+	done := make(chan error, 1)
+	go func() {
+		for i := range 1000 {
+			if _, err := p.wait(time.Duration(i+1), time.Nanosecond, true); err != nil {
+				done <- err
+				return
+			}
+			p.fired()
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a tick-only wait whose timer had expired did not end")
+	}
+}
+
 // newTestPark is an epoll instance with an eventfd in it and its park.
 func newTestPark(t *testing.T) (ep, ev int, events []unix.EpollEvent, p *evPark) {
 	t.Helper()
