@@ -343,6 +343,12 @@ func (l *evloop) run() {
 			l.failAll(err)
 			return
 		}
+		if l.park != nil && l.park.quiet && !l.stopped && !l.r.stopped.Load() {
+			// A tick-only wait ended at the tick: what is due goes out
+			// first, the answers that came meanwhile, each with its
+			// arrival's stamp, are read after.
+			l.arriveDue(l.now())
+		}
 		for i := range max(n, 0) {
 			ev := l.events[i]
 			if ev.Fd == int32(l.wake) {

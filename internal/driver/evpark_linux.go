@@ -19,12 +19,13 @@ import (
 // container limited to one CPU), takes the P away and starts another thread
 // for it at every wait: several context switches per wake-up, most of the
 // CPU a loop spends at 2,000 and 5,000 req/s pinned (perf: runtime.sysmon
-// about a third of the samples). Parked instead, the loop's epoll instance
-// is registered with the runtime's own poller (an epoll fd is itself
-// pollable), a timerfd in it marks the next tick to the nanosecond (the
-// runtime's own timers round a wait to the millisecond, which the 500 µs
-// grid cannot use), and the goroutine parks until either is ready: one
-// wake-up per tick, and sysmon sleeps while the process does.
+// about a third of the samples). Parked instead, the park's own epoll
+// instance is registered with the runtime's poller (an epoll fd is itself
+// pollable); it holds a timerfd that marks the next tick to the nanosecond
+// (the runtime's own timers round a wait to the millisecond, which the
+// 500 µs grid cannot use) and the loop's epoll instance, which a tick-only
+// wait mutes (evrecv_linux.go), and the goroutine parks until one is
+// ready: sysmon sleeps while the process does.
 type evPark struct {
 	ep     int               // the loop's epoll fd (its sockets, eventfd and timer)
 	events []unix.EpollEvent // where a wait puts what is ready
