@@ -243,6 +243,7 @@ func TestAnswerEndsAtArrival(t *testing.T) {
 		if c := countErr(outs); c[results.ErrNone] != 100 {
 			t.Fatalf("outcomes %v; want 100 answered", c)
 		}
+		srv.Close() // the handlers log after their answer is out: wait for them
 		mu.Lock()
 		defer mu.Unlock()
 		var gaps []time.Duration // end − the write's return
