@@ -20,18 +20,17 @@ import (
 	"github.com/slocheck/slocheck/results"
 )
 
-// The event-loop transport. For plain-HTTP targets (the embedded platform,
-// a cluster's internal addresses, the benchmarks) the
-// driver runs its journeys on event loops: each loop owns non-blocking
-// sockets registered with its own epoll instance, sends a step's request
-// (serialised once, see wire.go) when it is due, and reads the answers as
-// they come, all on one goroutine. There is no goroutine per request to
-// park and wake, so the process sleeps once per batch of events instead of
-// several times per request: at 5,000 req/s on loopback that is about a
-// third less CPU per request than the worker transport (docs/driver.md).
+// The event-loop transport. For http:// and https:// targets (the
+// embedded platform, a cluster's internal addresses, a front door, the
+// benchmarks) the driver runs its journeys on event loops: each loop owns
+// non-blocking sockets registered with its own epoll instance, sends a
+// step's request (serialised once, see wire.go) when it is due, and reads
+// the answers (at the next tick when one is due anyway, their ends from the
+// kernel's receive stamps: evrecv_linux.go), all on one goroutine. There is
+// no goroutine per request to park and wake, so the process sleeps once per
+// batch of events instead of several times per request (docs/driver.md).
 // Host names are resolved when the run starts and again every
-// evResolveEvery (evresolve_linux.go). HTTPS targets use the workers
-// (worker.go) with fasthttp's client.
+// evResolveEvery (evresolve_linux.go); TLS is evtls_linux.go.
 //
 // The semantics are the workers': arrivals due by the pacer, latency from
 // the intended start, a deadline of intended start + timeout covering dial,
