@@ -58,9 +58,13 @@ END {
 	}
 	for (i = 1; i <= nk; i++) {
 		k = order[i]; split(k, p, SUBSEP)
-		if (p[1] != "product" || !(("vegeta" SUBSEP p[2] SUBSEP p[3]) in medc)) continue
+		if (p[1] == "product" && (("base" SUBSEP p[2] SUBSEP p[3]) in medc)) {
+			v = medc["base" SUBSEP p[2] SUBSEP p[3]]
+			printf "product / base CPU per request, %s at %d req/s: %.2fx (medians %.2f / %.2f)\n", p[2], p[3], medc[k] / v, medc[k], v
+		}
+		if ((p[1] != "product" && p[1] != "base") || !(("vegeta" SUBSEP p[2] SUBSEP p[3]) in medc)) continue
 		v = medc["vegeta" SUBSEP p[2] SUBSEP p[3]]
-		printf "product / vegeta CPU per request, %s at %d req/s: %.2fx (medians %.2f / %.2f)\n", p[2], p[3], medc[k] / v, medc[k], v
+		printf "%s / vegeta CPU per request, %s at %d req/s: %.2fx (medians %.2f / %.2f)\n", p[1], p[2], p[3], medc[k] / v, medc[k], v
 	}
 	for (i = 1; i <= ng; i++) {
 		g = gorder[i]; split(g, p, SUBSEP)

@@ -14,6 +14,11 @@
 # (run once each, after the table; "" skips), GEN_CPU=0, SERVER_CPU=1,
 # K6=bin/k6 (built by extensions/build.sh when missing; K6=none drops k6),
 # MEMRATE=2000, MEMDURS="60s 10m".
+# A/B against another build: GENS may also name "base" (`slocheck run` of
+# BASE_BIN, the same scenario) and "base-driver" (BASE_LOAD, a
+# bench/slocheck-load binary), e.g. built from an earlier commit with
+#   git archive COMMIT | tar -x -C /tmp/base && (cd /tmp/base && go build -o slocheck ./cmd/slocheck && go build -o load ./bench/slocheck-load)
+#   BASE_BIN=/tmp/base/slocheck BASE_LOAD=/tmp/base/load GENS="product base driver base-driver vegeta" bash bench/product-vs-peers.sh
 #
 # What each figure is:
 #   - achieved rate: the server's own count of the requests it received over
@@ -129,7 +134,9 @@ gencmd() {
 	local out=$work/out
 	case $1 in
 	product) scenario "$2" "$3"; cmd=("$work/slocheck" run --scenario "$work/scenario.yaml" --out "$out" --quiet) ;;
+	base) scenario "$2" "$3"; cmd=("${BASE_BIN:?GENS has base: set BASE_BIN}" run --scenario "$work/scenario.yaml" --out "$out" --quiet) ;;
 	driver) cmd=("$work/slocheck-load" -target "$target" -rate "$2" -duration "$3") ;;
+	base-driver) cmd=("${BASE_LOAD:?GENS has base-driver: set BASE_LOAD}" -target "$target" -rate "$2" -duration "$3") ;;
 	vegeta)
 		echo "GET $target/catalog" >"$work/targets.txt"
 		cmd=("$bin/vegeta" attack -targets "$work/targets.txt" -rate "$2/s" -duration "$3" -timeout 2s -output "$out.bin") ;;
@@ -142,10 +149,10 @@ gencmd() {
 p99_errors() {
 	local out=$work/out
 	case $1 in
-	product) python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+	product | base) python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
 p=[o["value"] for o in r["objectives"] if o["name"]=="p99" and o["scope"]=="overall"]
 print("p99_ms=%.3f failed=%.5f" % (p[0]*1000 if p else -1, (r["failures"]+r["dropped"])/max(1,r["requests"]+r["dropped"])))' "$out/report.json" ;;
-	driver) awk '{for (i=1;i<=NF;i++){split($i,a,"="); f[a[1]]=a[2]}} END {printf "p99_ms=%s failed=%.5f sendlag_p99_ms=%s\n", f["p99_ms"], f["errors"]/(f["requests"]>0?f["requests"]:1), f["sendlag_p99_ms"]}' "$work/gen.out" ;;
+	driver | base-driver) awk '{for (i=1;i<=NF;i++){split($i,a,"="); f[a[1]]=a[2]}} END {printf "p99_ms=%s failed=%.5f sendlag_p99_ms=%s\n", f["p99_ms"], f["errors"]/(f["requests"]>0?f["requests"]:1), f["sendlag_p99_ms"]}' "$work/gen.out" ;;
 	vegeta) "$bin/vegeta" report -type json "$out.bin" | python3 -c 'import json,sys; r=json.load(sys.stdin)
 print("p99_ms=%.3f failed=%.5f" % (r["latencies"]["99th"]/1e6, 1-r["success"]))' ;;
 	k6) python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["metrics"]

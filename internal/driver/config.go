@@ -173,6 +173,9 @@ type Config struct {
 	// blockingWait makes event loops wait in epoll_pwait2 instead of
 	// parking in the runtime's poller (evpark_linux.go): benchmarks compare.
 	blockingWait bool
+	// tick, when set, is the event loops' wake-up grid instead of tickFor's
+	// (a coarse one makes a test's loop read its answers late).
+	tick time.Duration
 	// rootCAs, when set, are the roots a TLS target's certificate must
 	// chain to instead of the system's (tests of the https transport).
 	rootCAs *x509.CertPool

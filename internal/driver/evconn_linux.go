@@ -27,6 +27,7 @@ type evConn struct {
 	buf        []byte        // answer bytes read so far
 	wbuf       []byte        // request bytes not yet written
 	rbuf       []byte        // a request rendered for this connection (wbuf points into it)
+	stamp      int64         // the kernel's receive stamp of the last bytes read (evrecv_linux.go)
 	seq        int32         // tells a reused fd's events from its predecessor's
 	idleSince  time.Duration // when it last went idle, from the start
 	connecting bool          // dialing (https: dialing and the TLS handshake, fd -1 until done)
@@ -68,6 +69,7 @@ func (l *evloop) conn(rg int) (*evConn, error) {
 		return nil, err
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	stampSocket(fd)
 	c := &evConn{fd: fd, region: rg, seq: l.seq}
 	switch err := unix.Connect(fd, sa); {
 	case errors.Is(err, unix.EINPROGRESS):
@@ -185,7 +187,7 @@ func (l *evloop) readPlain(c *evConn, hup bool) (eof, ok bool) {
 		if len(c.buf) == cap(c.buf) {
 			c.buf = append(c.buf, make([]byte, max(4096, cap(c.buf)))...)[:len(c.buf)]
 		}
-		n, err := rawRead(c.fd, c.buf[len(c.buf):cap(c.buf)])
+		n, stamp, err := l.rx.read(c.fd, c.buf[len(c.buf):cap(c.buf)])
 		switch {
 		case errors.Is(err, unix.EINTR):
 			continue
@@ -196,6 +198,9 @@ func (l *evloop) readPlain(c *evConn, hup bool) (eof, ok bool) {
 			return false, false
 		case n == 0:
 			return true, true
+		}
+		if stamp != 0 {
+			c.stamp = stamp
 		}
 		short := n < cap(c.buf)-len(c.buf)
 		c.buf = c.buf[:len(c.buf)+n]
@@ -218,7 +223,7 @@ func (l *evloop) answer(c *evConn, resp *fasthttp.Response, retire bool) {
 		c.idleSince = l.now()
 		l.idle[c.region] = append(l.idle[c.region], c)
 	}
-	l.report(t, rg, cs, nil, resp)
+	l.report(t, rg, cs, nil, resp, arrivedAt(time.Now(), t.sent, c.stamp))
 	c.buf = c.buf[:0] // after the report: resp's bytes are read from it
 	l.next(t)
 	l.dequeue(c.region)

@@ -20,18 +20,17 @@ import (
 	"github.com/slocheck/slocheck/results"
 )
 
-// The event-loop transport. For plain-HTTP targets (the embedded platform,
-// a cluster's internal addresses, the benchmarks) the
-// driver runs its journeys on event loops: each loop owns non-blocking
-// sockets registered with its own epoll instance, sends a step's request
-// (serialised once, see wire.go) when it is due, and reads the answers as
-// they come, all on one goroutine. There is no goroutine per request to
-// park and wake, so the process sleeps once per batch of events instead of
-// several times per request: at 5,000 req/s on loopback that is about a
-// third less CPU per request than the worker transport (docs/driver.md).
+// The event-loop transport. For http:// and https:// targets (the
+// embedded platform, a cluster's internal addresses, a front door, the
+// benchmarks) the driver runs its journeys on event loops: each loop owns
+// non-blocking sockets registered with its own epoll instance, sends a
+// step's request (serialised once, see wire.go) when it is due, and reads
+// the answers (at the next tick when one is due anyway, their ends from the
+// kernel's receive stamps: evrecv_linux.go), all on one goroutine. There is
+// no goroutine per request to park and wake, so the process sleeps once per
+// batch of events instead of several times per request (docs/driver.md).
 // Host names are resolved when the run starts and again every
-// evResolveEvery (evresolve_linux.go). HTTPS targets use the workers
-// (worker.go) with fasthttp's client.
+// evResolveEvery (evresolve_linux.go); TLS is evtls_linux.go.
 //
 // The semantics are the workers': arrivals due by the pacer, latency from
 // the intended start, a deadline of intended start + timeout covering dial,
@@ -161,8 +160,11 @@ type evTask struct {
 	conn   *evConn // while a request is in flight
 	gen    uint32  // bumped at every send; timers carry it
 	queued bool    // sent, waiting for a connection (evtls_linux.go)
-	req    []byte  // then its request
-	rbuf   []byte  // (a rendered one, copied here)
+	// chained: in flight, and the journey's next step follows its answer
+	// at once (no think time or held send), so the answer wakes the loop.
+	chained bool
+	req     []byte // then its request
+	rbuf    []byte // (a rendered one, copied here)
 }
 
 // evTimer is a step whose think time ends, or a request's deadline.
@@ -195,8 +197,10 @@ type evloop struct {
 	shaking     []int
 	queued      [][]evQueued
 	ep, wake    int
+	stamping    int     // a socket asking for receive stamps (stampingOn), or -1
 	park        *evPark // nil: the loop blocks in epoll_pwait2
 	events      [256]unix.EpollEvent
+	rx          evRecv            // the sockets' reads, with the kernel's receive stamps
 	conns       map[int32]*evConn // by fd
 	seq         int32
 	idle        [][]*evConn // per region, most recently used last
@@ -210,6 +214,7 @@ type evloop struct {
 	tick    time.Duration // the wake-up grid: tickFor the loop's share of the peak rate
 	expired time.Duration // when expireIdle last looked
 	active  int           // journeys in progress
+	chained int           // requests in flight that are chained (evTask)
 	stopped bool
 
 	parser  *answerParser
@@ -242,7 +247,10 @@ func newEvloop(r *runner, id, of, max int, targets []*evTarget) (*evloop, error)
 		dialed: make([]*netip.Addr, len(targets)), addrs: make([]unix.Sockaddr, len(targets)),
 		conns: map[int32]*evConn{}, handshaking: map[*evConn]struct{}{}, shaking: make([]int, len(targets)),
 		queued: make([][]evQueued, len(targets)), idle: make([][]*evConn, len(targets)), parser: newAnswerParser(),
-		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of))}
+		pacer: r.newPacer(), tick: tickFor(peakRate(r.cfg) / float64(of)), stamping: stampingOn()}
+	if r.cfg.tick > 0 {
+		l.tick = r.cfg.tick
+	}
 	if !r.cfg.blockingWait {
 		l.park, _ = newEvPark(ep, l.events[:]) // without it, the loop blocks in epoll_pwait2
 	}
@@ -266,6 +274,9 @@ func (l *evloop) close() {
 	}
 	unix.Close(l.ep)
 	unix.Close(l.wake)
+	if l.stamping >= 0 {
+		unix.Close(l.stamping)
+	}
 }
 
 // take moves to the loop's next arrival.
@@ -331,6 +342,12 @@ func (l *evloop) run() {
 			l.failAll(err)
 			return
 		}
+		if l.park != nil && l.park.quiet && !l.stopped && !l.r.stopped.Load() {
+			// A tick-only wait ended at the tick: what is due goes out
+			// first, the answers that came meanwhile, each with its
+			// arrival's stamp, are read after.
+			l.arriveDue(l.now())
+		}
 		for i := range max(n, 0) {
 			ev := l.events[i]
 			if ev.Fd == int32(l.wake) {
@@ -393,7 +410,9 @@ func (l *evloop) skip(cut time.Duration) {
 func (l *evloop) wait() (int, error) {
 	at, d := l.waitFor()
 	if l.park != nil {
-		return l.park.wait(at, d)
+		// Answers wait for the tick when it is due within one anyway
+		// (evrecv_linux.go), unless a journey's next step waits for one.
+		return l.park.wait(at, d, d <= l.tick && l.chained == 0)
 	}
 	if d < 0 || pwait2Missing.Load() {
 		ms := -1
@@ -549,6 +568,7 @@ func (l *evloop) send(t *evTask) {
 		}
 	}
 	t.gen++
+	l.chain(t)
 	t.sent = time.Now()
 	l.sent++
 	l.lastSend = max(l.lastSend, t.sent.Sub(r.start))
@@ -567,7 +587,7 @@ func (l *evloop) send(t *evTask) {
 	c, err := l.conn(int(t.a.region))
 	switch {
 	case err != nil:
-		l.report(t, rg, cs, err, nil)
+		l.report(t, rg, cs, err, nil, time.Now())
 		l.next(t)
 	case c == nil: // https, its handshakes at their bound: wait for a connection
 		l.queue(t, req, rendered)
@@ -580,6 +600,7 @@ func (l *evloop) send(t *evTask) {
 // rendered, else req is the region's, fixed).
 func (l *evloop) attach(t *evTask, c *evConn, req []byte, rendered bool) {
 	c.task, t.conn = t, c
+	c.stamp = 0 // the answer's own, once read
 	if rendered {
 		c.rbuf = append(c.rbuf[:0], req...)
 		req = c.rbuf
@@ -590,10 +611,11 @@ func (l *evloop) attach(t *evTask, c *evConn, req []byte, rendered bool) {
 	}
 }
 
-// report reports t's current step: err is a dial error, else resp answered.
-func (l *evloop) report(t *evTask, rg *region, cs *cstep, err error, resp *fasthttp.Response) {
+// report reports t's current step, ended at end: err is a dial error, else
+// resp answered.
+func (l *evloop) report(t *evTask, rg *region, cs *cstep, err error, resp *fasthttp.Response, end time.Time) {
 	out := &l.out
-	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: time.Now()}
+	*out = results.Outcome{ClientRegion: rg.name, Step: cs.Name, Intended: t.intended, Sent: t.sent, End: end}
 	l.r.answer(&l.tally, &t.jstate, rg, cs, out, resp, err)
 }
 
@@ -603,9 +625,25 @@ func (l *evloop) reportKind(t *evTask, rg *region, cs *cstep, kind results.Error
 	l.r.sink.Outcome(out)
 }
 
+// chain marks t's request chained when its journey's next step is sent as
+// soon as its answer is read: a loop that read that answer only at its next
+// tick would send the step up to a tick late, and its latency, counted from
+// the answer's arrival, would carry that wait.
+func (l *evloop) chain(t *evTask) {
+	j := &l.r.journeys[t.a.journey]
+	if t.step+1 < len(j.steps) && j.think == 0 && l.r.cfg.HoldSends == 0 {
+		t.chained = true
+		l.chained++
+	}
+}
+
 // next moves t to its next step (after the think time and HoldSends), or
 // ends it.
 func (l *evloop) next(t *evTask) {
+	if t.chained {
+		t.chained = false
+		l.chained--
+	}
 	if l.stopped || !l.r.advance(&t.jstate, l.out.End) {
 		l.end(t)
 		return

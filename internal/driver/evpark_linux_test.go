@@ -16,35 +16,17 @@ import (
 // TestEvParkWaits: a parked wait ends at its timer (never before it), at
 // once on an event of the loop's epoll, and reports a timer's expiry once.
 func TestEvParkWaits(t *testing.T) {
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(ep)
-	ev, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(ev)
-	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, ev, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(ev)}); err != nil {
-		t.Fatal(err)
-	}
-	events := make([]unix.EpollEvent, 8)
-	p, err := newEvPark(ep, events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
+	_, ev, events, p := newTestPark(t)
 
 	// The timer: 3 ms, never early.
 	start := time.Now()
-	n, err := p.wait(1, 3*time.Millisecond)
+	n, err := p.wait(1, 3*time.Millisecond, false)
 	if took := time.Since(start); err != nil || n != 1 || events[0].Fd != int32(p.timer) || took < 3*time.Millisecond {
 		t.Fatalf("timed wait: n=%d err=%v fd=%d after %v; want the timer after 3ms", n, err, events[0].Fd, took)
 	}
 	p.fired()
 	// Reported once: nothing is ready now.
-	if n, err := p.wait(2, 0); n != 0 || err != nil {
+	if n, err := p.wait(2, 0, false); n != 0 || err != nil {
 		t.Fatalf("after the timer: n=%d err=%v, want nothing ready", n, err)
 	}
 
@@ -54,7 +36,7 @@ func TestEvParkWaits(t *testing.T) {
 		one := [8]byte{1}
 		_, _ = unix.Write(ev, one[:])
 	}()
-	if n, err := p.wait(-1, -1); err != nil || n != 1 || events[0].Fd != int32(ev) {
+	if n, err := p.wait(-1, -1, false); err != nil || n != 1 || events[0].Fd != int32(ev) {
 		t.Fatalf("unbounded wait: n=%d err=%v fd=%d; want the eventfd", n, err, events[0].Fd)
 	}
 	// A re-armed timer replaces the earlier one: a long wait interrupted
@@ -62,7 +44,7 @@ func TestEvParkWaits(t *testing.T) {
 	var b [8]byte
 	_, _ = unix.Read(ev, b[:])
 	start = time.Now()
-	if n, err := p.wait(3, 2*time.Millisecond); err != nil || n != 1 || events[0].Fd != int32(p.timer) {
+	if n, err := p.wait(3, 2*time.Millisecond, false); err != nil || n != 1 || events[0].Fd != int32(p.timer) {
 		t.Fatalf("re-armed wait: n=%d err=%v fd=%d after %v", n, err, events[0].Fd, time.Since(start))
 	}
 }

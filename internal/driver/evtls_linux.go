@@ -212,6 +212,7 @@ func (l *evloop) shook(h evShake) {
 		return
 	}
 	c.fd, c.tc, c.tio, c.connecting = h.fd, h.tc, h.tio, false
+	stampSocket(c.fd)
 	if err := l.watch(c); err != nil {
 		l.failErr(c, err)
 		return
@@ -263,7 +264,7 @@ func (l *evloop) dequeue(rg int) {
 		w.t.queued = false
 		if err != nil {
 			cs, _ := l.r.current(&w.t.jstate)
-			l.report(w.t, l.r.regions[rg], cs, err, nil)
+			l.report(w.t, l.r.regions[rg], cs, err, nil, time.Now())
 			l.next(w.t)
 			continue
 		}
@@ -314,7 +315,7 @@ func (l *evloop) readTLS(c *evConn) (eof, ok bool) {
 		if len(t.raw) == cap(t.raw) {
 			t.raw = append(t.raw, make([]byte, max(4096, cap(t.raw)))...)[:len(t.raw)]
 		}
-		n, err := rawRead(c.fd, t.raw[len(t.raw):cap(t.raw)])
+		n, stamp, err := l.rx.read(c.fd, t.raw[len(t.raw):cap(t.raw)])
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -327,6 +328,9 @@ func (l *evloop) readTLS(c *evConn) (eof, ok bool) {
 		}
 		t.raw = t.raw[:len(t.raw)+n]
 		t.eof = n == 0
+		if stamp != 0 {
+			c.stamp = stamp
+		}
 	}
 	for {
 		if len(c.buf) == cap(c.buf) {
