@@ -24,8 +24,11 @@ test-go:
 # race detector (which makes the in-process platform and generator about five
 # times as costly a request: three side-by-side runs would need 3.6 cores),
 # alone after test-go so that no other package's tests share the machine.
+# Then the tests that bound what the reports allocate, which skip under the
+# race detector (its sync.Pool drops items at random).
 test-stats:
 	$(GO) test -count=1 -timeout 5m -run '^TestCompareEmbedded$$' -v ./internal/runner/
+	$(GO) test -count=1 -run 'Allocate|DoesNotCopy' ./internal/report/ ./internal/slo/
 
 # The xk6 extension is its own module; bin/k6 (built first) lets the k6
 # engine's end-to-end tests in internal/runner run instead of skipping.
