@@ -104,13 +104,15 @@ func (s *platformServe) run(cmd *cobra.Command) error {
 		return exitcode.New(exitcode.Rig, err, "choose free addresses with --listen, --edge-addr and --region-addr")
 	}
 	defer p.Close()
+	// The URLs are printed before --describe's file appears, so whoever waits
+	// for the file finds them printed too.
+	if err := printPlatform(s.stdio.Out, p); err != nil {
+		return err
+	}
 	if s.describe != "" {
 		if err := writePlatformDescription(s.describe, p.Describe()); err != nil {
 			return exitcode.New(exitcode.Rig, err, "")
 		}
-	}
-	if err := printPlatform(s.stdio.Out, p); err != nil {
-		return err
 	}
 	<-cmd.Context().Done()
 	if err := p.Close(); err != nil {
