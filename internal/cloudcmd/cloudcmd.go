@@ -49,7 +49,7 @@ type IO struct {
 func Run(ctx context.Context, args []string, stdio IO) int {
 	code := exitOK
 	root := &cobra.Command{
-		Use:   cloudfault.Program,
+		Use:   companion.Program,
 		Short: "slocheck's companion: the AKS, Front Door, Chaos Studio and Cosmos DB injectors, and the OTLP exporter",
 		Long: `slocheck-cloud runs the parts of slocheck that need large client libraries:
 the fault injectors that need Kubernetes or Azure Resource Manager clients
@@ -71,7 +71,7 @@ beside slocheck, from the same build.`,
 		Short: "Print slocheck-cloud's version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(stdio.Out, "%s %s %s/%s %s\n", cloudfault.Program, buildinfo.String(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+			_, err := fmt.Fprintf(stdio.Out, "%s %s %s/%s %s\n", companion.Program, buildinfo.String(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 			return err
 		},
 	})
@@ -111,10 +111,10 @@ func serve(ctx context.Context, action string, stdio IO) int {
 			code = exitUsage
 		}
 		a.Error = err.Error()
-		fmt.Fprintf(stdio.Err, "%s %s: %v\n", cloudfault.Program, action, err)
+		fmt.Fprintf(stdio.Err, "%s %s: %v\n", companion.Program, action, err)
 	}
 	if err := json.NewEncoder(stdio.Out).Encode(a); err != nil {
-		fmt.Fprintf(stdio.Err, "%s %s: answer: %v\n", cloudfault.Program, action, err)
+		fmt.Fprintf(stdio.Err, "%s %s: answer: %v\n", companion.Program, action, err)
 		return exitFailed
 	}
 	return code
@@ -132,10 +132,10 @@ func act(ctx context.Context, action string, stdio IO, a *cloudfault.Answer) err
 		return usageError{fmt.Errorf("request: %w", err)}
 	}
 	if req.Version != a.Version {
-		return usageError{fmt.Errorf("%w: slocheck %s asks, this is %s %s", companion.ErrOtherBuild, req.Version, cloudfault.Program, a.Version)}
+		return usageError{fmt.Errorf("%w: slocheck %s asks, this is %s %s", companion.ErrOtherBuild, req.Version, companion.Program, a.Version)}
 	}
 	if !slices.Contains(cloudfault.Kinds, req.Spec.Kind) {
-		return usageError{fmt.Errorf("fault %q: kind %q is not one of %s's (%v)", req.Spec.Name, req.Spec.Kind, cloudfault.Program, cloudfault.Kinds)}
+		return usageError{fmt.Errorf("fault %q: kind %q is not one of %s's (%v)", req.Spec.Name, req.Spec.Kind, companion.Program, cloudfault.Kinds)}
 	}
 	inj, err := chaos.Build(req.Spec, chaos.Env{RunDir: req.RunDir, Stdout: stdio.Err, Stderr: stdio.Err})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
 	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/scenario"
@@ -17,7 +16,7 @@ import (
 // its `check` builds each.
 func TestAzureFaultsBuild(t *testing.T) {
 	t.Cleanup(companiontest.Cleanup)
-	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, cloudfault.Program), cloudfault.Program))
+	t.Setenv(companion.EnvVar, filepath.Join(companiontest.Build(t, companion.Program), companion.Program))
 	faults := []scenario.Fault{
 		{Name: "fd", Injector: scenario.InjectorFrontDoor, Region: "eastus", FrontDoor: &scenario.FrontDoor{
 			SubscriptionID: "00000000-0000-0000-0000-000000000000", ResourceGroup: "rg", Profile: "afd", OriginGroup: "shop", Origin: "eastus"}},

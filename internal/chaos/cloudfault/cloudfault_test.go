@@ -12,7 +12,6 @@ import (
 	"github.com/slocheck/slocheck/internal/buildinfo"
 	"github.com/slocheck/slocheck/internal/chaos"
 	_ "github.com/slocheck/slocheck/internal/chaos/builtin" // registers the proxies
-	"github.com/slocheck/slocheck/internal/chaos/cloudfault"
 	"github.com/slocheck/slocheck/internal/companion"
 )
 
@@ -40,7 +39,7 @@ esac
 func standIn(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	path := filepath.Join(dir, cloudfault.Program)
+	path := filepath.Join(dir, companion.Program)
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/chaos"
-	"github.com/slocheck/slocheck/internal/companion"
 )
-
-// Program is the companion's executable name.
-const Program = companion.Program
 
 // Kinds are the fault kinds the companion injects.
 var Kinds = []string{chaos.KindAKS, chaos.KindFrontDoor, chaos.KindChaosStudio, chaos.KindCosmos}

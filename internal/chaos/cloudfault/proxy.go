@@ -89,7 +89,7 @@ func (i *Injector) Inject(ctx context.Context) (chaos.Fault, error) {
 		return chaos.Fault{}, err
 	}
 	if a.Fault == nil {
-		return chaos.Fault{}, fmt.Errorf("%s inject: its answer holds no fault", Program)
+		return chaos.Fault{}, fmt.Errorf("%s inject: its answer holds no fault", companion.Program)
 	}
 	i.last = chaos.Fault{Issued: a.Fault.Issued, Injected: a.Fault.Injected, Undo: a.Fault.Undo}
 	return i.last, nil
@@ -112,7 +112,7 @@ func (i *Injector) Heal(ctx context.Context) error {
 func (i *Injector) call(ctx context.Context, action string, env chaos.Env) (Answer, error) {
 	req, err := json.Marshal(Request{Version: buildinfo.String(), Spec: i.spec, RunDir: env.RunDir})
 	if err != nil {
-		return Answer{}, fmt.Errorf("%s %s: %w", Program, action, err)
+		return Answer{}, fmt.Errorf("%s %s: %w", companion.Program, action, err)
 	}
 	var out, errb bytes.Buffer
 	env.Stdout, env.Stderr = nil, &errb
@@ -130,13 +130,13 @@ func (i *Injector) call(ctx context.Context, action string, env chaos.Env) (Answ
 	decodeErr := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &a)
 	switch {
 	case runErr != nil && ctx.Err() != nil:
-		return a, fmt.Errorf("%s %s: %w (process group killed)", Program, action, ctx.Err())
+		return a, fmt.Errorf("%s %s: %w (process group killed)", companion.Program, action, ctx.Err())
 	case runErr != nil && a.Error != "":
-		return a, fmt.Errorf("%s %s: %s", Program, action, a.Error)
+		return a, fmt.Errorf("%s %s: %s", companion.Program, action, a.Error)
 	case runErr != nil:
-		return a, fmt.Errorf("%s %s: %w: %s%s", Program, action, runErr, lastLine(errb.String()), execfault.SeeOutput(env.RunDir, i.spec.Name, action))
+		return a, fmt.Errorf("%s %s: %w: %s%s", companion.Program, action, runErr, lastLine(errb.String()), execfault.SeeOutput(env.RunDir, i.spec.Name, action))
 	case decodeErr != nil:
-		return a, fmt.Errorf("%s %s: its answer: %w", Program, action, decodeErr)
+		return a, fmt.Errorf("%s %s: its answer: %w", companion.Program, action, decodeErr)
 	}
 	return a, nil
 }
