@@ -147,7 +147,7 @@ func newFault(e Entry, env Env) (*fault, error) {
 // (SIGINT, SIGTERM) heals every injected fault and injects no more; a fault
 // that fails to inject stops the run the same way. The error carries exit
 // code 3 and wraps ErrInjectFailed or ErrHealFailed; a cancellation whose
-// heals all succeeded is not an error. Run may be called once.
+// heals all succeeded is not an error, even when it cut an injection short. Run may be called once.
 func (r *Runner) Run(ctx context.Context, start time.Time) error {
 	err := errors.New("chaos: Run called twice")
 	r.ran.Do(func() { err = r.run(ctx, start) })
@@ -212,6 +212,12 @@ func (r *Runner) runFault(ctx context.Context, start time.Time, f *fault) error 
 		// is in its record, and run reports it.
 		r.close()
 		_ = r.healFault(ctx, f, "after-failed-inject")
+		if ctx.Err() != nil {
+			// Cancelled while injecting (Ctrl-C, SIGTERM): the inject ended
+			// because the run did, not on its own. The cancellation is the
+			// reason; the record keeps the inject error and the heal ran.
+			return nil
+		}
 		return err
 	}
 	_ = r.healFault(ctx, f, r.waitHeal(ctx, start, began, f))

@@ -470,3 +470,36 @@ func TestScheduleValidate(t *testing.T) {
 		t.Fatalf("NewRunner: %v (exit %d), want exit 2", err, exitcode.Code(err))
 	}
 }
+
+// TestCancelDuringInjectIsACancellation cancels the run while an injection
+// is under way (Ctrl-C as the injector waits on the target): the injector
+// returns the context's error, and that is the cancellation, not an inject
+// failure with exit 3. The half-done fault is healed all the same.
+func TestCancelDuringInjectIsACancellation(t *testing.T) {
+	entered := make(chan struct{})
+	inj := &fakeInjector{inject: func(ctx context.Context, _ int) (chaos.Fault, error) {
+		close(entered)
+		<-ctx.Done()
+		return chaos.Fault{}, fmt.Errorf("post /faults: %w", ctx.Err())
+	}}
+	log := &eventLog{}
+	r := newRunner(t, chaos.Schedule{fakeEntry("f", inj, 0, time.Hour)}, chaos.Options{Emit: log.emit})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runAsync(ctx, r, time.Now())
+	<-entered
+	cancel()
+	if err := await(t, done, 5*time.Second); err != nil {
+		t.Fatalf("Run after a cancel during the injection: %v (exit %d); want nil, the cancellation is the reason", err, exitcode.Code(err))
+	}
+	if _, heals := inj.calls(); len(heals) != 1 {
+		t.Fatalf("%d heals, want 1: a cut-short injection may have half-worked", len(heals))
+	}
+	rec := r.Records()[0]
+	if rec.InjectErr == nil || !errors.Is(rec.InjectErr, context.Canceled) {
+		t.Errorf("record %+v keeps no trace of the cut-short injection", rec)
+	}
+	want := []results.EventKind{results.EventInjectFailed, results.EventFaultHealed}
+	if got := log.kinds("f"); !slices.Equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+}
