@@ -13,7 +13,13 @@
 # every generator once per round), CEILING_RATES="15000 20000 30000 40000"
 # (run once each, after the table; "" skips), GEN_CPU=0, SERVER_CPU=1,
 # K6=bin/k6 (built by extensions/build.sh when missing; K6=none drops k6),
-# MEMRATE=2000, MEMDURS="60s 10m".
+# MEMRATE=2000, MEMDURS="60s 10m", RELEASE=1.
+# RELEASE=1 (the default) builds every Go generator as its releases are
+# built: slocheck and the driver as the Dockerfile and the build pipeline
+# build them, vegeta as its release binaries are (CGO_ENABLED=0, -trimpath,
+# -ldflags "-s -w": static, no dynamic loader or libc mapped). RELEASE=0
+# builds them with plain `go build`/`go install` (cgo on, as `go install`
+# gives a developer).
 # A/B against another build: GENS may also name "base" (`slocheck run` of
 # BASE_BIN, the same scenario) and "base-driver" (BASE_LOAD, a
 # bench/slocheck-load binary), e.g. built from an earlier commit with
@@ -67,10 +73,19 @@ trap 'stop_server; rm -rf "$work"' EXIT
 bin=$root/.cache/bench/bin
 mkdir -p "$bin"
 echo "# building (go $(go env GOVERSION), $(nproc) cores, $(uname -r))" >&2
-go build -o "$work/slocheck" ./cmd/slocheck
+RELEASE=${RELEASE:-1}
+relflags=()
+if [[ $RELEASE == 1 ]]; then
+	relflags=(-trimpath -ldflags "-s -w")
+	bin=$bin/release
+	mkdir -p "$bin"
+fi
+echo "# RELEASE=$RELEASE${relflags[*]:+: CGO_ENABLED=0 ${relflags[*]}}" >&2
+build() { if [[ $RELEASE == 1 ]]; then CGO_ENABLED=0 go "$1" "${relflags[@]}" "${@:2}"; else go "$@"; fi; }
+build build -o "$work/slocheck" ./cmd/slocheck
 go build -o "$work/server" ./bench/server
-go build -o "$work/slocheck-load" ./bench/slocheck-load
-[[ -x $bin/vegeta ]] || GOBIN=$bin go install github.com/tsenart/vegeta/v12@v12.13.0
+build build -o "$work/slocheck-load" ./bench/slocheck-load
+[[ -x $bin/vegeta ]] || GOBIN=$bin build install github.com/tsenart/vegeta/v12@v12.13.0
 if [[ " $GENS " == *" k6 "* && $K6 != none ]]; then
 	[[ -x $K6 ]] || K6_OUT=$root/$K6 sh extensions/build.sh
 	"$K6" version >&2
