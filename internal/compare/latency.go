@@ -2,6 +2,7 @@ package compare
 
 import (
 	"hash/fnv"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -121,7 +122,7 @@ func slots(run *results.Run, keep func(*results.Interval) bool, table *valueTabl
 	out := &sampled{}
 	strata := map[int][]slotHist{}
 	h := results.NewLatencyHistogram()
-	for _, s := range sortedInts(bySlot) {
+	for _, s := range slices.Sorted(maps.Keys(bySlot)) {
 		h.Reset()
 		for _, iv := range bySlot[s] {
 			iv.AddLatencyTo(h)
@@ -130,7 +131,7 @@ func slots(run *results.Run, keep func(*results.Interval) bool, table *valueTabl
 		k := sort.Search(len(cuts), func(i int) bool { return cuts[i].After(mid) })
 		strata[k] = append(strata[k], table.add(h))
 	}
-	for _, k := range sortedInts(strata) {
+	for _, k := range slices.Sorted(maps.Keys(strata)) {
 		out.strata = append(out.strata, strata[k])
 	}
 	return out
@@ -146,15 +147,6 @@ func faultCuts(events []results.Event) []time.Time {
 	}
 	slices.SortFunc(cuts, func(a, b time.Time) int { return a.Compare(b) })
 	return cuts
-}
-
-func sortedInts[V any](m map[int]V) []int {
-	keys := make([]int, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	return keys
 }
 
 func seed(scope string) uint64 {
