@@ -106,6 +106,7 @@ func HistoryCSV(w io.Writer, h *compare.History) error {
 // historyPage is parsed on first use, by the history command only.
 var historyPage = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("history").Funcs(template.FuncMap{
+		"pageCSS": cssFunc,
 		"verdictClass": func(cell string) string {
 			switch {
 			case strings.HasPrefix(cell, string(compare.Regressed)):
@@ -118,11 +119,7 @@ var historyPage = sync.OnceValue(func() *template.Template {
 	}).Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>slocheck history</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #212529; }
-table { border-collapse: collapse; font-size: .9rem; } th, td { border: 1px solid #dee2e6; padding: .3rem .6rem; text-align: left; white-space: nowrap; }
-th { background: #f1f3f5; } .scroll { overflow-x: auto; } .chart { margin: 1rem 0 2rem; }
-.v-PASS { background: #d3f9d8; } .v-FAIL { background: #ffc9c9; } .v-INCONCLUSIVE { background: #fff3bf; }
-</style>{{end}}
+{{pageCSS}}</style>{{end}}
 {{- /* here the writer inlines the ECharts library */ -}}
 {{define "body"}}
 </head><body>

@@ -25,9 +25,19 @@ var echartsJS string
 //go:embed page.html.tmpl
 var pageTemplate string
 
+// pageCSS is the style sheet of every page slocheck writes (report.html,
+// history.html).
+//
+//go:embed assets/page.css
+var pageCSS string
+
+// cssFunc puts pageCSS into a template's <style> element.
+func cssFunc() template.CSS { return template.CSS(pageCSS) } // #nosec G203 -- our own embedded file
+
 // page is parsed on first use, when a report is written, not at every start.
 var page = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("page").Funcs(template.FuncMap{
+		"pageCSS": cssFunc,
 		"verdictClass": func(cell string) string {
 			switch slo.Verdict(cell) {
 			case slo.Pass, slo.Fail, slo.Inconclusive, slo.Info:
