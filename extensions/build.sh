@@ -28,9 +28,11 @@ mode=${1:-go}
 mkdir -p "$(dirname "$out")"
 
 # localmod writes go.mod and go.sum with the replace into a temporary
-# directory and prints the -modfile flag that uses them.
+# directory and prints the -modfile flag that uses them. The directory is
+# this checkout's own (named by its path), so builds in two checkouts or
+# worktrees at once do not point each other's k6 at the wrong tree.
 localmod() {
-	dir=${SLOCHECK_LOCALMOD_DIR:-${TMPDIR:-/tmp}/slocheck-extensions-$(id -u)}
+	dir=${SLOCHECK_LOCALMOD_DIR:-${TMPDIR:-/tmp}/slocheck-extensions-$(id -u)-$(printf %s "$root" | cksum | cut -d' ' -f1)}
 	mkdir -p "$dir"
 	cp "$root/extensions/go.mod" "$dir/local.mod"
 	cp "$root/extensions/go.sum" "$dir/local.sum"
