@@ -86,6 +86,7 @@ beside slocheck, from the same build.`,
 		})
 	}
 	root.AddCommand(newOTLPCmd(stdio, &code))
+	root.AddCommand(newTokenCmd(stdio, &code))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stdio.Err, "Error: %v\n", err)
 		return exitUsage
