@@ -37,7 +37,8 @@ On SIGTERM (or SIGINT) it stops accepting connections and lets requests in
 flight finish within --shutdown-timeout, as Kubernetes expects.
 
 Orders stay in memory unless --cosmos-endpoint (or SLOCHECK_COSMOS_ENDPOINT)
-names a Cosmos DB account: then every order is written through azcosmos, with
+names a Cosmos DB account: then every order is written through azcosmos (in
+the companion slocheck-cloud, which must be installed beside slocheck), with
 the shop's region first in preferred regions, and acknowledged only after
 Cosmos DB accepted it; GET /orders/{id} reads it back from Cosmos DB and
 GET /health reports the database as a dependency (503 while unreachable).
@@ -66,7 +67,11 @@ func (s *shopCmd) run(cmd *cobra.Command) error {
 	if s.noServiceTime {
 		cfg.Service = nil
 	}
-	orders, desc, err := s.cosmos.store(cmd.Context(), s.region, s.stdio.Getenv)
+	orders, desc, err := s.cosmos.store(cmd.Context(), s.region, s.stdio.Getenv, s.stdio.Err)
+	defer s.cosmos.close()
+	if exitcode.Code(err) == exitcode.Usage {
+		return err
+	}
 	if err != nil {
 		return usageErr(err, "slocheck shop --region eastus --cosmos-endpoint URL --cosmos-database D --cosmos-container C")
 	}

@@ -11,13 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/cosmos/cosmostest"
 	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
 
 // TestShopOnCosmosReadBack runs `slocheck shop` on the in-process Cosmos DB
-// emulator and `slocheck run` against it with a fault that kills nothing
+// emulator and `slocheck run` against it, both reaching it through the real
+// companion (slocheck-cloud cosmos, built for the test), with a fault that kills nothing
 // (exec `true`): every order the eastus shop acknowledged is read back
 // through target.cosmos, directly from the container through the client
 // pinned to westeurope. The emulator has one region only (it ignores
@@ -32,7 +35,8 @@ import (
 func TestShopOnCosmosReadBack(t *testing.T) {
 	em := cosmostest.Start(t)
 	em.CreateContainer(t, "shop", "orders", "/id")
-	env := map[string]string{envCosmosKey: em.Key, "EMULATOR_KEY": em.Key}
+	cloud := filepath.Join(companiontest.Build(t, companion.Program), companion.Program)
+	env := map[string]string{envCosmosKey: em.Key, "EMULATOR_KEY": em.Key, companion.EnvVar: cloud}
 	shopOut, shopErr, stop := platformRunBackground(t, []string{"shop", "--region", "eastus", "--listen", "127.0.0.1:0", "--no-service-time",
 		"--cosmos-endpoint", em.Endpoint, "--cosmos-database", "shop", "--cosmos-container", "orders", "--cosmos-ca", em.CAFile}, env)
 	urlRE := regexp.MustCompile(`listening on (http://\S+)`)

@@ -113,7 +113,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		return nil, err
 	}
 	defer tgt.Close()
-	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
+	if err = tgt.openCosmos(s, o.Getenv, o.OutDir); err != nil { // cosmos.go
 		return nil, err
 	}
 	o.live.refuseMarks(s)
@@ -129,6 +129,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		runErr = executeK6(ctx, s, tgt, o, res) // k6.go
 	} else {
 		runErr = execute(ctx, s, tgt, o, res)
+	}
+	if runErr == nil {
+		runErr = tgt.cosmosErr() // the companion holding target.cosmos died during the run
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev
