@@ -188,7 +188,10 @@ func (c *conn) read(stdout io.Reader) {
 	case bad != nil:
 		c.err = bad
 	default:
-		c.err = fmt.Errorf("%s cosmos exited while serving: %v: %s", companion.Program, waitErr, companion.LastLine(c.tail.String()))
+		c.err = fmt.Errorf("%s cosmos exited while serving: %v", companion.Program, waitErr)
+		if last := companion.LastLine(c.tail.String()); last != "" {
+			c.err = fmt.Errorf("%w: %s", c.err, last)
+		}
 	}
 	for id, ch := range c.pending {
 		close(ch)

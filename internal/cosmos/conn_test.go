@@ -4,38 +4,16 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/cosmos"
 	"github.com/slocheck/slocheck/internal/cosmos/cosmostest"
 )
-
-// companionPID is the pid of this process's child slocheck-cloud.
-func companionPID(t *testing.T) int {
-	t.Helper()
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, p := range stats {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && strings.HasSuffix(s[:i], "("+companion.Program) && f[1] == strconv.Itoa(os.Getpid()) {
-			pid, _ := strconv.Atoi(strings.Fields(s)[0])
-			return pid
-		}
-	}
-	t.Fatal("no slocheck-cloud child found")
-	return 0
-}
 
 // TestCompanionCrashIsAnError kills the companion under an open account:
 // the next read fails at once naming slocheck-cloud, never hangs,
@@ -52,7 +30,11 @@ func TestCompanionCrashIsAnError(t *testing.T) {
 	if err := acc.Err(); err != nil {
 		t.Fatalf("Err before the crash: %v", err)
 	}
-	if err := syscall.Kill(companionPID(t), syscall.SIGKILL); err != nil {
+	pids := companiontest.Children(os.Getpid(), companion.Program, "cosmos")
+	if len(pids) != 1 {
+		t.Fatalf("slocheck-cloud children: %v, want one", pids)
+	}
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
