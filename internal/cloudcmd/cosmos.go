@@ -28,9 +28,8 @@ slocheck shop --cosmos-endpoint.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			err := cosmossdk.Serve(cmd.Context(), stdio.In, stdio.Out, buildinfo.String())
-			var other cosmossdk.ErrOtherBuild
 			switch {
-			case errors.As(err, &other):
+			case errors.Is(err, companion.ErrOtherBuild):
 				*code = exitUsage
 			case err != nil:
 				*code = exitFailed

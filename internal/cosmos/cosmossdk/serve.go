@@ -8,23 +8,17 @@ import (
 	"io"
 	"sync"
 
+	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/cosmos"
 )
 
 // maxRequest bounds one request line (a document is small).
 const maxRequest = 8 << 20
 
-// ErrOtherBuild is an OpenRequest from another build of slocheck.
-type ErrOtherBuild struct{ Theirs, Ours string }
-
-func (e ErrOtherBuild) Error() string {
-	return fmt.Sprintf("slocheck %s asks, this is slocheck-cloud %s", e.Theirs, e.Ours)
-}
-
 // Serve reads an OpenRequest from in, makes the clients and answers it,
 // then runs every request in its own goroutine and writes its answer, until
 // in ends; then it waits for the requests in flight. version is this
-// build's: an OpenRequest of another is refused. The error is why it
+// build's: an OpenRequest of another is refused (companion.ErrOtherBuild). The error is why it
 // stopped early (a bad request line, a refused open).
 func Serve(ctx context.Context, in io.Reader, out io.Writer, version string) error {
 	sc := bufio.NewScanner(in)
@@ -64,7 +58,7 @@ func open(sc *bufio.Scanner, version string) (*Account, error) {
 		return nil, fmt.Errorf("open request: %w", err)
 	}
 	if o.Version != version {
-		return nil, ErrOtherBuild{Theirs: o.Version, Ours: version}
+		return nil, fmt.Errorf("%w: slocheck %s asks, this is %s %s", companion.ErrOtherBuild, o.Version, companion.Program, version)
 	}
 	return Open(o.Config, o.Regions)
 }
