@@ -1,7 +1,6 @@
 package cosmos_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,11 +9,7 @@ import (
 )
 
 // TestMain removes the companion the tests built.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	companiontest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { companiontest.Main(m) }
 
 // companionPath builds slocheck-cloud (once per test process) and returns
 // its path.

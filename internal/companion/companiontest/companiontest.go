@@ -104,3 +104,11 @@ func Children(ppid int, program string, args ...string) []int {
 	}
 	return pids
 }
+
+// Main runs a package's tests and removes what Build built: a TestMain of
+// a package that builds the binaries calls it.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
