@@ -34,7 +34,9 @@ cluster. Endpoints: GET /catalog, GET /products/{id}, POST /cart, POST /checkout
 GET /orders/{id}, GET /health; every response carries X-Served-By: <region>.
 
 On SIGTERM (or SIGINT) it stops accepting connections and lets requests in
-flight finish within --shutdown-timeout, as Kubernetes expects.
+flight finish within --shutdown-timeout, as Kubernetes expects. It stops the
+same way, with exit code 3, when the companion holding its Cosmos DB client
+dies, so that it is restarted.
 
 Orders stay in memory unless --cosmos-endpoint (or SLOCHECK_COSMOS_ENDPOINT)
 names a Cosmos DB account: then every order is written through azcosmos (in
@@ -88,8 +90,14 @@ func (s *shopCmd) run(cmd *cobra.Command) error {
 		l.Close()
 		return err
 	}
-	if err := platform.ServeShop(cmd.Context(), l, shop, s.grace); err != nil {
+	ctx, stop := s.cosmos.stopOnCrash(cmd.Context())
+	defer stop()
+	if err := platform.ServeShop(ctx, l, shop, s.grace); err != nil {
 		return exitcode.New(exitcode.Rig, err, "")
+	}
+	if err := s.cosmos.crashed(); err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("shop %s: orders in Cosmos DB: %w", s.region, err),
+			"the shop stopped so that it is restarted (Kubernetes restarts the pod); see the companion's messages above")
 	}
 	_, err = fmt.Fprintf(s.stdio.Out, "shop %s stopped\n", s.region)
 	return err

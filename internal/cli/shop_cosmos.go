@@ -34,6 +34,30 @@ type shopCosmos struct {
 	acc *cosmos.Account
 }
 
+// stopOnCrash returns ctx, cancelled too when the store's companion dies:
+// the shop then stops, with crashed's error, so that it is restarted.
+func (c *shopCosmos) stopOnCrash(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if c.acc != nil {
+		go func() {
+			select {
+			case <-c.acc.Done():
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
+// crashed is why the store's companion died, or nil.
+func (c *shopCosmos) crashed() error {
+	if c.acc == nil {
+		return nil
+	}
+	return c.acc.Err()
+}
+
 // close ends the account's companion, if one was started.
 func (c *shopCosmos) close() {
 	if c.acc != nil {

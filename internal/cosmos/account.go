@@ -51,6 +51,10 @@ func (a *Account) Regions() []string { return a.regions }
 // is killed when it does not within a few seconds. Calls after Close fail.
 func (a *Account) Close() error { return a.conn.close() }
 
+// Done is closed once the companion has exited: after Close, or when it
+// died (then Err says why).
+func (a *Account) Done() <-chan struct{} { return a.conn.exited }
+
 // Err is why the companion stopped serving before Close (it crashed or was
 // killed): the run reports it. Nil while it serves, and after Close.
 func (a *Account) Err() error { return a.conn.crashed() }
