@@ -90,7 +90,7 @@ func (c *shopCosmos) fromEnv(getenv func(string) string) {
 // store opens the shop's Cosmos DB store, or returns nil (memory) when no
 // endpoint is set. Its description names the account, never the key. The
 // clients live in the companion slocheck-cloud (its messages go to
-// stderr); closeStore ends it.
+// stderr); close ends it.
 func (c *shopCosmos) store(ctx context.Context, region string, getenv func(string) string, stderr io.Writer) (platform.OrderStore, string, error) {
 	c.fromEnv(getenv)
 	if c.endpoint == "" {

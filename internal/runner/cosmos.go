@@ -17,8 +17,9 @@ const CosmosLog = "cosmos.stderr"
 
 // openCosmos opens target.cosmos's account, one client per target region,
 // for the read-back (t.cosmosReader) and the lag probe (t.cosmos); nothing
-// without target.cosmos. The clients live in the companion slocheck-cloud (none of
-// this build found exits 2), its messages in the run directory's CosmosLog.
+// without target.cosmos. The clients live in the companion slocheck-cloud
+// (none of this build found exits 2), its messages in the run directory's
+// CosmosLog.
 // The emulator key, when key_env names one, is read here and handed only
 // to the companion.
 func (t *target) openCosmos(s *scenario.Scenario, getenv func(string) string, dir string) error {
