@@ -35,7 +35,7 @@ type Request struct {
 	Probe   bool            `json:"probe,omitempty"`
 	DocID   string          `json:"doc_id,omitempty"`
 	Doc     json.RawMessage `json:"doc,omitempty"`
-	Timeout time.Duration   `json:"timeout"` // bounds the operation in the companion
+	Timeout time.Duration   `json:"timeout"` // bounds the operation in the companion (nanoseconds on the wire)
 }
 
 // Answer is one operation's result.
