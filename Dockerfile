@@ -3,7 +3,8 @@
 #   docker run IMAGE shop --region eastus            the reference shop (what Helm deploys to AKS)
 #   docker run IMAGE run --scenario release-gate ... the harness (the generator Job in each region)
 # The image holds slocheck and its companion slocheck-cloud (the AKS, Front Door, Chaos Studio and
-# Cosmos DB injectors), side by side in /usr/local/bin, where slocheck finds it.
+# Cosmos DB injectors, bearer tokens, the Cosmos DB data tier of the shop and of target.cosmos),
+# side by side in /usr/local/bin, where slocheck finds it.
 #
 # Build: docker build --build-arg VERSION=$(git describe --tags --always) -t slocheck:dev .
 # Stage 1 compiles a static binary; stage 2 is distroless "static" (no shell, no package

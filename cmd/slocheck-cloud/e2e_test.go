@@ -193,11 +193,7 @@ func command(bin string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	companiontest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { companiontest.Main(m) }
 
 func faultStatus(t *testing.T, dir string) chaos.Status {
 	t.Helper()

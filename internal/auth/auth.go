@@ -1,7 +1,9 @@
 // Package auth supplies the credentials a real deployment wants on every
 // request: a header whose value comes from an environment variable (an API
 // key for a WAF or an auth gateway), and a bearer token from azidentity's
-// default credential chain, refreshed in the background before it expires.
+// default credential chain (run in the companion slocheck-cloud, so that
+// slocheck links no Azure SDK), refreshed in the background before it
+// expires.
 //
 // Each is a Header whose Value is a cheap function the driver calls per
 // request. Values are secrets: no String, error or JSON form of anything in

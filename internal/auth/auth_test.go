@@ -10,15 +10,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // fakeSecret is in every token and variable value the tests hand out.
 const fakeSecret = "FAKE-s3cr3t"
 
-// fakeCred is an azcore.TokenCredential that issues tokens living life,
+// fakeCred is a Credential that issues tokens living life,
 // or the error fail returns for a call number (1-based; nil: no error).
 type fakeCred struct {
 	life   time.Duration
@@ -36,9 +33,9 @@ type fakeCall struct {
 	expires time.Time
 }
 
-var _ azcore.TokenCredential = (*fakeCred)(nil)
+var _ Credential = (*fakeCred)(nil)
 
-func (f *fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+func (f *fakeCred) GetToken(_ context.Context, scope string) (AccessToken, error) {
 	f.mu.Lock()
 	n := len(f.calls) + 1
 	f.mu.Unlock()
@@ -46,17 +43,17 @@ func (f *fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (az
 		f.onCall(n)
 	}
 	now := time.Now()
-	c := fakeCall{at: now, scopes: o.Scopes, token: fmt.Sprintf("%s-%d", fakeSecret, n), expires: now.Add(f.life)}
+	c := fakeCall{at: now, scopes: []string{scope}, token: fmt.Sprintf("%s-%d", fakeSecret, n), expires: now.Add(f.life)}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, c)
 	if f.fail == nil {
-		return azcore.AccessToken{Token: c.token, ExpiresOn: c.expires}, nil
+		return AccessToken{Token: c.token, ExpiresOn: c.expires}, nil
 	}
 	if err := f.fail(n); err != nil {
-		return azcore.AccessToken{}, err
+		return AccessToken{}, err
 	}
-	return azcore.AccessToken{Token: c.token, ExpiresOn: c.expires}, nil
+	return AccessToken{Token: c.token, ExpiresOn: c.expires}, nil
 }
 
 // only fails call n with err.
@@ -248,8 +245,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 
 func TestRefreshAt(t *testing.T) {
 	now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
-	tok := func(life, refreshIn time.Duration) azcore.AccessToken {
-		a := azcore.AccessToken{ExpiresOn: now.Add(life)}
+	tok := func(life, refreshIn time.Duration) AccessToken {
+		a := AccessToken{ExpiresOn: now.Add(life)}
 		if refreshIn != 0 {
 			a.RefreshOn = now.Add(refreshIn)
 		}
@@ -257,7 +254,7 @@ func TestRefreshAt(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		tok  azcore.AccessToken
+		tok  AccessToken
 		want time.Duration // after now
 	}{
 		{"an hour: 5 min before", tok(time.Hour, 0), 55 * time.Minute},

@@ -7,10 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // Refresh timing. A token is refreshed RefreshBefore its expiry, or halfway
@@ -27,10 +23,24 @@ const (
 // ErrNoScope says a token was asked for without a scope.
 var ErrNoScope = errors.New("bearer token: give a scope (e.g. api://my-shop/.default)")
 
+// AccessToken is a token a Credential issued.
+type AccessToken struct {
+	Token     string
+	ExpiresOn time.Time
+	// RefreshOn, when not zero, is when the issuer advises a refresh.
+	RefreshOn time.Time
+}
+
+// Credential issues tokens for a scope: CompanionCredential (azidentity's
+// default chain, run in slocheck-cloud), or a test's.
+type Credential interface {
+	GetToken(ctx context.Context, scope string) (AccessToken, error)
+}
+
 // Token is a bearer token for one scope, kept fresh in the background.
 // Header and Value are atomic reads, cheap enough for every request.
 type Token struct {
-	cred  azcore.TokenCredential
+	cred  Credential
 	scope string
 
 	header  atomic.Pointer[string] // "Bearer <token>"
@@ -40,19 +50,9 @@ type Token struct {
 	done    sync.WaitGroup
 }
 
-// DefaultToken is NewToken with azidentity's default credential chain
-// (environment, workload identity, managed identity, Azure CLI, ...).
-func DefaultToken(ctx context.Context, scope string) (*Token, error) {
-	cred, err := azidentity.NewDefaultAzureCredential(nil)
-	if err != nil {
-		return nil, fmt.Errorf("bearer token for %s: azure credential: %w", scope, err)
-	}
-	return NewToken(ctx, cred, scope)
-}
-
 // NewToken gets a first token for scope from cred, then refreshes it in the
 // background until ctx ends or Close is called.
-func NewToken(ctx context.Context, cred azcore.TokenCredential, scope string) (*Token, error) {
+func NewToken(ctx context.Context, cred Credential, scope string) (*Token, error) {
 	if scope == "" {
 		return nil, ErrNoScope
 	}
@@ -99,8 +99,8 @@ func (t *Token) Close() {
 	t.done.Wait()
 }
 
-func (t *Token) get(ctx context.Context) (azcore.AccessToken, error) {
-	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{t.scope}})
+func (t *Token) get(ctx context.Context) (AccessToken, error) {
+	tok, err := t.cred.GetToken(ctx, t.scope)
 	switch {
 	case err != nil:
 		return tok, fmt.Errorf("bearer token for %s: %w", t.scope, err)
@@ -110,7 +110,7 @@ func (t *Token) get(ctx context.Context) (azcore.AccessToken, error) {
 	return tok, nil
 }
 
-func (t *Token) set(tok azcore.AccessToken) {
+func (t *Token) set(tok AccessToken) {
 	h := "Bearer " + tok.Token
 	t.header.Store(&h)
 	t.expires.Store(tok.ExpiresOn.UnixNano())
@@ -145,7 +145,7 @@ func (t *Token) refresh(ctx context.Context, at time.Time) {
 
 // refreshAt is when to replace tok, got at now: RefreshBefore its expiry,
 // or halfway through a shorter life.
-func refreshAt(tok azcore.AccessToken, now time.Time) time.Time {
+func refreshAt(tok AccessToken, now time.Time) time.Time {
 	life := tok.ExpiresOn.Sub(now)
 	at := tok.ExpiresOn.Add(-min(RefreshBefore, life/2))
 	if !tok.RefreshOn.IsZero() && tok.RefreshOn.Before(at) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/slocheck/slocheck/internal/cli"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
@@ -36,7 +37,9 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	companiontest.Cleanup() // the slocheck-cloud the Cosmos DB tests built
+	os.Exit(code)
 }
 
 // startSlocheck starts `slocheck args...` as a child process.

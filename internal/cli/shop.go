@@ -34,10 +34,13 @@ cluster. Endpoints: GET /catalog, GET /products/{id}, POST /cart, POST /checkout
 GET /orders/{id}, GET /health; every response carries X-Served-By: <region>.
 
 On SIGTERM (or SIGINT) it stops accepting connections and lets requests in
-flight finish within --shutdown-timeout, as Kubernetes expects.
+flight finish within --shutdown-timeout, as Kubernetes expects. It stops the
+same way, with exit code 3, when the companion holding its Cosmos DB client
+dies, so that it is restarted.
 
 Orders stay in memory unless --cosmos-endpoint (or SLOCHECK_COSMOS_ENDPOINT)
-names a Cosmos DB account: then every order is written through azcosmos, with
+names a Cosmos DB account: then every order is written through azcosmos (in
+the companion slocheck-cloud, which must be installed beside slocheck), with
 the shop's region first in preferred regions, and acknowledged only after
 Cosmos DB accepted it; GET /orders/{id} reads it back from Cosmos DB and
 GET /health reports the database as a dependency (503 while unreachable).
@@ -66,7 +69,11 @@ func (s *shopCmd) run(cmd *cobra.Command) error {
 	if s.noServiceTime {
 		cfg.Service = nil
 	}
-	orders, desc, err := s.cosmos.store(cmd.Context(), s.region, s.stdio.Getenv)
+	orders, desc, err := s.cosmos.store(cmd.Context(), s.region, s.stdio.Getenv, s.stdio.Err)
+	defer s.cosmos.close()
+	if exitcode.Code(err) == exitcode.Usage {
+		return err
+	}
 	if err != nil {
 		return usageErr(err, "slocheck shop --region eastus --cosmos-endpoint URL --cosmos-database D --cosmos-container C")
 	}
@@ -83,8 +90,14 @@ func (s *shopCmd) run(cmd *cobra.Command) error {
 		l.Close()
 		return err
 	}
-	if err := platform.ServeShop(cmd.Context(), l, shop, s.grace); err != nil {
+	ctx, stop := s.cosmos.stopOnCrash(cmd.Context())
+	defer stop()
+	if err := platform.ServeShop(ctx, l, shop, s.grace); err != nil {
 		return exitcode.New(exitcode.Rig, err, "")
+	}
+	if err := s.cosmos.crashed(); err != nil {
+		return exitcode.New(exitcode.Rig, fmt.Errorf("shop %s: orders in Cosmos DB: %w", s.region, err),
+			"the shop stopped so that it is restarted (Kubernetes restarts the pod); see the companion's messages above")
 	}
 	_, err = fmt.Fprintf(s.stdio.Out, "shop %s stopped\n", s.region)
 	return err

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/pflag"
 
+	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/cosmos"
 	"github.com/slocheck/slocheck/internal/platform"
 )
@@ -14,7 +16,7 @@ import (
 // from (the Helm chart sets them); a flag given wins over its variable.
 // The account key is read from the environment only (never a flag, which
 // ps would show), for an emulator; a real account uses azidentity's default
-// chain (workload identity on AKS).
+// chain (workload identity on AKS), run in the companion slocheck-cloud.
 const (
 	envCosmosEndpoint  = "SLOCHECK_COSMOS_ENDPOINT"
 	envCosmosDatabase  = "SLOCHECK_COSMOS_DATABASE"
@@ -25,9 +27,42 @@ const (
 	envCosmosKey       = "SLOCHECK_COSMOS_KEY"
 )
 
-// shopCosmos is the shop's Cosmos DB settings.
+// shopCosmos is the shop's Cosmos DB settings, and its account once open.
 type shopCosmos struct {
 	endpoint, database, container, pkPath, location, ca string
+
+	acc *cosmos.Account
+}
+
+// stopOnCrash returns ctx, cancelled too when the store's companion dies:
+// the shop then stops, with crashed's error, so that it is restarted.
+func (c *shopCosmos) stopOnCrash(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if c.acc != nil {
+		go func() {
+			select {
+			case <-c.acc.Done():
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
+// crashed is why the store's companion died, or nil.
+func (c *shopCosmos) crashed() error {
+	if c.acc == nil {
+		return nil
+	}
+	return c.acc.Err()
+}
+
+// close ends the account's companion, if one was started.
+func (c *shopCosmos) close() {
+	if c.acc != nil {
+		_ = c.acc.Close()
+	}
 }
 
 func (c *shopCosmos) flags(f *pflag.FlagSet) {
@@ -53,8 +88,10 @@ func (c *shopCosmos) fromEnv(getenv func(string) string) {
 }
 
 // store opens the shop's Cosmos DB store, or returns nil (memory) when no
-// endpoint is set. Its description names the account, never the key.
-func (c *shopCosmos) store(ctx context.Context, region string, getenv func(string) string) (platform.OrderStore, string, error) {
+// endpoint is set. Its description names the account, never the key. The
+// clients live in the companion slocheck-cloud (its messages go to
+// stderr); close ends it.
+func (c *shopCosmos) store(ctx context.Context, region string, getenv func(string) string, stderr io.Writer) (platform.OrderStore, string, error) {
 	c.fromEnv(getenv)
 	if c.endpoint == "" {
 		if c.database != "" || c.container != "" {
@@ -62,8 +99,12 @@ func (c *shopCosmos) store(ctx context.Context, region string, getenv func(strin
 		}
 		return nil, "orders in memory", nil
 	}
+	path, err := companion.Locate("--cosmos-endpoint", getenv)
+	if err != nil {
+		return nil, "", usageErr(err, companion.Hint)
+	}
 	cfg := cosmos.Config{Endpoint: c.endpoint, Database: c.database, Container: c.container, PartitionKeyPath: c.pkPath,
-		CAFile: c.ca, Key: getenv(envCosmosKey)}
+		CAFile: c.ca, Key: getenv(envCosmosKey), Companion: path, Stderr: stderr}
 	if c.location != "" {
 		cfg.Locations = map[string]string{region: c.location}
 	}
@@ -71,6 +112,7 @@ func (c *shopCosmos) store(ctx context.Context, region string, getenv func(strin
 	if err != nil {
 		return nil, "", err
 	}
+	c.acc = acc
 	st, err := cosmos.NewStore(acc, region)
 	if err != nil {
 		return nil, "", err

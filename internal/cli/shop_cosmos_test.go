@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -8,16 +9,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/cosmos/cosmostest"
 	"github.com/slocheck/slocheck/internal/slo"
 	"github.com/slocheck/slocheck/results"
 )
 
 // TestShopOnCosmosReadBack runs `slocheck shop` on the in-process Cosmos DB
-// emulator and `slocheck run` against it with a fault that kills nothing
+// emulator and `slocheck run` against it, both reaching it through the real
+// companion (slocheck-cloud cosmos, built for the test), with a fault that kills nothing
 // (exec `true`): every order the eastus shop acknowledged is read back
 // through target.cosmos, directly from the container through the client
 // pinned to westeurope. The emulator has one region only (it ignores
@@ -32,7 +37,8 @@ import (
 func TestShopOnCosmosReadBack(t *testing.T) {
 	em := cosmostest.Start(t)
 	em.CreateContainer(t, "shop", "orders", "/id")
-	env := map[string]string{envCosmosKey: em.Key, "EMULATOR_KEY": em.Key}
+	cloud := filepath.Join(companiontest.Build(t, companion.Program), companion.Program)
+	env := map[string]string{envCosmosKey: em.Key, "EMULATOR_KEY": em.Key, companion.EnvVar: cloud}
 	shopOut, shopErr, stop := platformRunBackground(t, []string{"shop", "--region", "eastus", "--listen", "127.0.0.1:0", "--no-service-time",
 		"--cosmos-endpoint", em.Endpoint, "--cosmos-database", "shop", "--cosmos-container", "orders", "--cosmos-ca", em.CAFile}, env)
 	urlRE := regexp.MustCompile(`listening on (http://\S+)`)
@@ -142,5 +148,38 @@ func assertNoSecret(t *testing.T, secret, dir, printed string) {
 	})
 	if err != nil || n < 3 {
 		t.Fatalf("walked %d files: %v", n, err)
+	}
+}
+
+// TestShopStopsWhenItsCompanionDies kills the shop's slocheck-cloud cosmos:
+// the shop stops by itself, with exit 3 naming the companion, so that
+// Kubernetes restarts it (its liveness probe, /livez, would not see it).
+func TestShopStopsWhenItsCompanionDies(t *testing.T) {
+	em := cosmostest.Start(t)
+	em.CreateContainer(t, "shop", "orders", "/id")
+	cloud := filepath.Join(companiontest.Build(t, companion.Program), companion.Program)
+	env := map[string]string{envCosmosKey: em.Key, companion.EnvVar: cloud}
+	var out, errOut platformTestBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(context.Background(), []string{"shop", "--region", "eastus", "--listen", "127.0.0.1:0", "--no-service-time",
+			"--cosmos-endpoint", em.Endpoint, "--cosmos-database", "shop", "--cosmos-container", "orders", "--cosmos-ca", em.CAFile},
+			IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(k string) string { return env[k] }})
+	}()
+	platformEventually(t, 30*time.Second, "shop prints its URL", func() bool { return strings.Contains(out.String(), "listening on") })
+	pids := companiontest.Children(os.Getpid(), companion.Program, "cosmos")
+	if len(pids) != 1 {
+		t.Fatalf("slocheck-cloud cosmos children: %v, want the shop's", pids)
+	}
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 3 || !strings.Contains(errOut.String(), "slocheck-cloud cosmos exited while serving") {
+			t.Errorf("exit %d, stderr:\n%s", code, errOut.String())
+		}
+	case <-time.After(60 * time.Second): // the shutdown grace is 25 s by default; nothing is in flight
+		t.Fatalf("the shop did not stop after its companion died\n%s", errOut.String())
 	}
 }

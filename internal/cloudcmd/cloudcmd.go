@@ -2,7 +2,9 @@
 // companion: it runs the injectors that need Kubernetes or Azure Resource
 // Manager clients (aks, frontdoor, chaos-studio, cosmos), one action per
 // process, for slocheck's cloudfault proxy (protocol in package cloudfault),
-// and the OTLP exporter of `slocheck run --otlp-endpoint` (package expofeed).
+// the OTLP exporter of `slocheck run --otlp-endpoint` (package expofeed),
+// the bearer token of target.auth (token) and the Cosmos DB data tier
+// (cosmos, protocol in package cosmos).
 package cloudcmd
 
 import (
@@ -50,14 +52,17 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	code := exitOK
 	root := &cobra.Command{
 		Use:   companion.Program,
-		Short: "slocheck's companion: the AKS, Front Door, Chaos Studio and Cosmos DB injectors, and the OTLP exporter",
+		Short: "slocheck's companion: the AKS, Front Door, Chaos Studio and Cosmos DB injectors, the OTLP exporter, bearer tokens and Cosmos DB data access",
 		Long: `slocheck-cloud runs the parts of slocheck that need large client libraries:
 the fault injectors that need Kubernetes or Azure Resource Manager clients
 (aks, frontdoor, chaos-studio, cosmos), which slocheck starts once per check,
 inject or heal (the fault on stdin, JSON as a run's faults.json stores it; the
 answer on stdout; messages on stderr), and the OTLP exporter of
-slocheck run --otlp-endpoint (otlp). You do not run it by hand: install it
-beside slocheck, from the same build.`,
+slocheck run --otlp-endpoint (otlp), the bearer token of
+target.auth.bearer_scope from azidentity's default chain (token), and the
+Cosmos DB reads and writes of target.cosmos and slocheck shop --cosmos-endpoint
+(cosmos). You do not run it by hand: install it beside slocheck, from the same
+build.`,
 		Example:       "  slocheck-cloud version",
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -86,6 +91,8 @@ beside slocheck, from the same build.`,
 		})
 	}
 	root.AddCommand(newOTLPCmd(stdio, &code))
+	root.AddCommand(newTokenCmd(stdio, &code))
+	root.AddCommand(newCosmosCmd(stdio, &code))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stdio.Err, "Error: %v\n", err)
 		return exitUsage

@@ -71,3 +71,29 @@ func TestInjectFailureExitsOne(t *testing.T) {
 		t.Errorf("inject against no cluster: exit %d, %+v", code, a)
 	}
 }
+
+// TestCosmosRefusesAnotherBuild: `slocheck-cloud cosmos` answers an open
+// request from another build with an error (id 0) and exits 2, before it
+// makes any client.
+func TestCosmosRefusesAnotherBuild(t *testing.T) {
+	var out, errb bytes.Buffer
+	open := `{"version":"v0.0.1","config":{"endpoint":"https://127.0.0.1:9/","database":"shop","container":"orders","key":"k"},"regions":["eastus"]}` + "\n"
+	code := cloudcmd.Run(context.Background(), []string{"cosmos"}, cloudcmd.IO{In: strings.NewReader(open), Out: &out, Err: &errb})
+	var a struct {
+		ID    uint64
+		Error string
+	}
+	if err := json.Unmarshal(out.Bytes(), &a); err != nil || code != 2 || a.ID != 0 || !strings.Contains(a.Error, "another build") {
+		t.Errorf("exit %d, answer %q (%v), stderr %q", code, out.String(), err, errb.String())
+	}
+}
+
+// TestTokenNeedsAScope: `slocheck-cloud token` without --scope is a usage
+// error (exit 2) that asks for no token.
+func TestTokenNeedsAScope(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := cloudcmd.Run(context.Background(), []string{"token"}, cloudcmd.IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+	if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), "--scope") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}

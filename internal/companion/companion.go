@@ -141,3 +141,9 @@ func sameBuild(path string) error {
 	checked[path] = true
 	return nil
 }
+
+// LastLine is the last non-empty line of a companion's stderr: its message.
+func LastLine(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	return lines[len(lines)-1]
+}

@@ -128,7 +128,8 @@ func checkProbe(t *testing.T, lags []results.Lag, lag, interval time.Duration, f
 }
 
 // TestProbeOnEmulator runs the probe's azcosmos path: markers written and
-// polled through a client pinned to each region. The emulator has one
+// polled through a client pinned to each region, held by the real
+// companion (slocheck-cloud cosmos). The emulator has one
 // region (it ignores preferred regions), so a marker is visible at once:
 // every marker is seen at the first ask (its bracket reaches down to 0),
 // none lost. The marker
@@ -140,10 +141,11 @@ func TestProbeOnEmulator(t *testing.T) {
 	em.CreateContainer(t, "shop", "orders", "/id")
 	em.CreateContainer(t, "shop", "lag-probe", "/id")
 	acc, err := cosmos.Open(cosmos.Config{Endpoint: em.Endpoint, Database: "shop", Container: "orders", ProbeContainer: "lag-probe",
-		Key: em.Key, Transport: em.Client()}, []string{"eastus", "westeurope"})
+		Key: em.Key, CAFile: em.CAFile, Companion: companionPath(t)}, []string{"eastus", "westeurope"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = acc.Close() })
 	reps := map[string]cosmos.Replica{}
 	for _, r := range acc.Regions() {
 		rep, err := acc.Replica(r, time.Second)

@@ -37,6 +37,6 @@ func (r *Reader) Read(ctx context.Context, id, region string) (bool, error) {
 			return false, ctx.Err()
 		}
 	}
-	_, found, err := r.acc.readItem(ctx, region, id, r.timeout)
+	_, found, err := r.acc.readItem(ctx, region, id, false, r.timeout)
 	return found, err
 }

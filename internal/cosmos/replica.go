@@ -28,7 +28,7 @@ var _ Replica = regionReplica{}
 
 // Replica returns region's Replica; requests time out after timeout.
 func (a *Account) Replica(region string, timeout time.Duration) (Replica, error) {
-	if _, err := a.client(region); err != nil {
+	if err := a.hasRegion(region); err != nil {
 		return nil, err
 	}
 	return regionReplica{acc: a, region: region, timeout: timeout}, nil
@@ -45,20 +45,19 @@ type markerDoc struct {
 }
 
 func (r regionReplica) WriteMarker(ctx context.Context, id string, ttl time.Duration) error {
-	c := r.acc.probes[r.region]
 	doc, err := r.acc.document(id, markerDoc{ID: id, Kind: "lag-marker", Region: r.region, Written: time.Now(), TTL: int32(max(ttl/time.Second, 1))})
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	if _, err := c.CreateItem(ctx, pk(id), doc, nil); err != nil {
+	if err := r.acc.createItem(ctx, r.region, id, doc, true, r.timeout); err != nil {
 		return fmt.Errorf("cosmos db: write marker in %s: %w", r.region, err)
 	}
 	return nil
 }
 
 func (r regionReplica) HasMarker(ctx context.Context, id string) (bool, error) {
-	_, found, err := readFrom(ctx, r.acc.probes[r.region], r.region, id, r.timeout)
+	_, found, err := r.acc.readItem(ctx, r.region, id, true, r.timeout)
 	return found, err
 }

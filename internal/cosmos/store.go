@@ -40,7 +40,7 @@ const checkEvery = time.Second
 
 // NewStore returns region's store; acc must have a client for region.
 func NewStore(acc *Account, region string) (*Store, error) {
-	if _, err := acc.client(region); err != nil {
+	if err := acc.hasRegion(region); err != nil {
 		return nil, err
 	}
 	b := make([]byte, 6)
@@ -71,10 +71,6 @@ func (a *Account) document(id string, v any) ([]byte, error) {
 // PutOrder writes a new order and returns it once Cosmos DB accepted it;
 // its ack time is the acceptance.
 func (s *Store) PutOrder(ctx context.Context, region string, items json.RawMessage) (platform.Order, error) {
-	c, err := s.acc.client(region)
-	if err != nil {
-		return platform.Order{}, err
-	}
 	o := platform.Order{ID: fmt.Sprintf("%s-%s-%d", region, s.idBase, s.seq.Add(1)), Region: region,
 		Acked: time.Now().Round(0), Items: items}
 	doc, err := s.acc.document(o.ID, orderDoc{Order: o, Kind: "order"})
@@ -83,7 +79,7 @@ func (s *Store) PutOrder(ctx context.Context, region string, items json.RawMessa
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if _, err := c.CreateItem(ctx, pk(o.ID), doc, nil); err != nil {
+	if err := s.acc.createItem(ctx, region, o.ID, doc, false, s.timeout); err != nil {
 		return platform.Order{}, fmt.Errorf("write order to cosmos db: %w", err)
 	}
 	o.Acked = time.Now().Round(0)
@@ -92,7 +88,7 @@ func (s *Store) PutOrder(ctx context.Context, region string, items json.RawMessa
 
 // GetOrder reads order id from region's client.
 func (s *Store) GetOrder(ctx context.Context, region, id string) (platform.Order, bool, error) {
-	b, found, err := s.acc.readItem(ctx, region, id, s.timeout)
+	b, found, err := s.acc.readItem(ctx, region, id, false, s.timeout)
 	if err != nil || !found {
 		return platform.Order{}, false, err
 	}
@@ -111,12 +107,9 @@ func (s *Store) Check(ctx context.Context) platform.Dependency {
 	if !s.checked.IsZero() && time.Since(s.checked) < checkEvery {
 		return s.last
 	}
-	c, err := s.acc.client(s.region)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(ctx, min(s.timeout, 2*time.Second))
-		_, err = c.Read(ctx, nil)
-		cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, min(s.timeout, 2*time.Second))
+	err := s.acc.check(ctx, s.region, min(s.timeout, 2*time.Second))
+	cancel()
 	s.last = platform.Dependency{Name: "cosmosdb", Status: platform.DependencyOK}
 	if err != nil {
 		s.last.Status, s.last.Error = platform.DependencyDown, err.Error()

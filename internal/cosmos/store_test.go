@@ -12,16 +12,22 @@ import (
 )
 
 // openEmulator serves an emulator with database shop and container orders
-// and opens an account on it for regions.
+// and opens an account on it for regions, through the real companion
+// (slocheck-cloud cosmos, built for the test).
 func openEmulator(t *testing.T, pkPath string, regions ...string) (*cosmostest.Emulator, *cosmos.Account) {
 	t.Helper()
 	em := cosmostest.Start(t)
 	em.CreateContainer(t, "shop", "orders", pkPath)
 	acc, err := cosmos.Open(cosmos.Config{Endpoint: em.Endpoint, Database: "shop", Container: "orders",
-		PartitionKeyPath: pkPath, Key: em.Key, Transport: em.Client()}, regions)
+		PartitionKeyPath: pkPath, Key: em.Key, CAFile: em.CAFile, Companion: companionPath(t)}, regions)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if err := acc.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
 	return em, acc
 }
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"slices"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-
 	"github.com/slocheck/slocheck/internal/auth"
+	"github.com/slocheck/slocheck/internal/companion"
 	"github.com/slocheck/slocheck/internal/driver"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/scenario"
@@ -28,9 +27,10 @@ type credentials struct {
 
 // newCredentials resolves s's secrets before anything starts: a header_env
 // variable that is not set exits 2 naming its field; a bearer token the
-// credential chain cannot give exits 3. cred, when not nil, stands in for
-// azidentity's default chain (tests).
-func newCredentials(ctx context.Context, s *scenario.Scenario, getenv func(string) string, cred azcore.TokenCredential) (*credentials, error) {
+// credential chain cannot give exits 3. The token comes from azidentity's
+// default chain run in the companion slocheck-cloud (auth.CompanionCredential):
+// none of this build found exits 2.
+func newCredentials(ctx context.Context, s *scenario.Scenario, getenv func(string) string) (*credentials, error) {
 	steps, data, err := s.DriverSteps(getenv)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Usage, err, "set the environment variables the steps' header_env names")
@@ -40,12 +40,11 @@ func newCredentials(ctx context.Context, s *scenario.Scenario, getenv func(strin
 		return c, nil
 	}
 	a := s.Target.Auth
-	if cred != nil {
-		c.token, err = auth.NewToken(ctx, cred, a.BearerScope)
-	} else {
-		c.token, err = auth.DefaultToken(ctx, a.BearerScope)
-	}
+	path, err := companion.Locate("target.auth.bearer_scope", getenv)
 	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, err, companion.Hint)
+	}
+	if c.token, err = auth.NewToken(ctx, auth.CompanionCredential{Path: path}, a.BearerScope); err != nil {
 		return nil, exitcode.New(exitcode.Rig, err, tokenHint)
 	}
 	c.headers = []auth.Header{{Name: a.Header, Value: c.token.Value}}

@@ -3,9 +3,9 @@ package runner
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-
 	"github.com/slocheck/slocheck/internal/auth"
+	"github.com/slocheck/slocheck/internal/auth/authtest"
+	"github.com/slocheck/slocheck/internal/companion"
+	"github.com/slocheck/slocheck/internal/companion/companiontest"
 	"github.com/slocheck/slocheck/internal/exitcode"
 	"github.com/slocheck/slocheck/internal/report"
 	"github.com/slocheck/slocheck/internal/scenario"
@@ -32,40 +32,20 @@ const secretMark = "s3cr3t"
 
 const authKey = "key-" + secretMark + "-42"
 
-// tokenLife is how long the fake's tokens live: auth refreshes a token
+// tokenLife is how long the endpoint's tokens live: auth refreshes a token
 // this short halfway through its life (refreshAt: life/2 < RefreshBefore),
 // so a run of a few seconds sees several.
 const tokenLife = 2 * time.Second
 
-// fakeCred is an azcore.TokenCredential that logs every token it issues.
-type fakeCred struct {
-	fail error
-	mu   sync.Mutex
-	log  []issued
-}
-
-type issued struct {
-	token       string
-	at, expires time.Time
-	scopes      []string
-}
-
-func (f *fakeCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fail != nil {
-		return azcore.AccessToken{}, f.fail
-	}
-	now := time.Now()
-	is := issued{token: fmt.Sprintf("tok-%s-%d", secretMark, len(f.log)+1), at: now, expires: now.Add(tokenLife), scopes: o.Scopes}
-	f.log = append(f.log, is)
-	return azcore.AccessToken{Token: is.token, ExpiresOn: is.expires}, nil
-}
-
-func (f *fakeCred) issued() []issued {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]issued(nil), f.log...)
+// companionEnv builds slocheck-cloud and returns getenv over env plus
+// $SLOCHECK_CLOUD naming it: the bearer token comes from azidentity's default
+// chain run there.
+func companionEnv(t *testing.T, env map[string]string) func(string) string {
+	t.Helper()
+	all := map[string]string{}
+	maps.Copy(all, env)
+	all[companion.EnvVar] = filepath.Join(companiontest.Build(t, companion.Program), companion.Program)
+	return func(k string) string { return all[k] }
 }
 
 // authShop logs the credentials of every request it gets.
@@ -108,7 +88,7 @@ load:
     - {name: shop, steps: [list, add]}
 `
 
-func authRun(t *testing.T, getenv func(string) string, cred *fakeCred) (*authShop, string, *Result, error, string) {
+func authRun(t *testing.T, getenv func(string) string) (*authShop, string, *Result, error, string) {
 	t.Helper()
 	shop := &authShop{}
 	srv := httptest.NewServer(shop)
@@ -124,7 +104,7 @@ func authRun(t *testing.T, getenv func(string) string, cred *fakeCred) (*authSho
 	}
 	var console bytes.Buffer
 	out := filepath.Join(dir, "run")
-	res, err := Run(context.Background(), s, Options{OutDir: out, Getenv: getenv, credential: cred, Formats: report.Names(),
+	res, err := Run(context.Background(), s, Options{OutDir: out, Getenv: getenv, Formats: report.Names(),
 		Progress: &console, Log: &console})
 	if res != nil && res.Eval != nil {
 		if terr := report.Table(&console, res.Eval.Report); terr != nil {
@@ -138,31 +118,34 @@ func authRun(t *testing.T, getenv func(string) string, cred *fakeCred) (*authSho
 }
 
 // TestRunAuth runs a scenario with a header_env step and target.auth
-// against a loopback shop, with a fake credential whose tokens live 2 s,
-// and checks from the shop's own log that every request carried the env
-// value and a token the credential issued, never one past its expiry (the
-// refresh comes at half-life, 1 s before it); that the refreshing stopped
-// with the run; and that no secret is in the run directory or the console.
+// against a loopback shop. The token comes through the real companion
+// (slocheck-cloud token: azidentity's default chain) from a loopback managed
+// identity endpoint whose tokens live 2 s. From the shop's own log and the
+// endpoint's: every request carried the env value and a token the endpoint
+// issued, never one past its expiry (the refresh comes at half-life, 1 s
+// before it); the refreshing stopped with the run; no secret is in the run
+// directory or the console.
 func TestRunAuth(t *testing.T) {
-	cred := &fakeCred{}
-	env := map[string]string{"SHOP_API_KEY": authKey}
-	shop, dir, _, err, console := authRun(t, func(k string) string { return env[k] }, cred)
+	mi := authtest.Start(t, tokenLife, secretMark)
+	mi.Setenv(t)
+	getenv := companionEnv(t, map[string]string{"SHOP_API_KEY": authKey})
+	shop, dir, _, err, console := authRun(t, getenv)
 	ended := time.Now()
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	tokens := cred.issued()
+	tokens := mi.Issued()
 	shop.mu.Lock()
 	defer shop.mu.Unlock()
 	if len(shop.seen) < 40 || len(tokens) < 2 {
-		t.Fatalf("the shop saw %d requests, the credential issued %d tokens", len(shop.seen), len(tokens))
+		t.Fatalf("the shop saw %d requests, the endpoint issued %d tokens", len(shop.seen), len(tokens))
 	}
-	if s := tokens[0].scopes; len(s) != 1 || s[0] != "api://shop/.default" {
-		t.Errorf("token scopes %v", s)
+	if r := tokens[0].Resource; r != "api://shop" { // scope api://shop/.default, as azidentity asks a managed identity
+		t.Errorf("token resource %q", r)
 	}
-	byToken := map[string]issued{}
+	byToken := map[string]authtest.Issued{}
 	for _, tk := range tokens {
-		byToken["Bearer "+tk.token] = tk
+		byToken["Bearer "+tk.Token] = tk
 	}
 	carried := map[string]int{}
 	if first := shop.seen[0]; first.path != "/health" {
@@ -174,24 +157,24 @@ func TestRunAuth(t *testing.T) {
 		case r.path == "/api/items" && r.key != authKey, r.path == "/api/cart" && r.key != "":
 			t.Errorf("%s carried key %q: want the env value on the header_env step only", r.path, r.key)
 		case !ok:
-			t.Errorf("%s carried %q: not a token the credential issued", r.path, r.bearer)
-		case r.at.After(tk.expires):
-			t.Errorf("%s at +%s carried %s, expired at +%s", r.path, r.at.Sub(tokens[0].at), tk.token, tk.expires.Sub(tokens[0].at))
+			t.Errorf("%s carried %q: not a token the endpoint issued", r.path, r.bearer)
+		case r.at.After(tk.Expires):
+			t.Errorf("%s at +%s carried %s, expired at +%s", r.path, r.at.Sub(tokens[0].At), tk.Token, tk.Expires.Sub(tokens[0].At))
 		}
-		carried[tk.token]++
+		carried[tk.Token]++
 	}
 	// The run's traffic lasts 4 s, past the first token's expiry: the
 	// check above needs a refreshed token, and one was carried.
-	if last := shop.seen[len(shop.seen)-1]; !last.at.After(tokens[0].expires) || len(carried) < 2 {
-		t.Errorf("tokens carried %v; the last request at +%s", carried, last.at.Sub(tokens[0].at))
+	if last := shop.seen[len(shop.seen)-1]; !last.at.After(tokens[0].Expires) || len(carried) < 2 {
+		t.Errorf("tokens carried %v; the last request at +%s", carried, last.at.Sub(tokens[0].At))
 	}
 	// Timers never fire early: at most one refresh per half-life.
-	if most := 1 + int(ended.Sub(tokens[0].at)/(tokenLife/2)); len(tokens) > most {
-		t.Errorf("%d tokens issued in %s: at most %d by the refresh rule", len(tokens), ended.Sub(tokens[0].at), most)
+	if most := 1 + int(ended.Sub(tokens[0].At)/(tokenLife/2)); len(tokens) > most {
+		t.Errorf("%d tokens issued in %s: at most %d by the refresh rule", len(tokens), ended.Sub(tokens[0].At), most)
 	}
 	// Closed at the end: the next refresh would have been due by now.
 	time.Sleep(tokenLife/2 + 100*time.Millisecond)
-	if n := len(cred.issued()); n != len(tokens) {
+	if n := len(mi.Issued()); n != len(tokens) {
 		t.Errorf("%d tokens issued after the run ended: the token was not closed", n-len(tokens))
 	}
 	t.Logf("%d requests, tokens carried %v", len(shop.seen), carried)
@@ -258,26 +241,30 @@ func noSecrets(t *testing.T, dir, console string) {
 // TestRunAuthMissingEnv checks that an unset header_env variable exits 2
 // naming the field and the variable, before any request or token.
 func TestRunAuthMissingEnv(t *testing.T) {
-	cred := &fakeCred{}
-	shop, dir, _, err, console := authRun(t, func(string) string { return "" }, cred)
+	mi := authtest.Start(t, tokenLife, secretMark)
+	mi.Setenv(t)
+	shop, dir, _, err, console := authRun(t, companionEnv(t, nil))
 	msg := fmt.Sprint(err)
 	if exitcode.Code(err) != exitcode.Usage || !strings.Contains(msg, "auth.yaml:14:20: ") ||
 		!strings.Contains(msg, "load.steps[0].header_env.X-Api-Key: environment variable SHOP_API_KEY is not set") {
 		t.Fatalf("exit %d: %v", exitcode.Code(err), err)
 	}
-	if len(shop.seen) != 0 || len(cred.issued()) != 0 {
-		t.Errorf("%d requests sent, %d tokens asked for: want none", len(shop.seen), len(cred.issued()))
+	if len(shop.seen) != 0 || mi.Asks() != 0 {
+		t.Errorf("%d requests sent, %d tokens asked for: want none", len(shop.seen), mi.Asks())
 	}
 	noSecretsIn(t, dir, console)
 }
 
 // TestRunAuthNoToken checks that a credential chain that gives no token
-// exits 3 with a hint about signing in, before any request.
+// (the managed identity endpoint refuses) exits 3 with the chain's own
+// message and a hint about signing in, before any request.
 func TestRunAuthNoToken(t *testing.T) {
-	cred := &fakeCred{fail: errors.New("DefaultAzureCredential: failed to acquire a token")}
-	env := map[string]string{"SHOP_API_KEY": authKey}
-	shop, dir, _, err, console := authRun(t, func(k string) string { return env[k] }, cred)
+	mi := authtest.Start(t, tokenLife, secretMark)
+	mi.Setenv(t)
+	mi.Fail("identity not found")
+	shop, dir, _, err, console := authRun(t, companionEnv(t, map[string]string{"SHOP_API_KEY": authKey}))
 	if exitcode.Code(err) != exitcode.Rig || !strings.Contains(err.Error(), "bearer token for api://shop/.default: DefaultAzureCredential") ||
+		!strings.Contains(err.Error(), "identity not found") || mi.Asks() == 0 ||
 		!strings.Contains(exitcode.Hint(err), "az login") {
 		t.Fatalf("exit %d: %v (hint %q)", exitcode.Code(err), err, exitcode.Hint(err))
 	}

@@ -20,8 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-
 	"github.com/slocheck/slocheck/internal/chaos"
 	"github.com/slocheck/slocheck/internal/driver"
 	"github.com/slocheck/slocheck/internal/exitcode"
@@ -52,7 +50,6 @@ type Options struct {
 	hooks      *hooks                   // tests: code run inside the run's goroutines
 	holdSends  time.Duration            // tests: driver.Config.HoldSends, the generator late on purpose
 	slack      time.Duration            // tests: the watchdog's slack; 0 means watchdogSlack
-	credential azcore.TokenCredential   // tests: the bearer token's credential instead of azidentity's default chain
 	creds      *credentials             // set by Run: the steps' secret headers and the bearer token (auth.go)
 	live       *liveRun                 // set by Run: the control API while the run lasts; nil without Live
 }
@@ -91,7 +88,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	creds, err := newCredentials(ctx, s, o.Getenv, o.credential) // secrets and the bearer token, before anything starts (auth.go)
+	creds, err := newCredentials(ctx, s, o.Getenv) // secrets and the bearer token, before anything starts (auth.go)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +113,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		return nil, err
 	}
 	defer tgt.Close()
-	if tgt.cosmos, tgt.cosmosReader, err = openCosmos(s, o.Getenv); err != nil { // cosmos.go
+	if err = tgt.openCosmos(s, o.Getenv, o.OutDir); err != nil { // cosmos.go
 		return nil, err
 	}
 	o.live.refuseMarks(s)
@@ -132,6 +129,9 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*Result, error) 
 		runErr = executeK6(ctx, s, tgt, o, res) // k6.go
 	} else {
 		runErr = execute(ctx, s, tgt, o, res)
+	}
+	if runErr == nil {
+		runErr = tgt.cosmosErr() // the companion holding target.cosmos died during the run
 	}
 	ev, evalErr := Evaluate(o.OutDir, o.Formats, o.InconclusiveFails)
 	res.Eval = ev

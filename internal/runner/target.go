@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ type target struct {
 	// reader (cosmos.go); nil without target.cosmos.
 	cosmos       *cosmos.Account
 	cosmosReader *cosmos.Reader
+	cosmosLog    *os.File // the companion's messages (cosmos.go)
 }
 
 // authorize sets t's headers on req (values are secrets: never printed).
@@ -175,8 +177,9 @@ func (t *target) events() []results.Event {
 	return out
 }
 
-// Close stops the embedded platform.
+// Close ends target.cosmos's companion and stops the embedded platform.
 func (t *target) Close() error {
+	t.closeCosmos()
 	if t.platform == nil {
 		return nil
 	}

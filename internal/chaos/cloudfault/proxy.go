@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -134,7 +133,7 @@ func (i *Injector) call(ctx context.Context, action string, env chaos.Env) (Answ
 	case runErr != nil && a.Error != "":
 		return a, fmt.Errorf("%s %s: %s", companion.Program, action, a.Error)
 	case runErr != nil:
-		return a, fmt.Errorf("%s %s: %w: %s%s", companion.Program, action, runErr, lastLine(errb.String()), execfault.SeeOutput(env.RunDir, i.spec.Name, action))
+		return a, fmt.Errorf("%s %s: %w: %s%s", companion.Program, action, runErr, companion.LastLine(errb.String()), execfault.SeeOutput(env.RunDir, i.spec.Name, action))
 	case decodeErr != nil:
 		return a, fmt.Errorf("%s %s: its answer: %w", companion.Program, action, decodeErr)
 	}
@@ -147,10 +146,4 @@ func teeTo(buf *bytes.Buffer, w io.Writer) io.Writer {
 		return buf
 	}
 	return io.MultiWriter(buf, w)
-}
-
-// lastLine is the last non-empty line of s: the companion's message.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
 }

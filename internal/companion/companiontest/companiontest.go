@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -71,4 +73,42 @@ func Cleanup() {
 		_ = os.RemoveAll(root)
 	}
 	root, built = "", map[string]string{}
+}
+
+// Children returns the pids of ppid's child processes running program
+// (its base name) with args first among its arguments, e.g. the
+// `slocheck-cloud cosmos` a slocheck started.
+func Children(ppid int, program string, args ...string) []int {
+	var pids []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+		s := string(b)
+		shut := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[shut+1:])
+		if shut < 0 || len(f) < 2 || f[1] != strconv.Itoa(ppid) {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+		argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		if err != nil || filepath.Base(argv[0]) != program || len(argv)-1 < len(args) || !slices.Equal(argv[1:1+len(args)], args) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// Main runs a package's tests and removes what Build built: a TestMain of
+// a package that builds the binaries calls it.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
 }
