@@ -136,6 +136,9 @@ func (d *decoder) intervalRecord(p []byte) error {
 	if err := checkIntervalCounts(&iv, true); err != nil {
 		return err
 	}
+	if d.scan != nil {
+		return d.scan.interval(&iv)
+	}
 	d.addInterval(ivKey{k, regionRef, stepRef}, &iv)
 	return nil
 }
@@ -193,6 +196,10 @@ func (d *decoder) histogram(c *cursor, iv *Interval) {
 		return
 	}
 	c.b = rest
+	if d.scan != nil {
+		iv.Packed = h // lent to the scan's callback only
+		return
+	}
 	iv.Packed = h.Clone()
 }
 
