@@ -171,7 +171,15 @@ func (d *decoder) servedBy(c *cursor, iv *Interval) {
 	if n == 0 || c.err != nil {
 		return
 	}
-	iv.ServedBy = make(map[string]uint64, n)
+	if d.scan != nil { // lent to the scan's callback only: one map for every record
+		if d.scan.servedBy == nil {
+			d.scan.servedBy = make(map[string]uint64, n)
+		}
+		iv.ServedBy = d.scan.servedBy
+		clear(iv.ServedBy)
+	} else {
+		iv.ServedBy = make(map[string]uint64, n)
+	}
 	for range n {
 		name := d.str(c)
 		iv.ServedBy[name] = addSat(iv.ServedBy[name], c.uvarint())

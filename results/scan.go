@@ -15,8 +15,8 @@ import (
 //
 // Unlike Read, Scan does not combine the records of one start, client region
 // and step (fn sees each as written) and fn sees them in stream order. The
-// Interval and its Packed histogram are lent to fn for the call only: the
-// reader reuses them for the next record. An error fn returns stops the read
+// Interval, its Packed histogram and its ServedBy map are lent to fn for the
+// call only: the reader reuses them for the next record. An error fn returns stops the read
 // and is returned as it is. Cut and damaged streams give what Read gives:
 // the Run decoded so far and a *TruncatedError.
 func Scan(r io.Reader, fn func(*Interval) error) (*Run, error) {
@@ -73,6 +73,8 @@ type scanning struct {
 	size int64 // stop at this offset (> 0)
 	only bool  // decode intervals only (and the header and strings they need)
 	err  error // fn's error
+
+	servedBy map[string]uint64 // every record's ServedBy, reused
 }
 
 // reached reports whether the scan has read its size.

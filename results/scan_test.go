@@ -13,7 +13,7 @@ type scanned struct{ ivs []Interval }
 
 func (s *scanned) add(iv *Interval) error {
 	c := *iv
-	c.Packed = iv.Packed.Clone()
+	c.Packed, c.ServedBy = iv.Packed.Clone(), maps.Clone(iv.ServedBy)
 	s.ivs = append(s.ivs, c)
 	return nil
 }
