@@ -118,7 +118,7 @@ type evaluation struct {
 
 	each  func(func(*results.Interval) error) error // a pass over the interval records (Stream.Again)
 	facts *ivFacts                                  // what the first pass learnt of them
-	err   error                                     // the first pass's error that each returned
+	err   error                                     // the first error of a later pass (each)
 }
 
 // Evaluate judges a run by the definitions of DESIGN.md §2 and returns the
