@@ -28,7 +28,7 @@ test-go:
 # race detector (its sync.Pool drops items at random).
 test-stats:
 	$(GO) test -count=1 -timeout 5m -run '^TestCompareEmbedded$$' -v ./internal/runner/
-	$(GO) test -count=1 -run 'Allocate|DoesNotCopy' ./internal/report/ ./internal/slo/
+	$(GO) test -count=1 -run 'Allocate|DoesNotCopy|PeakHeap' ./internal/report/ ./internal/slo/
 
 # The xk6 extension is its own module; bin/k6 (built first) lets the k6
 # engine's end-to-end tests in internal/runner run instead of skipping.

@@ -136,6 +136,9 @@ func (d *decoder) intervalRecord(p []byte) error {
 	if err := checkIntervalCounts(&iv, true); err != nil {
 		return err
 	}
+	if d.scan != nil {
+		return d.scan.interval(&iv)
+	}
 	d.addInterval(ivKey{k, regionRef, stepRef}, &iv)
 	return nil
 }
@@ -168,7 +171,15 @@ func (d *decoder) servedBy(c *cursor, iv *Interval) {
 	if n == 0 || c.err != nil {
 		return
 	}
-	iv.ServedBy = make(map[string]uint64, n)
+	if d.scan != nil { // lent to the scan's callback only: one map for every record
+		if d.scan.servedBy == nil {
+			d.scan.servedBy = make(map[string]uint64, n)
+		}
+		iv.ServedBy = d.scan.servedBy
+		clear(iv.ServedBy)
+	} else {
+		iv.ServedBy = make(map[string]uint64, n)
+	}
 	for range n {
 		name := d.str(c)
 		iv.ServedBy[name] = addSat(iv.ServedBy[name], c.uvarint())
@@ -193,6 +204,10 @@ func (d *decoder) histogram(c *cursor, iv *Interval) {
 		return
 	}
 	c.b = rest
+	if d.scan != nil {
+		iv.Packed = h // lent to the scan's callback only
+		return
+	}
 	iv.Packed = h.Clone()
 }
 

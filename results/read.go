@@ -91,6 +91,7 @@ type decoder struct {
 	maxK     int64
 	ivIndex  map[ivKey]int
 	scratch  *hdrhistogram.PackedHistogram
+	scan     *scanning // set by Scan and ScanIntervals (scan.go)
 }
 
 // run decodes the preamble and then records until the trailer or an error.
@@ -99,11 +100,17 @@ func (d *decoder) run() error {
 		return err
 	}
 	for {
+		if d.scan.reached(d.off) {
+			return nil
+		}
 		kind, payload, size, err := d.next()
 		if err == nil {
 			err = d.decode(kind, payload)
 		}
 		if err != nil {
+			if d.scan != nil && d.scan.err != nil {
+				return d.scan.err // the caller's own
+			}
 			if d.out == nil {
 				return fmt.Errorf("results stream header: %w", err)
 			}
@@ -185,6 +192,9 @@ func (d *decoder) decode(kind byte, p []byte) error {
 			return fmt.Errorf("first record is kind %d, want the header", kind)
 		}
 		return d.header(p)
+	}
+	if d.scan.skips(kind) {
+		return nil
 	}
 	switch kind {
 	case kindHeader:

@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -69,17 +68,13 @@ func (o *objectives) Collect(ch chan<- prometheus.Metric) {
 }
 
 // Evaluate reads the stream at path as far as it is written and evaluates it
-// as the report does.
+// as the report does (slo.EvaluateStream, the same passes as the report's).
 func Evaluate(path string) (*slo.Report, error) {
-	run, err := results.ReadFile(path)
-	if err != nil {
-		var cut *results.TruncatedError
-		if run == nil || !errors.As(err, &cut) {
-			return nil, err
-		}
+	rep, err := slo.EvaluateStream(&results.FileScan{Path: path}, slo.Options{})
+	if rep == nil {
+		return nil, err
 	}
-	rep := slo.Evaluate(run, slo.Options{InconclusiveFails: run.Header.Targets.InconclusiveFails})
-	return &rep, nil
+	return rep, nil
 }
 
 // refreshSpacing is how many times its own duration Follow waits after an

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -21,19 +20,14 @@ type Evaluated struct {
 // files into dir. `slocheck run` and `slocheck report DIR` both end here, so
 // they give the same figures (the run's --inconclusive-fails travels in the
 // stream's header). A stream cut by a crash is evaluated as far as
-// it goes (Cut says where it stopped).
+// it goes (Cut says where it stopped). The stream is read in passes
+// (slo.EvaluateStream), so memory does not grow with the run's length.
 func Evaluate(dir string, formats []string, inconclusiveFails bool) (*Evaluated, error) {
-	run, err := results.ReadFile(filepath.Join(dir, results.FileName))
-	ev := &Evaluated{}
-	if err != nil {
-		var cut *results.TruncatedError
-		if run == nil || !errors.As(err, &cut) {
-			return nil, fmt.Errorf("read results of %s: %w", dir, err)
-		}
-		ev.Cut = err
+	rep, err := slo.EvaluateStream(&results.FileScan{Path: filepath.Join(dir, results.FileName)}, slo.Options{InconclusiveFails: inconclusiveFails})
+	if rep == nil {
+		return nil, fmt.Errorf("read results of %s: %w", dir, err)
 	}
-	rep := slo.Evaluate(run, slo.Options{InconclusiveFails: inconclusiveFails || run.Header.Targets.InconclusiveFails})
-	ev.Report = &rep
+	ev := &Evaluated{Report: rep, Cut: err}
 	if formats == nil {
 		formats = report.DefaultFormats
 	}

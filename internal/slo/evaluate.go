@@ -104,7 +104,6 @@ type evaluation struct {
 	col      map[string]int // a client region's place among a slot's timeline points
 	failEnds []time.Time    // every failed request's end (results.Failure.Time), in time order
 	late     Lateness       // the generator's own lateness (its health records)
-	slotIvs  [][]int        // the intervals' indexes per slot
 	health   []slotHealth   // per slot: the generator's health, generator-late or not (markLate)
 	dropsIn  []uint64       // per slot: dropped requests, all client regions
 	// ownLag counts per client region ("" for all) and slot the failures a
@@ -116,6 +115,10 @@ type evaluation struct {
 	// intervals' counts, which hold every failure even where the stream kept
 	// fewer records (results.MaxFailuresPerInterval).
 	failedIn map[string][]uint64
+
+	each  func(func(*results.Interval) error) error // a pass over the interval records (Stream.Again)
+	facts *ivFacts                                  // what the first pass learnt of them
+	err   error                                     // the first error of a later pass (each)
 }
 
 // Evaluate judges a run by the definitions of DESIGN.md §2 and returns the
@@ -123,6 +126,14 @@ type evaluation struct {
 func Evaluate(run *results.Run, opt Options) Report {
 	e := newEvaluation(run)
 	e.aggregate()
+	r, _ := e.report(opt) // a Run in memory gives no error
+	return r
+}
+
+// report judges the aggregated run: Evaluate's and EvaluateStream's one
+// judgement. The error is a later pass's over the stream (e.err).
+func (e *evaluation) report(opt Options) (Report, error) {
+	run := e.run
 	r := Report{
 		Schema: Schema, Scenario: run.Header.Scenario, Engine: run.Header.Engine, Target: run.Header.Target,
 		Labels: run.Header.Labels, Started: e.start, DurationS: e.end.Sub(e.start).Seconds(),
@@ -151,24 +162,34 @@ func Evaluate(run *results.Run, opt Options) Report {
 	r.Probes = probes(run.Events, e.start)
 	r.Verdict, r.ExitCode = decide(r.Objectives, e.mustFail(), opt)
 	r.ExitCode = e.processExit(r.ExitCode)
-	return r
+	return r, e.err
 }
 
+// newEvaluation is the evaluation of a Run in memory.
 func newEvaluation(run *results.Run) *evaluation {
-	high := runLatencyHighest(run) // latgeom.go
+	var f ivFacts
+	src := runStream{run}
+	_, _ = src.First(f.add)
+	return streamEvaluation(run, &f, src.Again)
+}
+
+// streamEvaluation is the evaluation of run (without its intervals: they are
+// each's), f what the first pass learnt of its intervals.
+func streamEvaluation(run *results.Run, f *ivFacts, each func(func(*results.Interval) error) error) *evaluation {
+	high := max(f.latHigh, minLatencyHighest)
 	e := &evaluation{run: run, targets: FillDefaults(run.Header.Targets), start: run.Header.Started, latHigh: high,
 		interval: run.Header.Interval.Std(), all: newGroup(high, func(*results.Interval) bool { return true }), byRegion: map[string]*group{},
-		byStep: map[string]*group{}, traffic: map[string]*Traffic{}}
+		byStep: map[string]*group{}, traffic: map[string]*Traffic{}, each: each, facts: f}
 	if e.interval <= 0 {
 		e.interval = time.Second
 	}
-	if e.start.IsZero() && len(run.Intervals) > 0 {
-		e.start = run.Intervals[0].Start
+	if e.start.IsZero() && f.n > 0 {
+		e.start = f.first
 	}
-	for i := range run.Intervals {
-		e.slots = max(e.slots, e.slot(run.Intervals[i].Start)+1)
+	if f.n > 0 {
+		e.slots = e.slot(f.end) + 1
 	}
-	e.regions, e.steps = scopes(run)
+	e.regions, e.steps = f.scopes(&run.Header)
 	e.end = e.start.Add(time.Duration(e.slots) * e.interval)
 	if run.Trailer != nil && run.Trailer.Ended.After(e.end) {
 		e.end = run.Trailer.Ended
@@ -209,42 +230,6 @@ func FillDefaults(t results.Targets) results.Targets {
 	return t
 }
 
-// scopes are the client regions and steps that carried requests: the
-// header's, in its order, then any others the intervals name.
-func scopes(run *results.Run) (regions, steps []string) {
-	carried := map[[2]string]bool{}
-	for i := range run.Intervals {
-		if iv := &run.Intervals[i]; iv.Requests() > 0 {
-			carried[[2]string{"r", iv.ClientRegion}], carried[[2]string{"s", iv.Step}] = true, true
-		}
-	}
-	for _, r := range append(append([]string(nil), run.Header.ClientRegions...), intervalNames(run, true)...) {
-		if carried[[2]string{"r", r}] {
-			regions = appendNew(regions, r)
-		}
-	}
-	for _, s := range append(append([]string(nil), run.Header.Steps...), intervalNames(run, false)...) {
-		if carried[[2]string{"s", s}] {
-			steps = appendNew(steps, s)
-		}
-	}
-	return regions, steps
-}
-
-// intervalNames lists the client regions (or steps) the intervals name, in
-// order of first appearance.
-func intervalNames(run *results.Run, regions bool) []string {
-	var out []string
-	for i := range run.Intervals {
-		n := run.Intervals[i].Step
-		if regions {
-			n = run.Intervals[i].ClientRegion
-		}
-		out = appendNew(out, n)
-	}
-	return out
-}
-
 func appendNew(list []string, s string) []string {
 	for _, v := range list {
 		if v == s {
@@ -252,107 +237,6 @@ func appendNew(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-// aggregate reads every interval once, slot by slot, into the scopes'
-// totals, the per-interval series and the timeline; then the failures.
-func (e *evaluation) aggregate() {
-	e.series = Series{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots), Failed: make([]uint64, e.slots)}
-	for _, r := range append([]string{""}, e.regions...) {
-		e.traffic[r] = &Traffic{Start: e.start, Interval: e.interval, Requests: make([]uint64, e.slots)}
-	}
-	e.failedIn, e.ownLag, e.dropsIn = map[string][]uint64{}, map[string][]uint64{"": make([]uint64, e.slots)}, make([]uint64, e.slots)
-	for _, r := range e.regions {
-		e.byRegion[r] = newGroup(e.latHigh, func(iv *results.Interval) bool { return iv.ClientRegion == r })
-		e.failedIn[r], e.ownLag[r] = make([]uint64, e.slots), make([]uint64, e.slots)
-	}
-	for _, s := range e.steps {
-		e.byStep[s] = newGroup(e.latHigh, func(iv *results.Interval) bool { return iv.Step == s })
-	}
-	scratch := map[string]*hdrhistogram.Histogram{"": newLatencyHistogram(e.latHigh)}
-	e.col = map[string]int{"": 0}
-	for i, r := range e.regions {
-		scratch[r] = newLatencyHistogram(e.latHigh)
-		e.col[r] = i + 1
-	}
-	e.timeline = make([]Point, 0, e.slots*(len(e.regions)+1))
-	e.slotIvs = e.bySlot()
-	for slot, ivs := range e.slotIvs {
-		e.addSlot(slot, ivs, scratch)
-	}
-	e.addFailures()
-	e.markLate()
-}
-
-// bySlot lists the intervals' indexes per slot (a counting sort: records of
-// one interval may arrive in any order).
-func (e *evaluation) bySlot() [][]int {
-	count := make([]int, e.slots+1)
-	for i := range e.run.Intervals {
-		count[e.slot(e.run.Intervals[i].Start)+1]++
-	}
-	for s := 1; s <= e.slots; s++ {
-		count[s] += count[s-1]
-	}
-	flat := make([]int, len(e.run.Intervals))
-	next := append([]int(nil), count[:e.slots]...)
-	for i := range e.run.Intervals {
-		s := e.slot(e.run.Intervals[i].Start)
-		flat[next[s]] = i
-		next[s]++
-	}
-	out := make([][]int, e.slots)
-	for s := range out {
-		out[s] = flat[count[s]:count[s+1]]
-	}
-	return out
-}
-
-// addSlot adds one slot's intervals to every scope and appends its timeline
-// points: all client regions first, then each.
-func (e *evaluation) addSlot(slot int, ivs []int, scratch map[string]*hdrhistogram.Histogram) {
-	for _, h := range scratch {
-		if h.TotalCount() > 0 {
-			h.Reset()
-		}
-	}
-	base, t := len(e.timeline), (time.Duration(slot) * e.interval).Seconds()
-	e.timeline = append(e.timeline, Point{T: t})
-	for _, r := range e.regions {
-		e.timeline = append(e.timeline, Point{T: t, ClientRegion: r})
-	}
-	for _, i := range ivs {
-		iv := &e.run.Intervals[i]
-		if iv.Requests() == 0 {
-			continue // a scope without traffic is no scope
-		}
-		e.all.add(iv, true)
-		e.byRegion[iv.ClientRegion].add(iv, true)
-		e.byStep[iv.Step].add(iv, true)
-		n, f := iv.Requests(), iv.Failures()
-		for _, p := range []*Point{&e.timeline[base], &e.timeline[base+e.col[iv.ClientRegion]]} {
-			p.Requests += n
-			p.Failures += f
-			p.addStory(iv)
-		}
-		e.series.Requests[slot] += n
-		e.series.Failed[slot] += f
-		e.traffic[""].Requests[slot] += n
-		e.traffic[iv.ClientRegion].Requests[slot] += n
-		e.failedIn[iv.ClientRegion][slot] += f
-		own := ownLagCount(iv)
-		e.ownLag[""][slot] += own
-		e.ownLag[iv.ClientRegion][slot] += own
-		e.dropsIn[slot] += iv.Counts[results.ErrDropped]
-		iv.AddLatencyTo(scratch[""])
-		iv.AddLatencyTo(scratch[iv.ClientRegion])
-	}
-	for i := range e.timeline[base:] {
-		p := &e.timeline[base+i]
-		if h := scratch[p.ClientRegion]; h.TotalCount() > 0 {
-			p.P99S = f64(ValueAtQuantile(h, e.targets.Quantile).Seconds())
-		}
-	}
 }
 
 // addFailures files the failed requests' intended starts per client region,

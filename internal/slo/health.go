@@ -60,21 +60,19 @@ func requestLateness(h results.Health) time.Duration {
 // within target + that lateness. A quantile FAIL (its lower bound, the
 // Ranks.Low-th latency, at or over target) would not fail so when at least
 // Ranks.Low are; nor a latency-within FAIL whose share so counted no longer
-// fails. It reads the intervals again, slot by slot, only for a FAIL.
+// fails. It reads the intervals again (a third pass), only for a FAIL: an
+// interval's count is its own (CountWithin adds up bucket by bucket).
 func (e *evaluation) belowLate(g *group, target time.Duration) uint64 {
-	h := newLatencyHistogram(e.latHigh)
 	var n uint64
-	for slot, ivs := range e.slotIvs {
-		for _, i := range ivs {
-			if iv := &e.run.Intervals[i]; iv.LatencyCount() > 0 && g.has(iv) {
-				iv.AddLatencyTo(h)
-			}
+	e.again(func(iv *results.Interval) error {
+		if err := e.known(e.slot(iv.Start), iv); err != nil {
+			return err
 		}
-		if h.TotalCount() > 0 {
-			n += CountWithin(h, target+e.health[slot].reqLate)
-			h.Reset()
+		if iv.LatencyCount() > 0 && g.has(iv) {
+			n += countWithin(iv, g.latency, target+e.health[e.slot(iv.Start)].reqLate)
 		}
-	}
+		return nil
+	})
 	return n
 }
 

@@ -11,21 +11,18 @@ import (
 // gets a valid geometry.
 const minLatencyHighest = 2048
 
-// runLatencyHighest is the largest latency (µs) any interval of run holds,
-// at least minLatencyHighest: the range the evaluation's histograms need.
-// A run's successes are at most its timeout, far below the stream format's
-// one hour.
-func runLatencyHighest(run *results.Run) int64 {
-	h := int64(minLatencyHighest)
-	for i := range run.Intervals {
-		switch iv := &run.Intervals[i]; {
-		case iv.Packed != nil && iv.Packed.TotalCount() > 0:
-			h = max(h, iv.Packed.Max())
-		case iv.Latency != nil && iv.Latency.TotalCount() > 0:
-			h = max(h, iv.Latency.Max())
-		}
+// latencyHighest is the largest latency (µs) an interval holds, 0 when none.
+// The largest of a run's intervals, at least minLatencyHighest, is the range
+// the evaluation's histograms need (ivFacts.latHigh): a run's successes are
+// at most its timeout, far below the stream format's one hour.
+func latencyHighest(iv *results.Interval) int64 {
+	switch {
+	case iv.Packed != nil && iv.Packed.TotalCount() > 0:
+		return iv.Packed.Max()
+	case iv.Latency != nil && iv.Latency.TotalCount() > 0:
+		return iv.Latency.Max()
 	}
-	return h
+	return 0
 }
 
 // newLatencyHistogram is an empty dense histogram with the stream's

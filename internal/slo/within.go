@@ -5,6 +5,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/slocheck/slocheck/results"
 )
 
 // LatencyWithinName is the objective of the share of all requests answered
@@ -20,18 +22,32 @@ func CountWithin(h *hdrhistogram.Histogram, target time.Duration) uint64 {
 	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}
-	limit := target.Microseconds()
 	// Walk a packed copy, which holds only the populated buckets:
 	// Distribution built a bar for every bucket of the range, about 0.5 MB for
-	// the stream's one-hour geometry, at every call (belowLate calls this for
-	// every interval of a run).
+	// the stream's one-hour geometry, at every call.
 	p := hdrhistogram.NewPacked(h.LowestTrackableValue(), h.HighestTrackableValue(), int(h.SignificantFigures()))
 	p.MergeFrom(h)
+	return countBuckets(p, h, target)
+}
+
+// countWithin is CountWithin of an interval's latencies; geometry is any
+// histogram of the stream's geometry (lowest value and digits).
+func countWithin(iv *results.Interval, geometry *hdrhistogram.Histogram, target time.Duration) uint64 {
+	if iv.Packed == nil {
+		return CountWithin(iv.Latency, target)
+	}
+	return countBuckets(iv.Packed, geometry, target)
+}
+
+// countBuckets is the count of p's buckets whose every value is at most
+// target, bucket equivalence as in geometry.
+func countBuckets(p *hdrhistogram.PackedHistogram, geometry *hdrhistogram.Histogram, target time.Duration) uint64 {
+	limit := target.Microseconds()
 	var n uint64
 	p.ForEachBucket(func(lowest, count int64) bool {
 		// Every value of the bucket is at most limit when limit+1 falls in
 		// a later bucket.
-		if lowest > limit || h.ValuesAreEquivalent(lowest, limit+1) {
+		if lowest > limit || geometry.ValuesAreEquivalent(lowest, limit+1) {
 			return false
 		}
 		n += uint64(count)
