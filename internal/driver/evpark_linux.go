@@ -40,6 +40,11 @@ type evPark struct {
 	parked bool              // a tick-only wait has parked once
 	n      int               // the last poll's events
 	err    error             // and error
+
+	// The two poll functions as values, made once: a method value made at
+	// each wait escapes to the heap (rc.Read keeps it), one allocation per
+	// tick, the loop's only one in a steady run.
+	pollNow, pollTick func(uintptr) bool
 }
 
 // newEvPark makes the park's epoll instance (the timer and ep in it),
@@ -90,7 +95,9 @@ func newEvPark(ep int, events []unix.EpollEvent) (*evPark, error) {
 		unix.Close(timer)
 		return nil, err
 	}
-	return &evPark{ep: ep, events: events, pfd: pfd, file: file, rc: rc, timer: timer}, nil
+	p := &evPark{ep: ep, events: events, pfd: pfd, file: file, rc: rc, timer: timer}
+	p.pollNow, p.pollTick = p.poll, p.pollAfterPark
+	return p, nil
 }
 
 // wait fills p's events with what is ready on the loop's epoll within d
@@ -112,10 +119,10 @@ func (p *evPark) wait(at, d time.Duration, tickOnly bool) (int, error) {
 	if err := p.mute(tickOnly); err != nil {
 		return 0, err
 	}
-	f := p.poll
+	f := p.pollNow
 	if tickOnly {
 		p.parked = false
-		f = p.pollAfterPark
+		f = p.pollTick
 	}
 	// Read polls first and parks only when nothing is ready.
 	if err := p.rc.Read(f); err != nil {

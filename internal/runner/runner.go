@@ -175,7 +175,8 @@ func execute(ctx context.Context, s *scenario.Scenario, tgt *target, o Options, 
 	hs := startHealth(rec, healthConfig{Start: start, Interval: h.Interval.Std(), Timeout: s.Load.Timeout, Generator: h.Generator,
 		Overshoot: tgt.overshoot(), OnPanic: tr.g.handler("the generator's health sampler"), hook: hk.health, SendLags: o.live.sendLags()})
 	defer hs.stop()
-	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk), withMetrics(o.live.m()))
+	sk := newSink(rec, withHealth(hs), withPanicHandler(tr.g.handler("the sink's sample loop")), withHooks(hk), withMetrics(o.live.m()),
+		withoutSamples(len(s.Faults) == 0)) // the samples serve the faults' stop conditions
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.onPanic, rb.hook = tr.g.handler("the RPO read-back"), hk.readback

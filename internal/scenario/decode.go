@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +21,7 @@ const nodeBudget = 100_000
 
 var (
 	durationType = reflect.TypeOf(time.Duration(0))
-	syntaxLine   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	syntaxLine   = lazy(`^yaml: line (\d+): (.*)$`)
 )
 
 // decoder walks a YAML node tree into a value, strictly: every key must name
@@ -74,7 +73,7 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 // syntaxError turns a YAML parser error into an Error with its line.
 func (d *decoder) syntaxError(err error) error {
 	e := &Error{File: d.src.file, Msg: err.Error()}
-	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
+	if m := syntaxLine().FindStringSubmatch(err.Error()); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = m[2]
 	}

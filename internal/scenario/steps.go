@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"regexp"
 	"slices"
 	"time"
 
@@ -154,14 +153,14 @@ func (s *Scenario) DriverSteps(getenv func(string) string) ([]driver.Step, *driv
 
 // readbackVar matches {{id}} and {{region}} (spaces allowed) in a write's
 // readback_url.
-var readbackVar = regexp.MustCompile(`\{\{\s*(id|region)\s*\}\}`)
+var readbackVar = lazy(`\{\{\s*(id|region)\s*\}\}`)
 
 // stepReadback returns the read-back template the write steps declare, in
 // target.readback_url's form ({id}, {region}); "" for none.
 func (l *Traffic) stepReadback() string {
 	for _, st := range l.Steps {
 		if st.Write != nil && st.Write.ReadbackURL != "" {
-			return readbackVar.ReplaceAllString(st.Write.ReadbackURL, "{$1}")
+			return readbackVar().ReplaceAllString(st.Write.ReadbackURL, "{$1}")
 		}
 	}
 	return ""

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,15 +12,15 @@ import (
 )
 
 var (
-	namePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	tokenPattern   = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") // an HTTP header name (RFC 9110 token)
+	namePattern    = lazy(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	tokenPattern   = lazy("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") // an HTTP header name (RFC 9110 token)
 	guidPattern    = lazy(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	groupPattern   = lazy(`^[-\w._()]{1,90}$`) // an Azure resource group
 	azNamePattern  = lazy(`^[A-Za-z0-9][A-Za-z0-9_-]{0,89}$`)
 	k8sNamePattern = lazy(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 	accountPattern = lazy(`^[a-z0-9][a-z0-9-]{1,42}[a-z0-9]$`) // a Cosmos DB account
-	placeholder    = regexp.MustCompile(`\{[^{}]*\}`)
-	envPattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	placeholder    = lazy(`\{[^{}]*\}`)
+	envPattern     = lazy(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 var (
@@ -105,7 +104,7 @@ func (c *checker) target(t *Target) {
 	c.names("target.regions", t.Regions, 1)
 	c.count("target.regions", len(t.Regions), MaxRegions, "regions")
 	c.readback(t)
-	if t.ServedByHeader != "" && !tokenPattern.MatchString(t.ServedByHeader) {
+	if t.ServedByHeader != "" && !tokenPattern().MatchString(t.ServedByHeader) {
 		c.errorf("target.served_by_header", "%q is not an HTTP header name", t.ServedByHeader)
 	}
 	if !strings.HasPrefix(t.CheckURL, "/") {
@@ -126,7 +125,7 @@ func (c *checker) readback(t *Target) {
 		return
 	}
 	const p = "target.readback_url"
-	for _, ph := range placeholder.FindAllString(t.ReadbackURL, -1) {
+	for _, ph := range placeholder().FindAllString(t.ReadbackURL, -1) {
 		if ph != "{id}" && ph != "{region}" {
 			c.errorf(p, "unknown placeholder %s (want {id} and {region})", ph)
 			return
@@ -302,7 +301,7 @@ func (c *checker) objectives(o *Objectives) {
 
 // name checks a name used in reports and file names.
 func (c *checker) name(path, v string) {
-	if !namePattern.MatchString(v) {
+	if !namePattern().MatchString(v) {
 		c.errorf(path, "%q is not a valid name (letters, digits, '.', '_', '-')", v)
 	}
 }

@@ -18,7 +18,7 @@ func (c *checker) targetAuth(a *TargetAuth) {
 	case strings.ContainsAny(a.BearerScope, " \t\r\n"):
 		c.errorf(p+".bearer_scope", "%q: want one scope, without spaces", a.BearerScope)
 	}
-	if !tokenPattern.MatchString(a.Header) {
+	if !tokenPattern().MatchString(a.Header) {
 		c.errorf(p+".header", "%q is not an HTTP header name", a.Header)
 		return
 	}

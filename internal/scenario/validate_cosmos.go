@@ -2,14 +2,13 @@ package scenario
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 )
 
 var (
 	cosmosNamePattern = lazy(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$`)
-	pkPathPattern     = regexp.MustCompile(`^/[A-Za-z_][A-Za-z0-9_]*$`)
+	pkPathPattern     = lazy(`^/[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // targetCosmos checks target.cosmos.
@@ -24,7 +23,7 @@ func (c *checker) targetCosmos(t *Target) {
 			c.errorf(p+"."+f.name, "want a Cosmos DB %s name, got %q", f.name, f.v)
 		}
 	}
-	if !pkPathPattern.MatchString(cd.PartitionKeyPath) {
+	if !pkPathPattern().MatchString(cd.PartitionKeyPath) {
 		c.errorf(p+".partition_key_path", "want one top-level field such as /id, got %q", cd.PartitionKeyPath)
 	}
 	for _, r := range sortedKeys(cd.Locations, nil) {
@@ -34,7 +33,7 @@ func (c *checker) targetCosmos(t *Target) {
 			c.errorf(childPath(p+".locations", r), "give the Cosmos DB location name, e.g. East US")
 		}
 	}
-	if cd.KeyEnv != "" && !envPattern.MatchString(cd.KeyEnv) {
+	if cd.KeyEnv != "" && !envPattern().MatchString(cd.KeyEnv) {
 		c.errorf(p+".key_env", "%q is not an environment variable name", cd.KeyEnv)
 	}
 	if cd.MaxParallel < 1 || cd.MaxParallel > MaxCosmosParallel {

@@ -178,7 +178,7 @@ func (c *checker) httpHook(p string, h *HTTPHook) {
 	c.atMost(p+".timeout", h.Timeout, MaxHookTimeout, "the longest hook request")
 	for _, name := range sortedKeys(h.Headers, nil) {
 		hp := childPath(p+".headers", name)
-		if !tokenPattern.MatchString(name) {
+		if !tokenPattern().MatchString(name) {
 			c.errorf(hp, "%q is not an HTTP header name", name)
 		}
 		if strings.ContainsAny(h.Headers[name], "\r\n") {
@@ -187,13 +187,13 @@ func (c *checker) httpHook(p string, h *HTTPHook) {
 	}
 	for _, name := range sortedKeys(h.HeaderEnv, nil) {
 		hp := childPath(p+".header_env", name)
-		if !tokenPattern.MatchString(name) {
+		if !tokenPattern().MatchString(name) {
 			c.errorf(hp, "%q is not an HTTP header name", name)
 		}
 		if _, both := h.Headers[name]; both {
 			c.errorf(hp, "header %s is also in headers: give it in one place", name)
 		}
-		if !envPattern.MatchString(h.HeaderEnv[name]) {
+		if !envPattern().MatchString(h.HeaderEnv[name]) {
 			c.errorf(hp, "want the name of an environment variable, got %q", h.HeaderEnv[name])
 		}
 	}

@@ -85,7 +85,7 @@ func (c *checker) step(p string, st *Step, known map[string]bool) {
 	for _, h := range sortedKeys(st.HeaderEnv, nil) {
 		hp := childPath(p+".header_env", h)
 		c.header(hp, h)
-		if !envPattern.MatchString(st.HeaderEnv[h]) {
+		if !envPattern().MatchString(st.HeaderEnv[h]) {
 			c.errorf(hp, "%q is not an environment variable name", st.HeaderEnv[h])
 		}
 		if _, both := st.Headers[h]; both {
@@ -129,7 +129,7 @@ func checkPlaceholderName(name string) error {
 }
 
 func (c *checker) header(p, name string) {
-	if !tokenPattern.MatchString(name) {
+	if !tokenPattern().MatchString(name) {
 		c.errorf(p, "%q is not an HTTP header name", name)
 	}
 }
@@ -221,10 +221,10 @@ func (c *checker) stepReadback(p, t string) {
 		c.errorf(p, "the template needs {{id}}, the acknowledged write's id")
 		return
 	}
-	if tr := c.s.Target.ReadbackURL; tr != "" && c.s.src.explicit("target.readback_url") && tr != readbackVar.ReplaceAllString(t, "{$1}") {
+	if tr := c.s.Target.ReadbackURL; tr != "" && c.s.src.explicit("target.readback_url") && tr != readbackVar().ReplaceAllString(t, "{$1}") {
 		c.errorf(p, "differs from target.readback_url %q: a run reads every write back through one template", tr)
 	}
-	c.url(p, readbackVar.ReplaceAllString(t, "x"))
+	c.url(p, readbackVar().ReplaceAllString(t, "x"))
 }
 
 // data reads load.data's file (so that a missing or malformed file, with
