@@ -211,4 +211,16 @@ func TestRunReportsACompanionCrash(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
 		t.Errorf("no report after the crash: %v", err)
 	}
+	// The lag probe's writes failed because the companion died, not because
+	// a region refused them: its note must not blame the region.
+	run, err := results.ReadFile(filepath.Join(out, results.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range run.Events {
+		if strings.HasPrefix(e.Detail, "lag probe:") && strings.Contains(e.Detail, "marker writes") &&
+			!strings.Contains(e.Detail, "slocheck-cloud cosmos exited") {
+			t.Errorf("the lag probe's note blames the region for the companion's crash: %q", e.Detail)
+		}
+	}
 }

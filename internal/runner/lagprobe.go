@@ -48,9 +48,13 @@ func startLagProbe(ctx context.Context, s *scenario.Scenario, tgt *target, rec *
 	return sync.OnceFunc(func() {
 		cancel()
 		<-done
+		why := "the region did not accept writes"
+		if tgt.cosmos != nil && tgt.cosmos.Err() != nil {
+			why = "not the region's doing: " + tgt.cosmos.Err().Error()
+		}
 		for region, n := range p.FailedWrites() {
 			rec.RecordEvent(results.Event{Time: time.Now(), Kind: results.EventNote, Region: region,
-				Detail: fmt.Sprintf("lag probe: %d marker writes in %s failed (the region did not accept writes)", n, region)})
+				Detail: fmt.Sprintf("lag probe: %d marker writes in %s failed (%s)", n, region, why)})
 		}
 	})
 }
