@@ -291,7 +291,7 @@ func superviseK6(ctx, runCtx context.Context, cancel func(), s *scenario.Scenari
 	// schedule) stops k6, heals and ends the run with exit 3, as on engine go.
 	g := newGuard(cancel, o.Log)
 	ks := &k6Stream{path: kr.stream}
-	sk := newSink(rec)
+	sk := newSink(rec, withoutSamples(true)) // k6 runs: the stop conditions read k6.stream (ks.failureRatio), never these samples
 	defer sk.stop()
 	rb := newReadbacker(tgt, sk, rec)
 	rb.refresh = func() { ks.refreshWrites(sk) } // the read-back runs during the fault: k6's writes are in k6.stream
